@@ -1,0 +1,67 @@
+# The course's commands.  Each target creates .venv on first use and
+# re-installs only when pyproject.toml changes.
+#   make lab        set up and open the course in JupyterLab
+#   make test       set up and run every check (what CI runs)
+#   make exercises  regenerate exercises/ from solutions/
+#   make slides     build offline reveal.js lectures into build/slides/
+#   make bench      speed of rnnlib against naive loops and PyTorch
+#   make lint       ruff check + format check, notebooks included
+#   make format     apply ruff format and strip notebook outputs
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NB_FOLDERS := notebooks solutions exercises
+NOTEBOOKS := $(wildcard $(addsuffix /*.ipynb,$(NB_FOLDERS)))
+# folders that hold notebooks: an empty folder is left out, not an error
+NB_TARGETS := $(sort $(dir $(NOTEBOOKS)))
+# Jupyter refuses to run as root unless told; learners are not root
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: venv lab test lint format exercises slides bench versions clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m nbstripout --install 2>/dev/null || true
+	@touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
+
+versions: $(STAMP)
+	@$(BIN)/python -m coursekit.versions
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(if $(NOTEBOOKS),$(BIN)/nbstripout $(NOTEBOOKS))
+
+test: $(STAMP) versions lint
+	$(if $(NOTEBOOKS),$(BIN)/nbstripout --verify $(NOTEBOOKS),@echo "no notebooks to verify")
+	@if [ -f coursekit/exercises.py ]; then $(BIN)/python -m coursekit.exercises --check; fi
+	$(BIN)/python -m pytest -n 2 --dist loadscope \
+		--nbval-lax --nbval-current-env tests/ $(NB_TARGETS); \
+	status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no test: that is a failure here"; fi; \
+	exit $$status
+
+exercises: $(STAMP)
+	$(BIN)/python -m coursekit.exercises
+
+slides: $(STAMP)
+	$(BIN)/python -m coursekit.slides
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_rnn.py
+
+clean:
+	rm -rf build .pytest_cache

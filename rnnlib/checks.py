@@ -1,0 +1,78 @@
+"""Input checks shared by the public functions of rnnlib.
+
+Every check raises a ValueError or TypeError that names the argument, the
+shape (or type) that was expected and what came instead, so a learner sees
+`x must have shape (B, T, D) with D = 3; got (2, 5)` rather than a broadcast
+error three functions deeper.
+"""
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(name, a, dtype=None):
+    """Return `a` as a float32/float64 ndarray, or raise TypeError.
+
+    Python lists and integer arrays become float64; float16 becomes float32.
+    Booleans, strings and objects are refused.
+    """
+    if not isinstance(a, np.ndarray):
+        try:
+            a = np.asarray(a)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of numbers; got {a!r}") from err
+    if a.dtype.kind == "b" or a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers; got dtype {a.dtype}")
+    if dtype is not None:
+        return a.astype(dtype, copy=False)
+    if a.dtype.kind in "iu":
+        return a.astype(np.float64)
+    if a.dtype == np.float16:
+        return a.astype(np.float32)
+    return a
+
+
+def check_ndim(name, a, ndim, layout):
+    """Raise ValueError unless `a.ndim == ndim`; `layout` reads like "(B, T, D)"."""
+    if a.ndim != ndim:
+        raise ValueError(
+            f"{name} must have {ndim} dimensions {layout}; got shape {a.shape}"
+        )
+
+
+def check_shape(name, a, expected, layout, note=""):
+    """Raise ValueError unless `a.shape == expected`.
+
+    `layout` names the axes, e.g. "(B, H)"; `note` says where the sizes came
+    from, e.g. "with H = W_hh.shape[0] = 4".
+    """
+    expected = tuple(expected)
+    if a.shape != expected:
+        where = f" {note}" if note else ""
+        raise ValueError(
+            f"{name} must have shape {layout} = {expected}{where}; got {a.shape}"
+        )
+
+
+def check_finite(name, a):
+    """Raise ValueError if `a` holds NaN or inf."""
+    if not np.isfinite(a).all():
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name} must be finite; it holds {bad} NaN or inf values")
+
+
+def check_choice(name, value, choices):
+    """Raise ValueError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}"
+        )
+
+
+def check_positive_int(name, value):
+    """Raise TypeError/ValueError unless `value` is an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= 1; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be an int >= 1; got {value}")

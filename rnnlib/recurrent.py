@@ -1,0 +1,180 @@
+"""What the RNN and LSTM layers share: stacking layers and directions.
+
+A recurrent layer is a one-direction recurrence (rnn.py, lstm.py) run
+
+- over num_layers layers, layer k > 0 reading layer k-1's outputs, and
+- with bidirectional=True, once more over the reversed sequence, the two
+  directions' outputs concatenated along the feature axis,
+
+with the layout of torch.nn.RNN / nn.LSTM (batch_first=True): the final
+states are stacked as (num_layers * dirs, B, H), index layer * dirs + dir.
+
+A subclass names its weights (`weight_names`) and its states (`state_names`:
+("h0",) for the RNN, ("h0", "c0") for the LSTM) and implements
+`init_weights`, `direction_forward` and `direction_backward` on time-major
+arrays (T, B, ·).
+"""
+
+import numpy as np
+
+from .checks import as_float_array, check_finite, check_positive_int, check_shape
+from .init import as_rng
+
+
+class RecurrentLayer:
+    weight_names = ()
+    state_names = ()
+
+    def __init__(
+        self, input_size, hidden_size, num_layers, bidirectional, seed, dtype
+    ):
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        check_positive_int("num_layers", num_layers)
+        if not isinstance(bidirectional, (bool, np.bool_)):
+            raise TypeError(f"bidirectional must be True or False; got {bidirectional!r}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if bidirectional else 1
+        rng = as_rng(seed)
+        self.params = {}
+        for layer in range(self.num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self.suffixes:
+                for name, value in self.init_weights(layer_input, rng).items():
+                    self.params[f"{name}_l{layer}{suffix}"] = value
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._caches = None
+
+    @property
+    def suffixes(self):
+        return ("", "_reverse")[: self.num_directions]
+
+    def keys(self, layer, suffix):
+        """Parameter keys of one layer and direction, in `weight_names` order."""
+        return [f"{name}_l{layer}{suffix}" for name in self.weight_names]
+
+    def zero_grad(self):
+        for g in self.grads.values():
+            g.fill(0)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(input_size={self.input_size}, "
+            f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+            f"bidirectional={self.bidirectional})"
+        )
+
+    # -- subclass hooks --------------------------------------------------------
+    def init_weights(self, input_size, rng):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def direction_forward(self, x_tm, state0, weights, reverse):  # pragma: no cover
+        raise NotImplementedError
+
+    def direction_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
+        raise NotImplementedError
+
+    # -- the stacking ------------------------------------------------------------
+    def _check_input(self, x):
+        x = as_float_array("x", x)
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ValueError(
+                f"x must have shape (B, T, D) with D = input_size = {self.input_size}"
+                f"; got {x.shape}"
+            )
+        if x.shape[1] == 0:
+            raise ValueError(f"x must hold at least one time step; got {x.shape}")
+        check_finite("x", x)
+        return x
+
+    def _check_state(self, name, s, B, dtype):
+        """A (num_layers*dirs, B, H) state, or zeros for None."""
+        L, H = self.num_layers * self.num_directions, self.hidden_size
+        if s is None:
+            return np.zeros((L, B, H), dtype=dtype)
+        s = as_float_array(name, s)
+        check_shape(
+            name,
+            s,
+            (L, B, H),
+            "(num_layers*dirs, B, H)",
+            f"with num_layers*dirs = {L}, B = {B}, H = {H}",
+        )
+        check_finite(name, s)
+        return s.astype(dtype, copy=False)
+
+    def run_forward(self, x, states):
+        """Run every layer and direction; return out (B, T, dirs*H) and the
+        final states, a tuple of (num_layers*dirs, B, H) arrays."""
+        x = self._check_input(x)
+        dtype = x.dtype  # float32 in, float32 out
+        states = [
+            self._check_state(name, s, x.shape[0], dtype)
+            for name, s in zip(self.state_names, states, strict=True)
+        ]
+        layer_input = np.ascontiguousarray(x.transpose(1, 0, 2))
+        finals = [[] for _ in self.state_names]
+        self._caches = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction, suffix in enumerate(self.suffixes):
+                index = layer * self.num_directions + direction
+                weights = [
+                    self.params[k].astype(dtype, copy=False)
+                    for k in self.keys(layer, suffix)
+                ]
+                state0 = tuple(s[index] for s in states)
+                out_tm, final, cache = self.direction_forward(
+                    layer_input, state0, weights, reverse=direction == 1
+                )
+                outputs.append(out_tm)
+                self._caches.append(cache)
+                for f, value in zip(finals, final, strict=True):
+                    f.append(value)
+            layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, 2)
+        self._shape = x.shape
+        return layer_input.transpose(1, 0, 2), tuple(np.stack(f) for f in finals)
+
+    def run_backward(self, dout, dstates):
+        """Backward through every layer and direction, top to bottom.
+
+        dout (B, T, dirs*H); dstates a tuple like the final states (entries
+        may be None).  Fills self.grads; returns dx (B, T, D) and the
+        gradients of the initial states.
+        """
+        if self._caches is None:
+            raise RuntimeError("call forward before backward")
+        B, T, _ = self._shape
+        H, dirs = self.hidden_size, self.num_directions
+        dout = as_float_array("dout", dout)
+        check_shape("dout", dout, (B, T, dirs * H), "(B, T, dirs*H)", "like out")
+        dstates = [
+            None if d is None else self._check_state(f"d{name[0]}_n", d, B, dout.dtype)
+            for name, d in zip(self.state_names, dstates, strict=True)
+        ]
+        d_above = dout.transpose(1, 0, 2)  # (T, B, dirs*H), a view
+        dstate0 = [[None] * (self.num_layers * dirs) for _ in self.state_names]
+        for layer in reversed(range(self.num_layers)):
+            d_below = None
+            for direction, suffix in enumerate(self.suffixes):
+                index = layer * dirs + direction
+                dlast = tuple(None if d is None else d[index] for d in dstates)
+                dx_tm, d0, dweights = self.direction_backward(
+                    d_above[:, :, direction * H : (direction + 1) * H],
+                    dlast,
+                    self._caches[index],
+                )
+                for key, g in zip(self.keys(layer, suffix), dweights, strict=True):
+                    self.grads[key] = g.astype(self.params[key].dtype, copy=False)
+                for slot, value in zip(dstate0, d0, strict=True):
+                    slot[index] = value
+                d_below = dx_tm if d_below is None else d_below + dx_tm
+            d_above = d_below
+        dx = d_above.transpose(1, 0, 2)
+        return dx, tuple(np.stack(s) for s in dstate0)
