@@ -42,3 +42,21 @@ def pytest_sessionfinish(session, exitstatus):
         names = ", ".join(str(p.relative_to(config.rootpath)) for p in missing)
         reporter.write_line(f"ERROR: nbval collected no cells from: {names}", red=True)
         session.exitstatus = 1
+
+
+def pytest_collection_modifyitems(items):
+    """Let nbval compare the outputs that nbstripout keeps.
+
+    nbstripout keeps the outputs of `keep_output` cells (our NBVAL_CHECK_OUTPUT
+    cells, see coursekit/nbrefresh.py) but always blanks execution counts, and
+    nbval treats a cell with outputs and no count as "unrun".  A stored output
+    is a reference here, so give such cells a count.
+    """
+    for item in items:
+        cell = getattr(item, "cell", None)
+        if (
+            cell is not None
+            and cell.get("outputs")
+            and cell.get("execution_count") is None
+        ):
+            cell["execution_count"] = 0

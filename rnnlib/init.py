@@ -12,8 +12,10 @@ def as_rng(seed=None):
     """Return a np.random.Generator from an int seed, None, or a Generator."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(
-        seed, bool
+    if (
+        seed is None
+        or isinstance(seed, (int, np.integer))
+        and not isinstance(seed, bool)
     ):
         return np.random.default_rng(seed)
     raise TypeError(

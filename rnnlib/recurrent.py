@@ -25,14 +25,14 @@ class RecurrentLayer:
     weight_names = ()
     state_names = ()
 
-    def __init__(
-        self, input_size, hidden_size, num_layers, bidirectional, seed, dtype
-    ):
+    def __init__(self, input_size, hidden_size, num_layers, bidirectional, seed, dtype):
         check_positive_int("input_size", input_size)
         check_positive_int("hidden_size", hidden_size)
         check_positive_int("num_layers", num_layers)
         if not isinstance(bidirectional, (bool, np.bool_)):
-            raise TypeError(f"bidirectional must be True or False; got {bidirectional!r}")
+            raise TypeError(
+                f"bidirectional must be True or False; got {bidirectional!r}"
+            )
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
@@ -44,7 +44,9 @@ class RecurrentLayer:
         rng = as_rng(seed)
         self.params = {}
         for layer in range(self.num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            layer_input = (
+                input_size if layer == 0 else hidden_size * self.num_directions
+            )
             for suffix in self.suffixes:
                 for name, value in self.init_weights(layer_input, rng).items():
                     self.params[f"{name}_l{layer}{suffix}"] = value
@@ -137,7 +139,9 @@ class RecurrentLayer:
                 self._caches.append(cache)
                 for f, value in zip(finals, final, strict=True):
                     f.append(value)
-            layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, 2)
+            layer_input = (
+                outputs[0] if len(outputs) == 1 else np.concatenate(outputs, 2)
+            )
         self._shape = x.shape
         return layer_input.transpose(1, 0, 2), tuple(np.stack(f) for f in finals)
 

@@ -69,9 +69,10 @@ def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
             f"x_t must have shape (B, D) with D = W_hx.shape[1] = {D}; got {x_t.shape}"
         )
     check_finite("x_t", x_t)
-    h_prev = _check_h0(h_prev, x_t.shape[0], H, x_t.dtype) if h_prev is not None else None
     if h_prev is None:
-        raise ValueError("h_prev must be an array of shape (B, H); got None")
+        raise ValueError(f"h_prev must have shape (B, H) with H = {H}; got None")
+    h_prev = as_float_array("h_prev", h_prev)
+    check_shape("h_prev", h_prev, (x_t.shape[0], H), "(B, H)", f"with H = {H}")
     act, _ = ACTIVATIONS[activation]
     h_next = act(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
     return h_next, (x_t, h_prev, W_hx, W_hh, h_next, activation)
@@ -162,10 +163,14 @@ def rnn_backward_time_major(dh_tm, cache, dh_last=None):
     da_flat = da.reshape(T * B, H)
     dx = np.matmul(da_flat, W_hx).reshape(T, B, D)
     dW_hx = da_flat.T @ x_tm.reshape(T * B, D)
-    first, later, earlier = (T - 1, slice(0, T - 1), slice(1, T)) if reverse else (
-        0,
-        slice(1, T),
-        slice(0, T - 1),
+    first, later, earlier = (
+        (T - 1, slice(0, T - 1), slice(1, T))
+        if reverse
+        else (
+            0,
+            slice(1, T),
+            slice(0, T - 1),
+        )
     )
     # h_{t-1} is h[t-1] for every step but the first, where it is h0
     dW_hh = da[first].T @ h0
@@ -249,7 +254,9 @@ class RNN(RecurrentLayer):
     ):
         check_choice("activation", activation, tuple(ACTIVATIONS))
         self.activation = activation
-        super().__init__(input_size, hidden_size, num_layers, bidirectional, seed, dtype)
+        super().__init__(
+            input_size, hidden_size, num_layers, bidirectional, seed, dtype
+        )
 
     def init_weights(self, input_size, rng):
         H = self.hidden_size
