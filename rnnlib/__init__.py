@@ -4,6 +4,29 @@ Batch first: x (B, T, D), hidden states (B, T, H).  Weights in the notes'
 orientation: W_hx (H, D), W_hh (H, H), b_h (H,), W_yh (O, H), b_y (O,).
 """
 
+from . import optim
+from .activations import (
+    relu,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    softmax,
+    softmax_backward,
+    tanh,
+    tanh_derivative,
+)
+from .gradcheck import check_layer_gradients, numerical_gradient, rel_error
+from .init import as_rng, orthogonal, xavier_uniform
+from .layers import (
+    Dense,
+    Embedding,
+    dense_backward,
+    dense_forward,
+    embedding_backward,
+    embedding_forward,
+)
+from .losses import bce_with_logits, softmax_cross_entropy
+from .optim import SGD, Adam, clip_grad_norm
 from .rnn import (
     RNN,
     rnn_backward,
@@ -13,6 +36,32 @@ from .rnn import (
 )
 
 __all__ = [
+    "SGD",
+    "Adam",
+    "Dense",
+    "Embedding",
+    "as_rng",
+    "bce_with_logits",
+    "check_layer_gradients",
+    "clip_grad_norm",
+    "dense_backward",
+    "dense_forward",
+    "embedding_backward",
+    "embedding_forward",
+    "numerical_gradient",
+    "optim",
+    "orthogonal",
+    "rel_error",
+    "relu",
+    "relu_derivative",
+    "sigmoid",
+    "sigmoid_derivative",
+    "softmax",
+    "softmax_backward",
+    "softmax_cross_entropy",
+    "tanh",
+    "tanh_derivative",
+    "xavier_uniform",
     "RNN",
     "rnn_backward",
     "rnn_forward",
