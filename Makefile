@@ -57,11 +57,14 @@ test: $(STAMP) versions lint
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit.exercises
 
+# e.g. make slides SLIDES_ARGS="--no-execute" or SLIDES_ARGS="notebooks/02_*.ipynb"
+SLIDES_ARGS ?=
 slides: $(STAMP)
-	$(BIN)/python -m coursekit.slides
+	$(BIN)/python -m coursekit.slides $(SLIDES_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
+	$(BIN)/python benchmarks/bench_lstm.py
 
 clean:
 	rm -rf build .pytest_cache
