@@ -1,0 +1,506 @@
+"""Tests for coursekit.checks, the feedback helpers of the graded exercises."""
+
+import numpy as np
+import pytest
+
+import rnnlib
+from coursekit import checks
+from coursekit.checks import (
+    MISTAKES,
+    check_array,
+    check_gradient,
+    check_not_calling,
+    check_scalar,
+    check_unchanged,
+    rnn_backward_mistakes,
+    rnn_forward_mistakes,
+    rnn_step_mistakes,
+    softmax_mistakes,
+)
+
+
+@pytest.fixture
+def rnn_data():
+    rng = np.random.default_rng(0)
+    B, T, D, H = 2, 5, 3, 4
+    return {
+        "x": rng.standard_normal((B, T, D)),
+        "h0": rng.standard_normal((B, H)),
+        "W_hx": rng.standard_normal((H, D)) * 0.5,
+        "W_hh": rng.standard_normal((H, H)) * 0.5,
+        "b_h": rng.standard_normal(H) * 0.1,
+    }
+
+
+def args_of(d):
+    return d["x"], d["h0"], d["W_hx"], d["W_hh"], d["b_h"]
+
+
+# --- check_array -------------------------------------------------------------
+
+
+def test_check_array_passes_within_tolerance_and_returns_true():
+    a = np.arange(6.0).reshape(2, 3)
+    assert check_array("a", a + 1e-10, a) is True
+
+
+def test_check_array_message_shows_expected_and_got_values():
+    with pytest.raises(AssertionError) as err:
+        check_array("h_next", np.array([1.0, 2.5]), np.array([1.0, 2.0]))
+    text = str(err.value)
+    assert "h_next is not right" in text
+    assert "expected" in text and "2.5" in text
+    assert "largest difference 0.5 at index (1,)" in text
+
+
+def test_check_array_reports_none_as_a_missing_return():
+    with pytest.raises(AssertionError, match="(?s)got None.*return"):
+        check_array("h", None, np.zeros(3))
+
+
+def test_check_array_reports_a_tuple_returned_instead_of_an_array():
+    with pytest.raises(AssertionError, match="tuple of 2 items"):
+        check_array("h_next", (np.zeros(3), "cache"), np.zeros(3))
+
+
+def test_check_array_reports_shapes_and_a_transposed_result():
+    with pytest.raises(AssertionError) as err:
+        check_array("W_h", np.zeros((3, 2)), np.zeros((2, 3)))
+    assert "expected shape (2, 3); got shape (3, 2)" in str(err.value)
+    assert "transposed" in str(err.value)
+
+
+def test_check_array_reports_a_missing_sum_over_the_batch():
+    with pytest.raises(AssertionError, match="sum .*over the batch axis 0"):
+        check_array("db_h", np.zeros((2, 4)), np.zeros(4))
+
+
+def test_check_array_names_a_matching_mistake_by_its_key():
+    expected = np.array([1.0, 2.0])
+    wrong = np.array([3.0, 4.0])
+    with pytest.raises(AssertionError) as err:
+        check_array("h", wrong, expected, mistakes={"transposed": wrong})
+    assert MISTAKES["transposed"] in str(err.value)
+
+
+def test_check_array_does_not_name_a_mistake_that_does_not_match():
+    expected = np.array([1.0, 2.0])
+    with pytest.raises(AssertionError) as err:
+        check_array(
+            "h", np.array([5.0, 6.0]), expected, mistakes={"transposed": [3.0, 4.0]}
+        )
+    assert "transposed" not in str(err.value)
+
+
+def test_check_array_detects_a_shift_by_one_step_in_time():
+    expected = np.arange(12.0).reshape(1, 4, 3)
+    shifted = np.concatenate([np.zeros((1, 1, 3)), expected[:, :-1]], axis=1)
+    with pytest.raises(AssertionError, match="off-by-one in time"):
+        check_array("h", shifted, expected, time_axis=1)
+    early = np.concatenate([expected[:, 1:], np.zeros((1, 1, 3))], axis=1)
+    with pytest.raises(AssertionError, match="off-by-one in time"):
+        check_array("h", early, expected, time_axis=1)
+
+
+def test_check_array_reports_nan_as_instability():
+    with pytest.raises(AssertionError, match="NaN or inf.*subtract the maximum"):
+        check_array("p", np.array([np.nan, 0.5]), np.array([0.5, 0.5]))
+
+
+def test_check_array_reports_a_wrong_sign_and_a_constant_factor():
+    expected = np.array([1.0, -2.0, 3.0])
+    with pytest.raises(AssertionError, match="wrong sign"):
+        check_array("g", -expected, expected)
+    with pytest.raises(AssertionError, match="0.25 times the expected"):
+        check_array("g", expected / 4, expected)
+
+
+def test_check_scalar_accepts_numpy_scalars_and_refuses_arrays():
+    assert check_scalar("loss", np.float64(1.5), 1.5)
+    with pytest.raises(AssertionError, match="single number"):
+        check_scalar("loss", np.array([1.5, 2.0]), 1.5)
+    with pytest.raises(AssertionError, match="single number"):
+        check_scalar("loss", np.array([1.5]), 1.5)
+
+
+def test_check_gradient_uses_relative_error():
+    g = np.array([1.0, 2.0, 3.0])
+    assert check_gradient("dW", g * (1 + 1e-9), g)
+    with pytest.raises(AssertionError, match="relative error 0.0099"):
+        check_gradient("dW", g * 1.02, g)
+
+
+def test_check_unchanged_catches_in_place_changes():
+    a = np.ones(3)
+    assert check_unchanged("x", a.copy(), a)
+    with pytest.raises(AssertionError, match="in place"):
+        check_unchanged("x", a.copy(), a - 1)
+
+
+# --- check_not_calling ---------------------------------------------------------
+
+# Student-like functions, with the module's globals as their notebook globals.
+
+
+def honest_step(x_t, h_prev, W_hx, W_hh, b_h):
+    return np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
+
+
+def honest_forward(x, h0, W_hx, W_hh, b_h):
+    h, prev = [], h0
+    for t in range(x.shape[1]):
+        prev = honest_step(x[:, t], prev, W_hx, W_hh, b_h)
+        h.append(prev)
+    return np.stack(h, axis=1)
+
+
+def lazy_forward(x, h0, W_hx, W_hh, b_h):
+    return rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)[0]
+
+
+def lazy_step(x_t, h_prev, W_hx, W_hh, b_h):
+    return rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)[0]
+
+
+def forward_via_lazy_step(x, h0, W_hx, W_hh, b_h):
+    h, prev = [], h0
+    for t in range(x.shape[1]):
+        prev = lazy_step(x[:, t], prev, W_hx, W_hh, b_h)
+        h.append(prev)
+    return np.stack(h, axis=1)
+
+
+def forward_with_local_import(x, h0, W_hx, W_hh, b_h):
+    from rnnlib import rnn_forward as f
+
+    return f(x, h0, W_hx, W_hh, b_h)[0]
+
+
+def test_check_not_calling_passes_an_honest_function_and_returns_its_result(
+    rnn_data,
+):
+    out = check_not_calling(
+        honest_forward, ["rnn_forward", "rnn_step_forward"], args=args_of(rnn_data)
+    )
+    expected, _ = rnnlib.rnn_forward(*args_of(rnn_data))
+    np.testing.assert_allclose(out, expected)
+
+
+def test_check_not_calling_finds_the_reference_in_the_code():
+    with pytest.raises(AssertionError, match="uses rnnlib's rnn_forward"):
+        check_not_calling(lazy_forward, ["rnn_forward"])
+
+
+def test_check_not_calling_follows_the_notebooks_own_helpers():
+    with pytest.raises(
+        AssertionError, match=r"rnnlib's rnn_step_forward \(in your lazy_step\)"
+    ):
+        check_not_calling(forward_via_lazy_step, ["rnnlib.rnn_step_forward"])
+
+
+def test_check_not_calling_finds_a_local_import():
+    with pytest.raises(AssertionError, match="rnn_forward"):
+        check_not_calling(forward_with_local_import, ["rnn_forward"])
+
+
+def test_check_not_calling_allows_other_rnnlib_functions():
+    def uses_tanh(z):
+        return rnnlib.tanh(z)
+
+    assert (
+        check_not_calling(uses_tanh, ["rnn_forward"], args=(np.zeros(2),)) is not None
+    )
+
+
+def test_check_not_calling_catches_a_call_hidden_from_the_bytecode(rnn_data):
+    def sneaky(x, h0, W_hx, W_hh, b_h):
+        f = getattr(rnnlib, "rnn_" + "forward")
+        return f(x, h0, W_hx, W_hh, b_h)[0]
+
+    with pytest.raises(AssertionError, match="rnn_forward"):
+        check_not_calling(sneaky, ["rnn_forward"], args=args_of(rnn_data))
+    # and rnnlib is whole again afterwards
+    h, _ = rnnlib.rnn_forward(*args_of(rnn_data))
+    assert h.shape == (2, 5, 4)
+
+
+def test_check_not_calling_catches_internal_use_through_a_layer(rnn_data):
+    def via_layer(x, h0, W_hx, W_hh, b_h):
+        layer = rnnlib.RNN(3, 4, seed=0)
+        return layer.forward(x)[0]
+
+    with pytest.raises(AssertionError, match="rnn_forward_time_major"):
+        check_not_calling(via_layer, ["rnn_forward_time_major"], args=args_of(rnn_data))
+
+
+def test_check_not_calling_is_not_fooled_by_except_exception(rnn_data):
+    def swallow(x, h0, W_hx, W_hh, b_h):
+        try:
+            f = getattr(rnnlib, "rnn_" + "forward")
+            return f(x, h0, W_hx, W_hh, b_h)[0]
+        except Exception:
+            return None
+
+    with pytest.raises(AssertionError, match="rnn_forward"):
+        check_not_calling(swallow, ["rnn_forward"], args=args_of(rnn_data))
+
+
+def test_check_not_calling_restores_patched_globals():
+    before = rnnlib.rnn_forward
+    with pytest.raises(AssertionError):
+        check_not_calling(lazy_forward, ["rnn_forward"], args=(0, 0, 0, 0, 0))
+    assert rnnlib.rnn_forward is before
+    assert rnnlib.rnn.rnn_forward is before
+
+
+def test_check_not_calling_lets_other_errors_through():
+    def broken(x):
+        raise NotImplementedError
+
+    with pytest.raises(NotImplementedError):
+        check_not_calling(broken, ["rnn_forward"], args=(1,))
+
+
+# --- the usual mistakes ---------------------------------------------------------
+
+
+def test_rnn_step_mistakes_recognise_a_transposed_recurrent_weight(rnn_data):
+    d = rnn_data
+    x_t, h_prev = d["x"][:, 0], d["h0"]
+    expected, _ = rnnlib.rnn_step_forward(x_t, h_prev, d["W_hx"], d["W_hh"], d["b_h"])
+    wrong = np.tanh(x_t @ d["W_hx"].T + h_prev @ d["W_hh"] + d["b_h"])
+    mistakes = rnn_step_mistakes(x_t, h_prev, d["W_hx"], d["W_hh"], d["b_h"])
+    with pytest.raises(AssertionError, match="h_prev @ W_hh instead of"):
+        check_array("h_next", wrong, expected, mistakes=mistakes)
+
+
+def test_rnn_step_mistakes_include_a_transposed_input_weight_only_when_square():
+    rng = np.random.default_rng(1)
+    x_t, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    W = rng.standard_normal((3, 3))
+    square = rnn_step_mistakes(x_t, h, W, W, np.zeros(3))
+    assert any("x_t @ W_hx instead" in k for k in square)
+    W_hx = rng.standard_normal((3, 4))
+    other = rnn_step_mistakes(rng.standard_normal((2, 4)), h, W_hx, W, np.zeros(3))
+    assert not any("x_t @ W_hx instead" in k for k in other)
+
+
+def test_rnn_forward_mistakes_recognise_a_state_not_carried(rnn_data):
+    d = rnn_data
+    expected, _ = rnnlib.rnn_forward(*args_of(d))
+    wrong = np.stack(
+        [
+            np.tanh(d["x"][:, t] @ d["W_hx"].T + d["h0"] @ d["W_hh"].T + d["b_h"])
+            for t in range(5)
+        ],
+        axis=1,
+    )
+    with pytest.raises(AssertionError, match="not carried to the next step"):
+        check_array("h", wrong, expected, mistakes=rnn_forward_mistakes(*args_of(d)))
+
+
+def test_rnn_forward_mistakes_accept_h0_none(rnn_data):
+    d = dict(rnn_data, h0=None)
+    mistakes = rnn_forward_mistakes(*args_of(d))
+    assert all(v.shape == (2, 5, 4) for v in mistakes.values())
+
+
+def test_rnn_backward_mistakes_recognise_gradients_not_summed_over_time(rnn_data):
+    d = rnn_data
+    h, cache = rnnlib.rnn_forward(*args_of(d))
+    dh = np.random.default_rng(2).standard_normal(h.shape)
+    _, _, _, dW_hh, _ = rnnlib.rnn_backward(dh, cache)
+    # the last step alone: one step backward from h_T with its h_{T-1}
+    _, step_cache = rnnlib.rnn_step_forward(
+        d["x"][:, -1], h[:, -2], d["W_hx"], d["W_hh"], d["b_h"]
+    )
+    last_only = rnnlib.rnn_step_backward(dh[:, -1], step_cache)[3]
+    mistakes = rnn_backward_mistakes(dh, *args_of(d))
+    with pytest.raises(AssertionError, match="not summed over time"):
+        check_array("dW_hh", last_only, dW_hh, mistakes=mistakes["dW_hh"])
+
+
+def test_rnn_backward_mistakes_match_the_reference_when_nothing_is_wrong(rnn_data):
+    """The correct BPTT in the helper agrees with rnnlib (so its variants
+    differ from the right answer only by the mistake they name)."""
+    d = rnn_data
+    h, cache = rnnlib.rnn_forward(*args_of(d))
+    dh = np.random.default_rng(3).standard_normal(h.shape)
+    ref = dict(
+        zip(
+            ("dx", "dh0", "dW_hx", "dW_hh", "db_h"),
+            rnnlib.rnn_backward(dh, cache),
+            strict=True,
+        )
+    )
+    mistakes = rnn_backward_mistakes(dh, *args_of(d))
+    # "not carried" differs from the reference, but its dx at the last step agrees
+    not_carried = next(v for k, v in mistakes["dx"].items() if "carried back" in k)
+    np.testing.assert_allclose(not_carried[:, -1], ref["dx"][:, -1])
+    assert not np.allclose(not_carried, ref["dx"])
+
+
+def test_softmax_mistakes_recognise_the_wrong_axis():
+    z = np.random.default_rng(4).standard_normal((3, 4))
+    e = np.exp(z - z.max(axis=0))
+    wrong = e / e.sum(axis=0)
+    with pytest.raises(AssertionError, match="wrong axis.*axis=0"):
+        check_array("p", wrong, rnnlib.softmax(z), mistakes=softmax_mistakes(z))
+
+
+def test_softmax_mistakes_recognise_a_multiplied_temperature():
+    z = np.random.default_rng(5).standard_normal(6)
+    wrong = rnnlib.softmax(z * 0.5)
+    with pytest.raises(AssertionError, match="multiplied by the temperature"):
+        check_array(
+            "p", wrong, rnnlib.softmax(z / 0.5), mistakes=softmax_mistakes(z, 0.5)
+        )
+
+
+def test_describe_expands_known_keys_and_keeps_other_text():
+    assert checks.describe("off_by_one") == MISTAKES["off_by_one"]
+    assert checks.describe("my own words") == "my own words"
+
+
+def test_check_array_reports_a_leftover_axis_of_size_one():
+    with pytest.raises(
+        AssertionError, match=r"axis of size 1\? \(e.g. a.reshape\(3,\)\)"
+    ):
+        check_array("logits", np.zeros((3, 1)), np.zeros(3))
+
+
+def test_check_same_keys_names_missing_and_unexpected_keys():
+    assert checks.check_same_keys("grads", {"W": 1, "b": 2}, {"b": 0, "W": 0})
+    with pytest.raises(AssertionError, match=r"missing \['b'\], unexpected \['c'\]"):
+        checks.check_same_keys("grads", {"W": 1, "c": 2}, {"W": 0, "b": 0})
+    with pytest.raises(AssertionError, match="must be a dict"):
+        checks.check_same_keys("grads", [1, 2], {"W": 0})
+
+
+def test_check_array_names_only_whole_number_factors():
+    with pytest.raises(AssertionError) as err:
+        check_scalar("loss", 1.088, 1.0)
+    assert "times the expected" not in str(err.value)
+    with pytest.raises(AssertionError, match="3 times the expected"):
+        check_scalar("loss", 3.0, 1.0)
+
+
+def test_chi_square_critical_is_close_to_the_exact_quantiles():
+    # exact 0.9999 quantiles: df=1 15.14, df=4 23.51, df=9 33.72
+    for df, exact in [(1, 15.14), (4, 23.51), (9, 33.72)]:
+        assert exact <= checks.chi_square_critical(df) < 1.08 * exact
+
+
+def test_check_frequencies_accepts_a_correct_sampler():
+    p = np.array([0.5, 0.3, 0.2])
+    samples = np.random.default_rng(0).choice(3, size=3000, p=p)
+    assert checks.check_frequencies("samples", samples, p)
+
+
+def test_check_frequencies_rejects_and_names_the_distribution_sampled():
+    p = np.array([0.5, 0.3, 0.2])
+    wrong = np.array([0.2, 0.3, 0.5])
+    samples = np.random.default_rng(0).choice(3, size=3000, p=wrong)
+    with pytest.raises(AssertionError, match="(?s)do not follow.*They fit reversed"):
+        checks.check_frequencies("samples", samples, p, {"reversed": wrong})
+
+
+def test_check_frequencies_fails_on_an_impossible_class():
+    with pytest.raises(AssertionError, match="do not follow"):
+        checks.check_frequencies("samples", np.array([0, 1, 2]), [0.5, 0.5, 0.0])
+
+
+def test_check_global_random_untouched_passes_a_generator_user():
+    def draw(rng):
+        return rng.random()
+
+    value = checks.check_global_random_untouched(draw, (np.random.default_rng(0),))
+    assert value == np.random.default_rng(0).random()
+
+
+def test_check_global_random_untouched_catches_np_random_and_restores_it():
+    def draw_globally():
+        return np.random.rand()  # noqa: NPY002 -- the mistake under test
+
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    with pytest.raises(AssertionError, match="hidden global generator"):
+        checks.check_global_random_untouched(draw_globally)
+    assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+def test_check_returns_counts_the_values():
+    assert checks.check_returns("f", (1, 2), ("a", "b")) == (1, 2)
+    with pytest.raises(AssertionError, match="must return 3 values.*returned 2"):
+        checks.check_returns("f", (1, 2), ("a", "b", "c"))
+    with pytest.raises(AssertionError, match="returned None"):
+        checks.check_returns("f", None, ("a", "b"))
+    with pytest.raises(AssertionError, match="returned one ndarray"):
+        checks.check_returns("f", np.zeros(2), ("a", "b"))
+
+
+def test_rnn_step_backward_mistakes_recognise_a_missing_tanh_derivative(rnn_data):
+    d = rnn_data
+    x_t, h_prev = d["x"][:, 0], d["h0"]
+    _, cache = rnnlib.rnn_step_forward(x_t, h_prev, d["W_hx"], d["W_hh"], d["b_h"])
+    dh = np.random.default_rng(6).standard_normal((2, 4))
+    expected = rnnlib.rnn_step_backward(dh, cache)[3]  # dW_hh
+    wrong = dh.T @ h_prev  # da = dh: the derivative left out
+    mistakes = checks.rnn_step_backward_mistakes(
+        dh, x_t, h_prev, d["W_hx"], d["W_hh"], d["b_h"]
+    )
+    with pytest.raises(AssertionError, match="tanh derivative left out"):
+        check_array("dW_hh", wrong, expected, mistakes=mistakes["dW_hh"])
+
+
+def test_masked_cross_entropy_mistakes_recognise_an_ignored_mask():
+    rng = np.random.default_rng(7)
+    logits = rng.standard_normal((2, 3, 4))
+    targets = rng.integers(0, 4, (2, 3))
+    mask = np.array([[1.0, 1, 0], [1, 0, 0]])
+    loss, _ = rnnlib.softmax_cross_entropy(logits, targets, mask)
+    unmasked, _ = rnnlib.softmax_cross_entropy(logits, targets)
+    mistakes = checks.masked_cross_entropy_mistakes(logits, targets, mask)
+    with pytest.raises(AssertionError, match="mask left out"):
+        check_scalar("loss", unmasked, loss, mistakes=mistakes["loss"])
+
+
+def test_many_to_one_backward_mistakes_recognise_dh_at_every_step():
+    rng = np.random.default_rng(8)
+    B, T, D, H = 2, 4, 3, 5
+    p = {
+        "W_hx": rng.standard_normal((H, D)),
+        "W_hh": rng.standard_normal((H, H)) / 3,
+        "b_h": np.zeros(H),
+        "W_yh": rng.standard_normal((1, H)),
+        "b_y": np.zeros(1),
+    }
+    x, dz = rng.standard_normal((B, T, D)), rng.standard_normal(B)
+    h, cache = rnnlib.rnn_forward(x, None, p["W_hx"], p["W_hh"], p["b_h"])
+    dh = np.zeros_like(h)
+    dh[:, -1] = np.outer(dz, p["W_yh"][0])
+    right = rnnlib.rnn_backward(dh, cache)[3]
+    every = rnnlib.rnn_backward(np.repeat(dh[:, -1:], T, axis=1), cache)[3]
+    mistakes = checks.many_to_one_backward_mistakes(dz, x, p)
+    with pytest.raises(AssertionError, match="sent into every time step"):
+        check_array("dW_hh", every, right, mistakes=mistakes["W_hh"])
+
+
+def test_generator_logits_mistakes_recognise_a_state_not_carried():
+    rng = np.random.default_rng(9)
+    V, H = 4, 3
+    p = {
+        "W_hx": rng.standard_normal((H, V)),
+        "W_hh": rng.standard_normal((H, H)),
+        "b_h": np.zeros(H),
+        "W_yh": rng.standard_normal((V, H)),
+        "b_y": np.zeros(V),
+    }
+    fed = [1, 3, 0]
+    h, right, reset = np.zeros(H), [], []
+    for token in [2] + fed:
+        h = np.tanh(p["W_hx"][:, token] + p["W_hh"] @ h)
+        right.append(p["W_yh"] @ h)
+        reset.append(p["W_yh"] @ np.tanh(p["W_hx"][:, token]))
+    mistakes = checks.generator_logits_mistakes(p, 2, fed)
+    with pytest.raises(AssertionError, match="not carried to the next step"):
+        check_array("logits", np.array(reset), np.array(right), mistakes=mistakes)
