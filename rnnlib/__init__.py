@@ -26,6 +26,13 @@ from .layers import (
     embedding_forward,
 )
 from .losses import bce_with_logits, softmax_cross_entropy
+from .lstm import (
+    LSTM,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 from .optim import SGD, Adam, clip_grad_norm
 from .rnn import (
     RNN,
@@ -67,4 +74,9 @@ __all__ = [
     "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    "LSTM",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
 ]

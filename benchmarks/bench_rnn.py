@@ -1,0 +1,128 @@
+"""Speed of rnnlib's RNN: forward + backward against PyTorch and a naive loop.
+
+    make bench            (or: .venv/bin/python benchmarks/bench_rnn.py)
+
+For each size (T, B, D, H) and dtype it times one forward and one backward
+pass of a one-layer tanh RNN, takes the median of repeated runs, and prints
+the ratios in one table.  PyTorch (if installed) runs in the same process
+with the same number of threads as NumPy's BLAS.  The naive baseline loops
+over every example and every time step in Python, one vector at a time.
+
+Targets: rnnlib <= 0.8x PyTorch's time in float64 and <= 1.0x in float32,
+and >= 20x faster than the naive loop at B = 64.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from rnnlib import RNN
+
+SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
+
+
+def median_time(fn, repeats, warmup=2):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def naive_forward_backward(x, dout, W_hx, W_hh, b_h):
+    """Per example, per step: the textbook loop, no batching, no hoisting."""
+    B, T, _ = x.shape
+    H = W_hh.shape[0]
+    dW_hx, dW_hh, db = np.zeros_like(W_hx), np.zeros_like(W_hh), np.zeros_like(b_h)
+    dx = np.zeros_like(x)
+    for b in range(B):
+        hs = [np.zeros(H, dtype=x.dtype)]
+        for t in range(T):
+            hs.append(np.tanh(W_hx @ x[b, t] + W_hh @ hs[-1] + b_h))
+        carry = np.zeros(H, dtype=x.dtype)
+        for t in reversed(range(T)):
+            da = (dout[b, t] + carry) * (1 - hs[t + 1] ** 2)
+            dW_hx += np.outer(da, x[b, t])
+            dW_hh += np.outer(da, hs[t])
+            db += da
+            dx[b, t] = W_hx.T @ da
+            carry = W_hh.T @ da
+    return dx, dW_hx, dW_hh, db
+
+
+def bench_size(T, B, D, H, dtype, repeats, torch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((B, T, D)).astype(dtype)
+    dout = rng.standard_normal((B, T, H)).astype(dtype)
+    rnn = RNN(D, H, seed=0, dtype=dtype)
+
+    def ours():
+        rnn.forward(x)
+        rnn.backward(dout)
+
+    row = {"ours": median_time(ours, repeats)}
+    p = rnn.params
+    row["naive"] = median_time(
+        lambda: naive_forward_backward(x, dout, p["W_hx_l0"], p["W_hh_l0"], p["b_h_l0"]),
+        max(1, repeats // 5),
+        warmup=1,
+    )
+    if torch is not None:
+        tdtype = torch.float64 if dtype == np.float64 else torch.float32
+        net = torch.nn.RNN(D, H, batch_first=True, dtype=tdtype)
+        xt = torch.tensor(x, requires_grad=True)
+        dt = torch.tensor(dout)
+
+        def theirs():
+            out, _ = net(xt)
+            out.backward(dt)
+
+        row["torch"] = median_time(theirs, repeats)
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="rnnlib RNN speed benchmark")
+    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args(argv)
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+        print("PyTorch not installed: the torch columns are left out.")
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+    except ImportError:
+        pass
+    print(f"numpy {np.__version__}, threads {args.threads}, median of {args.repeats}")
+    header = f"{'T':>4} {'B':>4} {'D':>4} {'H':>4} {'dtype':>8} {'rnnlib ms':>10}"
+    header += f" {'naive ms':>10} {'naive/rnnlib':>13}"
+    if torch is not None:
+        header += f" {'torch ms':>10} {'rnnlib/torch':>13}"
+    print(header)
+    for dtype in (np.float64, np.float32):
+        for T, B, D, H in SIZES:
+            r = bench_size(T, B, D, H, dtype, args.repeats, torch)
+            line = f"{T:>4} {B:>4} {D:>4} {H:>4} {np.dtype(dtype).name:>8}"
+            line += f" {r['ours'] * 1e3:>10.2f} {r['naive'] * 1e3:>10.1f}"
+            line += f" {r['naive'] / r['ours']:>12.1f}x"
+            if torch is not None:
+                line += f" {r['torch'] * 1e3:>10.2f} {r['ours'] / r['torch']:>12.2f}x"
+            print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
