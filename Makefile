@@ -16,6 +16,11 @@ NB_FOLDERS := notebooks solutions exercises
 NOTEBOOKS := $(wildcard $(addsuffix /*.ipynb,$(NB_FOLDERS)))
 # folders that hold notebooks: an empty folder is left out, not an error
 NB_TARGETS := $(sort $(dir $(NOTEBOOKS)))
+# The course's matrices are small: BLAS threads cost more than they give
+# (and make test already runs two pytest workers on two cores).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 

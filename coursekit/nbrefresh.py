@@ -43,7 +43,13 @@ def refresh(path, timeout=300):
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
-    strip_output(nb, keep_output=False, keep_count=False, keep_id=False)
+    strip_output(
+        nb,
+        keep_output=False,
+        keep_count=False,
+        keep_id=False,
+        extra_keys=["cell.metadata.execution", "metadata.widgets"],
+    )
     nbformat.write(nb, path)
     return sum(is_checked(c) for c in nb.cells)
 
