@@ -12,44 +12,14 @@ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1.
 """
 
 import argparse
-import os
 import platform
-import statistics
-import time
 
 import numpy as np
+from timing import median_times, numpy_threads
 
 from rnnlib import LSTM
 
 SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
-
-
-def numpy_threads():
-    """The number of threads NumPy's BLAS uses: the usual environment
-    variables, else the CPUs this process may run on (OpenBLAS's default)."""
-    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var, "").split(",")[0].strip()
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def median_times(runs, repeats, warmup=2):
-    """Median seconds of each function in `runs`, timed in turn within each
-    repeat so that a burst of load elsewhere slows all of them alike."""
-    for run in runs:
-        for _ in range(warmup):
-            run()
-    times = [[] for _ in runs]
-    for _ in range(repeats):
-        for run, record in zip(runs, times, strict=True):
-            start = time.perf_counter()
-            run()
-            record.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
 
 
 def rnnlib_runner(T, B, D, H, dtype, rng):

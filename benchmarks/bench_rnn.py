@@ -5,7 +5,9 @@
 For each size (T, B, D, H) and dtype it times one forward and one backward
 pass of a one-layer tanh RNN, takes the median of repeated runs, and prints
 the ratios in one table.  PyTorch (if installed) runs in the same process
-with the same number of threads as NumPy's BLAS.  The naive baseline loops
+with as many threads as NumPy's BLAS uses (OPENBLAS_NUM_THREADS; `make`
+sets it to 1), and the three take turns within each repeat so a burst of
+load elsewhere slows them alike.  The naive baseline loops
 over every example and every time step in Python, one vector at a time.
 
 Targets: rnnlib <= 0.8x PyTorch's time in float64 and <= 1.0x in float32,
@@ -13,27 +15,14 @@ and >= 20x faster than the naive loop at B = 64.
 """
 
 import argparse
-import os
-import statistics
 import sys
-import time
 
 import numpy as np
+from timing import median_times, numpy_threads
 
 from rnnlib import RNN
 
 SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
-
-
-def median_time(fn, repeats, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def naive_forward_backward(x, dout, W_hx, W_hh, b_h):
@@ -58,22 +47,21 @@ def naive_forward_backward(x, dout, W_hx, W_hh, b_h):
 
 
 def bench_size(T, B, D, H, dtype, repeats, torch):
+    """Median seconds of forward + backward for rnnlib, the naive loop and torch."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, D)).astype(dtype)
     dout = rng.standard_normal((B, T, H)).astype(dtype)
     rnn = RNN(D, H, seed=0, dtype=dtype)
+    p = rnn.params
 
     def ours():
         rnn.forward(x)
         rnn.backward(dout)
 
-    row = {"ours": median_time(ours, repeats)}
-    p = rnn.params
-    row["naive"] = median_time(
-        lambda: naive_forward_backward(x, dout, p["W_hx_l0"], p["W_hh_l0"], p["b_h_l0"]),
-        max(1, repeats // 5),
-        warmup=1,
-    )
+    def naive():
+        naive_forward_backward(x, dout, p["W_hx_l0"], p["W_hh_l0"], p["b_h_l0"])
+
+    runs = {"ours": ours, "naive": naive}
     if torch is not None:
         tdtype = torch.float64 if dtype == np.float64 else torch.float32
         net = torch.nn.RNN(D, H, batch_first=True, dtype=tdtype)
@@ -81,17 +69,19 @@ def bench_size(T, B, D, H, dtype, repeats, torch):
         dt = torch.tensor(dout)
 
         def theirs():
+            net.zero_grad(set_to_none=True)
+            xt.grad = None
             out, _ = net(xt)
             out.backward(dt)
 
-        row["torch"] = median_time(theirs, repeats)
-    return row
+        runs["torch"] = theirs
+    return dict(zip(runs, median_times(list(runs.values()), repeats), strict=True))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="rnnlib RNN speed benchmark")
-    parser.add_argument("--repeats", type=int, default=21)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=numpy_threads())
     args = parser.parse_args(argv)
     try:
         import torch
@@ -100,12 +90,6 @@ def main(argv=None):
     except ImportError:
         torch = None
         print("PyTorch not installed: the torch columns are left out.")
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-    except ImportError:
-        pass
     print(f"numpy {np.__version__}, threads {args.threads}, median of {args.repeats}")
     header = f"{'T':>4} {'B':>4} {'D':>4} {'H':>4} {'dtype':>8} {'rnnlib ms':>10}"
     header += f" {'naive ms':>10} {'naive/rnnlib':>13}"

@@ -4,7 +4,7 @@ Batch first: x (B, T, D), hidden states (B, T, H).  Weights in the notes'
 orientation: W_hx (H, D), W_hh (H, H), b_h (H,), W_yh (O, H), b_y (O,).
 """
 
-from . import optim
+from . import frameworks, longterm, optim
 from .activations import (
     relu,
     relu_derivative,
@@ -33,6 +33,13 @@ from .lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
+from .mlp import MLP, mlp_backward, mlp_forward
+from .models import (
+    BagOfWordsClassifier,
+    SequenceClassifier,
+    SequenceLabeler,
+    fit,
+)
 from .optim import SGD, Adam, clip_grad_norm
 from .rnn import (
     RNN,
@@ -43,6 +50,9 @@ from .rnn import (
 )
 
 __all__ = [
+    "MLP",
+    "mlp_backward",
+    "mlp_forward",
     "SGD",
     "Adam",
     "Dense",
@@ -57,6 +67,8 @@ __all__ = [
     "embedding_forward",
     "numerical_gradient",
     "optim",
+    "frameworks",
+    "longterm",
     "orthogonal",
     "rel_error",
     "relu",
@@ -79,4 +91,8 @@ __all__ = [
     "lstm_forward",
     "lstm_step_backward",
     "lstm_step_forward",
+    "BagOfWordsClassifier",
+    "SequenceClassifier",
+    "SequenceLabeler",
+    "fit",
 ]

@@ -1,0 +1,33 @@
+"""Timing helpers shared by the benchmarks (run as scripts from this folder)."""
+
+import os
+import statistics
+import time
+
+
+def numpy_threads():
+    """The number of threads NumPy's BLAS uses: the usual environment
+    variables, else the CPUs this process may run on (OpenBLAS's default)."""
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").split(",")[0].strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def median_times(runs, repeats, warmup=2):
+    """Median seconds of each function in `runs`, timed in turn within each
+    repeat so that a burst of load elsewhere slows all of them alike."""
+    for run in runs:
+        for _ in range(warmup):
+            run()
+    times = [[] for _ in runs]
+    for _ in range(repeats):
+        for run, record in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run()
+            record.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]

@@ -1,0 +1,66 @@
+"""Figures for the course, drawn with matplotlib from real objects and numbers.
+
+Each function returns a matplotlib Figure (and never calls plt.show(); the
+notebook does).  Diagrams are drawn from an actual layer, so what the
+picture shows (sizes, shared weights) is what the code does.
+"""
+
+from .architectures import (
+    plot_architecture_families,
+    plot_bidirectional_rnn,
+    plot_encoder_decoder,
+    plot_reading,
+    plot_stacked_rnn,
+    plot_tag_probabilities,
+)
+from .diagrams import (
+    box_edge,
+    connect,
+    describe_rnn,
+    draw_arrow,
+    draw_box,
+    draw_computation_graph,
+    draw_rolled_and_unrolled,
+    draw_rolled_rnn,
+    draw_unrolled_rnn,
+)
+from .gradients import plot_accuracy_vs_gap, plot_gradient_norms, plot_loss_surface
+from .lstm_cell import draw_lstm_cell, lstm_gate_trace, plot_gate_activations
+from .plots import (
+    moving_average,
+    plot_curves,
+    plot_hidden_states,
+    plot_lines,
+    plot_training_curves,
+    plot_trajectories,
+)
+
+__all__ = [
+    "plot_architecture_families",
+    "plot_bidirectional_rnn",
+    "plot_encoder_decoder",
+    "plot_reading",
+    "plot_stacked_rnn",
+    "plot_tag_probabilities",
+    "box_edge",
+    "connect",
+    "describe_rnn",
+    "draw_arrow",
+    "draw_box",
+    "draw_computation_graph",
+    "draw_rolled_and_unrolled",
+    "draw_rolled_rnn",
+    "draw_unrolled_rnn",
+    "moving_average",
+    "plot_curves",
+    "plot_hidden_states",
+    "plot_lines",
+    "plot_training_curves",
+    "plot_trajectories",
+    "plot_accuracy_vs_gap",
+    "plot_gradient_norms",
+    "plot_loss_surface",
+    "draw_lstm_cell",
+    "lstm_gate_trace",
+    "plot_gate_activations",
+]

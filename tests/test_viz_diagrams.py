@@ -1,0 +1,169 @@
+"""Diagrams: drawn from real layers, with the boxes and arrows they promise."""
+
+from collections import Counter
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from rnnlib import LSTM, RNN  # noqa: E402
+from rnnlib.viz import (  # noqa: E402
+    describe_rnn,
+    draw_computation_graph,
+    draw_rolled_and_unrolled,
+    draw_rolled_rnn,
+    draw_unrolled_rnn,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def roles(fig):
+    """Count the patches of every axes by gid, e.g. {"box:cell": 5, ...}."""
+    return Counter(p.get_gid() for ax in fig.axes for p in ax.patches if p.get_gid())
+
+
+def texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_unrolled_rnn_has_one_cell_per_step_and_shared_weights():
+    fig = draw_unrolled_rnn(RNN(4, 8, seed=0), T=5, output_size=1)
+    assert isinstance(fig, Figure)
+    r = roles(fig)
+    assert r["box:input"] == r["box:cell"] == r["box:output"] == 5
+    assert r["box:state0"] == 1
+    assert r["arrow:input"] == r["arrow:output"] == 5
+    assert r["arrow:recurrent"] == 5  # h0 -> h1 and 4 between steps
+    labels = texts(fig)
+    # one W_hh (8x8) written on every recurrent arrow: the same matrix each step
+    assert sum("W_{hh}" in t and "8" in t for t in labels) == 5
+    assert sum("W_{hx}" in t and r"8\times4" in t for t in labels) == 5
+
+
+def test_unrolled_rnn_many_to_one_draws_a_single_output():
+    fig = draw_unrolled_rnn((3, 6, 2), T=4, outputs="last", show_h0=False)
+    r = roles(fig)
+    assert r["box:output"] == r["arrow:output"] == 1
+    assert r["arrow:recurrent"] == 3
+    assert "box:state0" not in r
+
+
+def test_unrolled_rnn_inputs_and_outputs_at_listed_steps():
+    fig = draw_unrolled_rnn((3, 6), T=4, inputs="first", outputs=[2, 3, 4])
+    r = roles(fig)
+    assert r["box:input"] == r["arrow:input"] == 1
+    assert r["box:output"] == 3
+
+
+def test_unrolled_bidirectional_rnn_has_two_rows():
+    fig = draw_unrolled_rnn(RNN(3, 5, bidirectional=True, seed=0), T=3)
+    r = roles(fig)
+    assert r["box:cell"] == 6 and r["box:state0"] == 2
+    assert r["arrow:input"] == 6 and r["arrow:recurrent"] == 6
+    assert r["arrow:output"] == 6  # each output reads both directions
+
+
+def test_unrolled_stacked_rnn_connects_the_layers():
+    fig = draw_unrolled_rnn(RNN(3, 5, num_layers=2, seed=0), T=3, outputs="none")
+    r = roles(fig)
+    assert r["box:cell"] == 6
+    assert r["arrow:layer"] == 3 and r["arrow:input"] == 3
+    assert "box:output" not in r
+
+
+def test_unrolled_long_sequence_is_elided():
+    fig = draw_unrolled_rnn((2, 3), T=20, outputs="last")
+    r = roles(fig)
+    assert r["box:cell"] == 5  # steps 1, 2, 3, 19, 20
+    assert any("{20}" in t for t in texts(fig))
+
+
+def test_unrolled_lstm_like_layer_uses_its_weight_names():
+    class FakeLSTM:
+        input_size, hidden_size, num_layers, bidirectional = 2, 3, 1, False
+        weight_names = ("W_x", "W_h", "b")
+
+    labels = texts(draw_unrolled_rnn(FakeLSTM(), T=2, state_label="(h_{t}, c_{t})"))
+    assert any("W_{h}" in t for t in labels) and any("c_{2}" in t for t in labels)
+
+
+def test_unrolled_rnn_draws_on_a_given_axes_at_an_origin():
+    fig, ax = plt.subplots()
+    out = draw_unrolled_rnn((2, 3), T=2, ax=ax, origin=(10.0, 5.0), show_h0=False)
+    assert out is fig
+    xs = [p.get_x() for p in ax.patches if p.get_gid() == "box:input"]
+    assert min(xs) > 9.0
+
+
+def test_unrolled_rnn_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="T must be"):
+        draw_unrolled_rnn((2, 3), T=0)
+    with pytest.raises(ValueError, match="outputs must"):
+        draw_unrolled_rnn((2, 3), T=3, outputs="some")
+    with pytest.raises(ValueError, match="between 1 and T"):
+        draw_unrolled_rnn((2, 3), T=3, outputs=[0])
+    with pytest.raises(TypeError, match="rnn_or_sizes"):
+        draw_unrolled_rnn("rnn", T=3)
+
+
+def test_describe_rnn_reads_a_layer():
+    info = describe_rnn(RNN(4, 8, num_layers=2, bidirectional=True, seed=0), 3)
+    assert (info["input_size"], info["hidden_size"], info["output_size"]) == (4, 8, 3)
+    assert info["num_layers"] == 2 and info["bidirectional"]
+    assert (info["in_weight"], info["rec_weight"]) == ("W_hx", "W_hh")
+
+
+def test_rolled_rnn_has_a_loop():
+    fig = draw_rolled_rnn(RNN(4, 8, seed=0), output_size=2)
+    r = roles(fig)
+    assert r["box:input"] == r["box:cell"] == r["box:output"] == 1
+    assert r["arrow:input"] == r["arrow:recurrent"] == r["arrow:output"] == 1
+    assert any("W_{hh}" in t and r"8\times8" in t for t in texts(fig))
+    assert any(r"2\times8" in t for t in texts(fig))
+
+
+def test_rolled_rnn_without_output_size_has_no_output():
+    r = roles(draw_rolled_rnn((4, 8)))
+    assert "box:output" not in r and "arrow:output" not in r
+
+
+def test_rolled_and_unrolled_side_by_side():
+    fig = draw_rolled_and_unrolled(RNN(4, 8, seed=0), T=3, output_size=1)
+    assert len(fig.axes) == 2
+    assert roles(fig)["box:cell"] == 1 + 3
+
+
+def test_computation_graph_nodes_and_gradient_paths():
+    fig = draw_computation_graph(3)
+    r = roles(fig)
+    assert r["box:input"] == r["box:cell"] == r["box:output"] == r["box:target"] == 3
+    assert r["box:loss"] == 4  # L_1, L_2, L_3 and their sum
+    assert r["arrow:recurrent"] == 3
+    assert r["arrow:gradient"] == 9  # L_t -> y_t -> h_t -> h_{t-1}, 3 per step
+    assert r["arrow:loss"] == 9  # y_hat_t -> L_t, y_t -> L_t, L_t -> L
+
+
+def test_computation_graph_options():
+    r = roles(draw_computation_graph(4, show_h0=False, show_targets=False))
+    assert r["arrow:gradient"] == 4 * 3 - 1
+    assert "box:target" not in r and "box:state0" not in r
+    r = roles(draw_computation_graph(2, show_gradients=False, show_params=True))
+    assert "arrow:gradient" not in r
+    assert r["box:param"] == 3 and r["arrow:param"] == 3 * 2
+
+
+def test_weight_shapes_are_read_from_the_layer_params():
+    lstm = LSTM(3, 5, seed=0)  # W_x (4H, D) = (20, 3), W_h (4H, H) = (20, 5)
+    labels = texts(draw_unrolled_rnn(lstm, T=2)) + texts(draw_rolled_rnn(lstm))
+    assert any("W_{x}" in t and r"20\times3" in t for t in labels)
+    assert any("W_{h}" in t and r"20\times5" in t for t in labels)
+    assert not any(r"5\times3" in t for t in labels)

@@ -1,0 +1,130 @@
+"""Plots: a Figure with the images and lines the data calls for."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from rnnlib.viz import (  # noqa: E402
+    moving_average,
+    plot_curves,
+    plot_hidden_states,
+    plot_lines,
+    plot_training_curves,
+    plot_trajectories,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def images(fig):
+    return [im for ax in fig.axes for im in ax.images]
+
+
+def test_hidden_states_heatmap_shows_units_by_time(rng):
+    h = np.tanh(rng.standard_normal((7, 3)))
+    fig = plot_hidden_states(h)
+    assert isinstance(fig, Figure)
+    (image,) = images(fig)
+    assert image.get_array().shape == (3, 7)  # units down, time across
+    assert np.allclose(image.get_array(), h.T)
+    vmin, vmax = image.get_clim()
+    assert vmin == -vmax == -np.abs(h).max()
+
+
+def test_hidden_states_with_inputs_adds_a_strip(rng):
+    h = rng.standard_normal((6, 4))
+    fig = plot_hidden_states(h, inputs=np.arange(6.0), vmax=1)
+    strip, heat = images(fig)
+    assert strip.get_array().shape == (1, 6) and heat.get_array().shape == (4, 6)
+    assert heat.get_clim() == (-1.0, 1.0)
+
+
+def test_hidden_states_on_a_given_axes(rng):
+    fig, ax = plt.subplots()
+    assert plot_hidden_states(rng.standard_normal((5, 2)), ax=ax, colorbar=False) is fig
+    assert len(ax.images) == 1
+
+
+def test_hidden_states_refuses_a_batch(rng):
+    with pytest.raises(ValueError, match=r"h must have shape \(T, H\)"):
+        plot_hidden_states(rng.standard_normal((2, 5, 3)))
+
+
+def test_plot_lines_draws_one_line_per_column():
+    fig = plot_lines(np.zeros((10, 3)), labels=["a", "b", "c"], hline=0.5)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 + 1  # three columns and the dashed hline
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+
+
+def test_plot_lines_accepts_a_dict_and_x():
+    fig = plot_lines({"tanh": [1, 2, 3], "relu": [1, 4, 9]}, x=[1, 2, 3])
+    lines = fig.axes[0].lines
+    assert len(lines) == 2 and list(lines[1].get_xdata()) == [1, 2, 3]
+
+
+def test_plot_lines_refuses_mismatched_labels():
+    with pytest.raises(ValueError, match="labels"):
+        plot_lines(np.zeros((4, 2)), labels=["only one"])
+
+
+def test_plot_trajectories_one_panel_per_entry(rng):
+    fig = plot_trajectories(
+        {"tanh": rng.standard_normal((8, 4)), "relu": rng.standard_normal((8, 4))}
+    )
+    assert len(fig.axes) == 2
+    assert [len(ax.lines) for ax in fig.axes] == [4, 4]
+    assert [ax.get_title() for ax in fig.axes] == ["tanh", "relu"]
+
+
+def test_moving_average_values():
+    assert np.allclose(moving_average([2, 4, 6, 8], 2), [2, 3, 5, 7])
+    assert np.allclose(moving_average([1, 2, 3], 1), [1, 2, 3])
+
+
+def test_plot_curves_smoothing_draws_raw_and_smoothed():
+    fig = plot_curves({"loss": np.linspace(1, 0, 50)}, smooth=5, target=0.1)
+    assert len(fig.axes[0].lines) == 2 + 1
+
+
+def test_plot_training_curves_two_panels():
+    fig = plot_training_curves([1.0, 0.5, 0.2], accuracy=[0.5, 0.8, 1.0])
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_ylabel() == "accuracy"
+    assert len(plot_training_curves([1.0, 0.5]).axes) == 1
+
+
+def test_plot_curves_at_given_steps():
+    fig = plot_curves(
+        [0.5, 0.9, 1.0], x=[50, 100, 150], target=0.95, target_label="goal"
+    )
+    ax = fig.axes[0]
+    assert list(ax.lines[0].get_xdata()) == [50, 100, 150]
+    assert "goal" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_plot_curves_refuses_x_of_the_wrong_length():
+    with pytest.raises(ValueError, match="x must have 3 values"):
+        plot_curves([1, 2, 3], x=[1, 2])
+
+
+def test_plot_training_curves_with_a_reference_and_sparse_accuracy():
+    fig = plot_training_curves(
+        np.linspace(0.7, 0.1, 100),
+        accuracy=[0.6, 0.9],
+        accuracy_x=[50, 100],
+        loss_reference=np.log(2),
+        target_accuracy=0.95,
+    )
+    loss_ax, acc_ax = fig.axes
+    assert len(loss_ax.lines) == 2  # the loss and the reference
+    assert list(acc_ax.lines[0].get_xdata()) == [50, 100]
