@@ -910,3 +910,502 @@ def check_global_random_untouched(func, args=(), kwargs=None, name=None):
             " same result."
         )
     return result
+
+
+# ---------------------------------------------------------------------------
+# Lectures 06-10: decoding, two directions, gradient norms, the LSTM
+# ---------------------------------------------------------------------------
+
+MISTAKES["gate_order"] = (
+    "the gates in the wrong order: the 4H rows of W_x, W_h and b hold four"
+    " blocks of H rows, in the order i, f, g, o (input, forget, candidate,"
+    " output), as in PyTorch"
+)
+
+
+def _show_row(row, width=60):
+    text = repr(row)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def check_token_lists(name, got, expected, mistakes=None):
+    """Assert that `got` is a list of token-id lists equal to `expected`.
+
+    For outputs with one list per sequence and lists of different lengths,
+    such as greedy decoding stopped at <eos>.  A 2-D int array counts as one
+    list per row.  mistakes: optional {key or text: list of lists}, named
+    when `got` equals one of them.  Returns True when the check passes.
+    """
+    exp = [[int(t) for t in row] for row in expected]
+    wanted = f"a list of {len(exp)} lists of int token ids, one per sequence"
+    if got is None:
+        _fail(
+            name,
+            [f"expected {wanted}; got None.", "Did the function reach a `return`?"],
+        )
+    if isinstance(got, np.ndarray) and got.ndim == 2:
+        got = list(got)
+    if not isinstance(got, (list, tuple)):
+        _fail(name, [f"expected {wanted}; got {type(got).__name__}."])
+    if len(got) != len(exp):
+        _fail(name, [f"expected {wanted}; got {len(got)} items."])
+    rows = []
+    for i, row in enumerate(got):
+        arr = np.asarray(row) if isinstance(row, (list, tuple, np.ndarray)) else None
+        if arr is None or arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            _fail(
+                name,
+                [f"row {i} must be a list of int token ids; got {_show_row(row)}."],
+            )
+        rows.append([int(t) for t in arr])
+    if rows == exp:
+        return True
+    bad = [i for i, (g, e) in enumerate(zip(rows, exp, strict=True)) if g != e]
+    i = bad[0]
+    lines = [
+        f"{len(bad)} of {len(exp)} sequences differ; the first is row {i}:",
+        f"expected: {exp[i]}",
+        f"got:      {rows[i]}",
+    ]
+    named = [
+        describe(key)
+        for key, wrong in (mistakes or {}).items()
+        if wrong is not None and [[int(t) for t in r] for r in wrong] == rows
+    ]
+    if named:
+        lines += [f"This is exactly what you get with {text}." for text in named]
+    elif len(rows[i]) > len(exp[i]) and rows[i][: len(exp[i])] == exp[i]:
+        lines.append("Your row has the expected tokens and then more: does it stop?")
+    elif len(rows[i]) < len(exp[i]) and exp[i][: len(rows[i])] == rows[i]:
+        lines.append("Your row is the beginning of the expected one: it stops early.")
+    _fail(name, lines)
+
+
+def greedy_decode_mistakes(context, params, max_len, bos_id, eos_id):
+    """What common wrong greedy decoders return, as lists of token ids.
+
+    The right decoder starts from g_0 = context (B, H) and the token <bos>;
+    at each step g_t = tanh(E_tgt[token] @ W_hx_dec.T + g_{t-1} @ W_hh_dec.T
+    + b_h_dec) and the next token is argmax(g_t @ W_yh.T + b_y); a row stops
+    at its first <eos>, which is left out, or after max_len tokens.
+    params: "E_tgt" (V, E), "W_hx_dec" (H, E), "W_hh_dec" (H, H),
+    "b_h_dec" (H,), "W_yh" (V, H), "b_y" (V,).
+    Returns {mistake: list of B lists}.
+    """
+    p = params
+    context = np.asarray(context, dtype=np.float64)
+    B = context.shape[0]
+
+    def run(start, carry=True, feed_back=True, softmax_axis=None):
+        g, token = start, np.full(B, bos_id)
+        out = np.zeros((B, max_len), dtype=np.int64)
+        for t in range(max_len):
+            g = np.tanh(
+                p["E_tgt"][token] @ p["W_hx_dec"].T
+                + (g if carry else start) @ p["W_hh_dec"].T
+                + p["b_h_dec"]
+            )
+            scores = g @ p["W_yh"].T + p["b_y"]
+            if softmax_axis is not None:
+                e = np.exp(scores - scores.max(axis=softmax_axis, keepdims=True))
+                scores = e / e.sum(axis=softmax_axis, keepdims=True)
+            out[:, t] = scores.argmax(axis=1)
+            if feed_back:
+                token = out[:, t]
+        return out
+
+    def cut(rows, keep_eos=False, limit=None):
+        result = []
+        for row in rows[:, :limit]:
+            ends = np.flatnonzero(row == eos_id)
+            stop = ends[0] + int(keep_eos) if ends.size else len(row)
+            result.append(row[:stop].tolist())
+        return result
+
+    full = run(context)
+    ends = [np.flatnonzero(row == eos_id) for row in full]
+    first_stop = min((e[0] for e in ends if e.size), default=max_len - 1) + 1
+    variants = {
+        "a decoder started from zeros: it starts from the encoder's context,"
+        " g_0 = c": cut(run(np.zeros_like(context))),
+        "a state that is not carried to the next step: every step started again"
+        " from the context c. Feed each step's g_t in as the state of step t + 1": cut(
+            run(context, carry=False)
+        ),
+        "<bos> fed in at every step: feed back the token just chosen": cut(
+            run(context, feed_back=False)
+        ),
+        "<eos> kept at the end of the list: leave it out": cut(full, keep_eos=True),
+        "no stop at <eos>: a row ends at its first <eos>": [r.tolist() for r in full],
+        "<bos> at the start of the list: the output begins with the first token"
+        " the decoder chose": [[bos_id] + r for r in cut(full)],
+        "every row stopped as soon as one row reached <eos>: each row stops at"
+        " its own <eos>": cut(full, limit=first_stop),
+        "every row stopped as soon as one row reached <eos> (the loop ended"
+        " there): each row stops at its own <eos>": cut(full, limit=first_stop - 1),
+    }
+    if max_len > 1:
+        variants[
+            MISTAKES["off_by_one"] + " (at most max_len - 1 tokens: max_len counts"
+            " the tokens the decoder chooses, <bos> not included)"
+        ] = cut(full, limit=max_len - 1)
+    if B > 1:
+        variants[
+            MISTAKES["softmax_axis"] + " (before the argmax, you normalised over"
+            " axis=0, the batch)"
+        ] = cut(run(context, softmax_axis=0))
+    return variants
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _lstm_gates(a, H, order="ifgo", g_act=np.tanh):
+    """i, f, g, o from the pre-activations a (B, 4H), its blocks read in `order`."""
+    block = {name: a[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
+    return (
+        _sigmoid(block["i"]),
+        _sigmoid(block["f"]),
+        g_act(block["g"]),
+        _sigmoid(block["o"]),
+    )
+
+
+def lstm_step_mistakes(x_t, h_prev, c_prev, W_x, W_h, b):
+    """What common wrong versions of one LSTM step return.
+
+    Returns {"h_next": {mistake: array}, "c_next": {mistake: array}}: the
+    gate blocks read in any order other than i, f, g, o; a sigmoid for the
+    candidate g; the cell state not carried (c_prev left out); the input
+    gate left out; h_next = o * c_next (no tanh) or o * tanh(c_prev).
+    """
+    from itertools import permutations
+
+    H = W_h.shape[1]
+    a = x_t @ W_x.T + h_prev @ W_h.T + b
+    variants = {}
+    for order in permutations("ifgo"):
+        if order != tuple("ifgo"):
+            i, f, g, o = _lstm_gates(a, H, order)
+            c = f * c_prev + i * g
+            text = f"{MISTAKES['gate_order']} (you read them as {', '.join(order)})"
+            variants[text] = (o * np.tanh(c), c)
+    i, f, g, o = _lstm_gates(a, H)
+    c = f * c_prev + i * g
+    i_s, f_s, g_s, o_s = _lstm_gates(a, H, g_act=_sigmoid)
+    c_s = f_s * c_prev + i_s * g_s
+    variants.update(
+        {
+            "a sigmoid for the candidate g: g = tanh(a_g); the gates i, f and o"
+            " use the sigmoid": (o_s * np.tanh(c_s), c_s),
+            "a cell state that is not carried to the next step: c_next ="
+            " f * c_prev + i * g keeps part of c_prev": (o * np.tanh(i * g), i * g),
+            "the input gate left out: c_next = f * c_prev + i * g": (
+                o * np.tanh(f * c_prev + g),
+                f * c_prev + g,
+            ),
+            "h_next = o * c_next: squash the cell state first, h_next ="
+            " o * tanh(c_next)": (o * c, c),
+            "h_next = o * tanh(c_prev): use the new cell state, c_next": (
+                o * np.tanh(c_prev),
+                c,
+            ),
+        }
+    )
+    return {
+        "h_next": {k: v[0] for k, v in variants.items()},
+        "c_next": {k: v[1] for k, v in variants.items()},
+    }
+
+
+def lstm_step_backward_mistakes(dh_next, dc_next, cache):
+    """What common wrong backward passes of one LSTM step return.
+
+    cache = (x_t, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c), rnnlib's
+    (tanh_c = tanh(c_next)); dc_next may be None (zeros).  Returns
+    {output name: {mistake: array}} for "dx_t", "dh_prev", "dc_prev",
+    "dW_x", "dW_h", "db": the gate gradients stacked in another order than
+    i, f, g, o; dc_next left out; tanh'(c_next) left out; dc_prev = dc
+    (the forget gate left out); the sigmoid or the tanh derivative of the
+    gates left out.
+    """
+    from itertools import permutations
+
+    x_t, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache
+    dh_next = np.asarray(dh_next, dtype=np.float64)
+    dc_next = np.zeros_like(dh_next) if dc_next is None else np.asarray(dc_next)
+
+    def parts(dc, sigmoid_grad=True, tanh_grad=True):
+        si = i * (1 - i) if sigmoid_grad else 1.0
+        sf = f * (1 - f) if sigmoid_grad else 1.0
+        so = o * (1 - o) if sigmoid_grad else 1.0
+        return {
+            "i": dc * g * si,
+            "f": dc * c_prev * sf,
+            "g": dc * i * ((1 - g * g) if tanh_grad else 1.0),
+            "o": dh_next * tanh_c * so,
+        }
+
+    def grads(dc, da_parts, order="ifgo", dc_prev=None):
+        da = np.concatenate([da_parts[k] for k in order], axis=1)
+        return {
+            "dx_t": da @ W_x,
+            "dh_prev": da @ W_h,
+            "dc_prev": dc * f if dc_prev is None else dc_prev,
+            "dW_x": da.T @ x_t,
+            "dW_h": da.T @ h_prev,
+            "db": da.sum(axis=0),
+        }
+
+    dc = dc_next + dh_next * o * (1 - tanh_c**2)
+    variants = {}
+    for order in permutations("ifgo"):
+        if order != tuple("ifgo"):
+            text = (
+                f"{MISTAKES['gate_order']} (you stacked the gate gradients as"
+                f" {', '.join(order)})"
+            )
+            variants[text] = grads(dc, parts(dc), order)
+    no_future = dh_next * o * (1 - tanh_c**2)
+    no_tanh = dc_next + dh_next * o
+    variants.update(
+        {
+            "the gradient from the next step's cell state left out: dc ="
+            " dc_next + dh_next * o * (1 - tanh(c_next)**2)": grads(
+                no_future, parts(no_future)
+            ),
+            "tanh'(c_next) left out: dc = dc_next + dh_next * o * (1 -"
+            " tanh(c_next)**2)": grads(no_tanh, parts(no_tanh)),
+            "dc_prev = dc: the forget gate scales the cell's gradient on its way"
+            " back, dc_prev = dc * f": grads(dc, parts(dc), dc_prev=dc),
+            "the sigmoid derivative left out: for i, f and o, d sigmoid(a)/da ="
+            " s * (1 - s)": grads(dc, parts(dc, sigmoid_grad=False)),
+            "tanh' of the candidate left out: da_g = dc * i * (1 - g**2)": grads(
+                dc, parts(dc, tanh_grad=False)
+            ),
+        }
+    )
+    keys = ("dx_t", "dh_prev", "dc_prev", "dW_x", "dW_h", "db")
+    return {k: {m: v[k] for m, v in variants.items()} for k in keys}
+
+
+def _bptt(dh, x, h0, W_hx, W_hh, b_h, dh_last=None):
+    """Plain BPTT of a tanh RNN: {"dx", "dh0", "dW_hx", "dW_hh", "db_h"}."""
+    h = _run(x, h0, W_hx, W_hh, b_h)
+    T = x.shape[1]
+    prevs = [h0] + [h[:, t] for t in range(T - 1)]
+    grads = {
+        "dx": np.zeros_like(x),
+        "dW_hx": np.zeros_like(W_hx),
+        "dW_hh": np.zeros_like(W_hh),
+        "db_h": np.zeros_like(b_h),
+    }
+    carry = np.zeros_like(h0) if dh_last is None else dh_last
+    for t in range(T - 1, -1, -1):
+        da = (dh[:, t] + carry) * (1 - h[:, t] ** 2)
+        grads["dx"][:, t] = da @ W_hx
+        grads["dW_hx"] += da.T @ x[:, t]
+        grads["dW_hh"] += da.T @ prevs[t]
+        grads["db_h"] += da.sum(axis=0)
+        carry = da @ W_hh
+    grads["dh0"] = carry
+    return grads
+
+
+def _two_states(h0, B, H):
+    return np.zeros((2, B, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
+
+
+def bidirectional_forward_mistakes(x, h0, weights_f, weights_b):
+    """What common wrong bidirectional tanh RNN layers return.
+
+    x (B, T, D); h0 (2, B, H) or None; weights_f, weights_b: (W_hx, W_hh,
+    b_h) of the forward and the reverse direction.  The right layer:
+    out = [h_fwd | h_bwd] (B, T, 2H), h_bwd[:, t] the reverse direction's
+    state after reading x_T ... x_t; h_n = [h_fwd at t = T, h_bwd at t = 1].
+    Returns {"out": {mistake: (B, T, 2H)}, "h_n": {mistake: (2, B, H)}}.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    B, H = x.shape[0], weights_f[1].shape[0]
+    h0 = _two_states(h0, B, H)
+    h_f = _run(x, h0[0], *weights_f)
+    read = _run(x[:, ::-1], h0[1], *weights_b)  # in reading order
+    h_b = read[:, ::-1]
+    forwards = _run(x, h0[1], *weights_b)
+    reading_order = (
+        "the reverse direction's states left in reading order: flip them back"
+        " in time (h[:, ::-1]), so that out[:, t] holds both directions' states"
+        " of step t"
+    )
+    reads_forwards = (
+        "a reverse direction that reads the sequence forwards: give it"
+        " x[:, ::-1], the sequence from the end"
+    )
+    out = {
+        reading_order: np.concatenate([h_f, read], axis=2),
+        reads_forwards: np.concatenate([h_f, forwards], axis=2),
+        reads_forwards.replace("forwards:", "forwards (then flipped):"): np.concatenate(
+            [h_f, forwards[:, ::-1]], axis=2
+        ),
+        "the two halves swapped: out = [forward | reverse] along the last"
+        " axis": np.concatenate([h_b, h_f], axis=2),
+    }
+    h_n = {
+        "the reverse direction's final state taken at t = T: it reads from the"
+        " end, so it finishes at t = 1, out[:, 0, H:]": np.stack(
+            [h_f[:, -1], h_b[:, -1]]
+        ),
+        "h_n in the wrong order: h_n[0] is the forward direction, h_n[1] the"
+        " reverse one": np.stack([h_b[:, 0], h_f[:, -1]]),
+        reads_forwards: np.stack([h_f[:, -1], forwards[:, -1]]),
+    }
+    return {"out": out, "h_n": h_n}
+
+
+def bidirectional_backward_mistakes(dout, dh_n, x, h0, weights_f, weights_b):
+    """What common wrong backward passes of a bidirectional tanh RNN return.
+
+    dout (B, T, 2H) = dL/dout, dh_n (2, B, H) = dL/dh_n or None; the rest
+    as for bidirectional_forward_mistakes.  Returns {name: {mistake: array}}
+    for "dx", "dh0" (2, B, H) and the reverse direction's gradients
+    "dW_hx_reverse", "dW_hh_reverse", "db_h_reverse": dx from one direction
+    only, the reverse direction's dx not flipped back, its dout not flipped
+    into reading order, dh_n[1] entering at the wrong end, dh_n left out.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    dout = np.asarray(dout, dtype=np.float64)
+    B, H = x.shape[0], weights_f[1].shape[0]
+    h0 = _two_states(h0, B, H)
+    dh_n = np.zeros((2, B, H)) if dh_n is None else np.asarray(dh_n, dtype=np.float64)
+    x_read = x[:, ::-1]
+    d_f, d_b = dout[:, :, :H], dout[:, :, H:]
+
+    def reverse_grads(d_read, last=dh_n[1]):
+        return _bptt(d_read, x_read, h0[1], *weights_b, dh_last=last)
+
+    g_f = _bptt(d_f, x, h0[0], *weights_f, dh_last=dh_n[0])
+    g_b = reverse_grads(d_b[:, ::-1])
+    wrong_end = d_b.copy()
+    wrong_end[:, -1] += dh_n[1]  # added at t = T, then flipped
+    variants = {
+        "dx from the forward direction only: both directions read x, so dx"
+        " adds their two gradients": (g_f["dx"], None, g_b),
+        "dx from the reverse direction only: both directions read x, so dx"
+        " adds their two gradients": (g_b["dx"][:, ::-1], None, g_b),
+        "the reverse direction's dx left in reading order: flip it back in"
+        " time before adding it": (g_f["dx"] + g_b["dx"], None, g_b),
+        "the reverse direction's gradient dout[:, :, H:] not flipped into its"
+        " reading order (the reverse RNN saw x[:, ::-1])": (
+            None,
+            None,
+            reverse_grads(d_b, dh_n[1]),
+        ),
+        "dh_n[1] added at the wrong end: the reverse direction finishes at"
+        " t = 1, the last step it reads": (
+            None,
+            None,
+            reverse_grads(wrong_end[:, ::-1], None),
+        ),
+        "dh_n left out: the final states h_n get a gradient too": (
+            None,
+            None,
+            reverse_grads(d_b[:, ::-1], None),
+        ),
+    }
+    result = {
+        k: {} for k in ("dx", "dh0", "dW_hx_reverse", "dW_hh_reverse", "db_h_reverse")
+    }
+    for mistake, (dx, dh0, gb) in variants.items():
+        result["dx"][mistake] = dx if dx is not None else g_f["dx"] + gb["dx"][:, ::-1]
+        result["dh0"][mistake] = (
+            dh0 if dh0 is not None else np.stack([g_f["dh0"], gb["dh0"]])
+        )
+        for name in ("dW_hx", "dW_hh", "db_h"):
+            result[f"{name}_reverse"][mistake] = gb[name]
+    return result
+
+
+def clip_grad_norm_mistakes(grads, max_norm):
+    """What common wrong versions of global gradient-norm clipping give.
+
+    The right one: norm = sqrt(sum of the squares of every entry of every
+    array); if norm > max_norm, every array is multiplied by max_norm / norm,
+    in place; the norm before clipping is returned.
+    Returns {"grads": {key: {mistake: array}}, "norm": {mistake: float}}:
+    each array clipped on its own, a rescale also when norm <= max_norm,
+    the norm returned after clipping, the squared norm, nothing changed.
+    """
+    arrays = {k: np.array(g, dtype=np.float64) for k, g in grads.items()}
+    norms = {k: float(np.sqrt(np.sum(g * g))) for k, g in arrays.items()}
+    total = float(np.sqrt(sum(n * n for n in norms.values())))
+
+    def scaled(factors):
+        return {k: g * factors[k] for k, g in arrays.items()}
+
+    def clip(norm):
+        return scaled({k: min(1.0, max_norm / norm) if norm else 1.0 for k in arrays})
+
+    right = clip(total)
+    variants = {
+        "each array clipped on its own: the norm is global, one number over all"
+        " the arrays together, and one factor max_norm / norm scales them all": (
+            scaled({k: min(1.0, max_norm / n) if n else 1.0 for k, n in norms.items()}),
+            total,
+        ),
+        "a rescale although the norm was already below max_norm: clip only when"
+        " norm > max_norm (never scale up)": (
+            scaled({k: max_norm / total if total else 1.0 for k in arrays}),
+            total,
+        ),
+        "the norm returned after clipping: return the norm before clipping": (
+            right,
+            min(total, max_norm),
+        ),
+        "the squared norm: take the square root of the sum of squares": (
+            clip(total**2),
+            total**2,
+        ),
+        "gradients left as they were: scale the arrays in place (g *= scale), so"
+        " the caller's arrays change": (arrays, total),
+    }
+    return {
+        "grads": {k: {m: v[0][k] for m, v in variants.items()} for k in arrays},
+        "norm": {m: v[1] for m, v in variants.items()},
+    }
+
+
+def state_gradient_mistakes(x, W_hx, W_hh, b_h, dh_last):
+    """What common wrong walks back through a tanh RNN return.
+
+    The right walk: h_0 = 0, h_t = tanh(x_t @ W_hx.T + h_{t-1} @ W_hh.T +
+    b_h); dL/dh_T = dh_last (B, H), and dL/dh_{t-1} = (dL/dh_t * (1 -
+    h_t**2)) @ W_hh.  Returns {mistake: grads (B, T, H)} with grads[:, t]
+    standing for dL/dh_t: a transposed W_hh, the tanh derivative left out
+    or taken from the step before, the steps stored in reverse order.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    h = _run(x, None, W_hx, W_hh, b_h)
+    B, T, H = h.shape
+    h_before = np.concatenate([np.zeros((B, 1, H)), h[:, :-1]], axis=1)
+
+    def walk(W_carry, derivative):
+        out = np.empty((B, T, H))
+        dh = np.asarray(dh_last, dtype=np.float64)
+        for t in range(T - 1, -1, -1):
+            out[:, t] = dh
+            dh = (dh * derivative[:, t]) @ W_carry
+        return out
+
+    right = walk(W_hh, 1 - h**2)
+    return {
+        MISTAKES["transposed"] + " (here da @ W_hh.T instead of da @ W_hh)": walk(
+            W_hh.T, 1 - h**2
+        ),
+        "the tanh derivative left out: dL/dh_{t-1} = (dL/dh_t * (1 - h_t**2))"
+        " @ W_hh": walk(W_hh, np.ones_like(h)),
+        "tanh' of the step before: step t's derivative is 1 - h_t**2, with h_t"
+        " the state that step computed": walk(W_hh, 1 - h_before**2),
+        "the gradients stored in reverse time order: grads[:, t] is dL/dh_t, so"
+        " grads[:, -1] is dh_last": right[:, ::-1],
+    }

@@ -504,3 +504,248 @@ def test_generator_logits_mistakes_recognise_a_state_not_carried():
     mistakes = checks.generator_logits_mistakes(p, 2, fed)
     with pytest.raises(AssertionError, match="not carried to the next step"):
         check_array("logits", np.array(reset), np.array(right), mistakes=mistakes)
+
+
+# --- helpers of the exercises 06-10 --------------------------------------------
+
+
+def test_mistakes_name_the_lstm_gate_order():
+    assert "i, f, g, o" in MISTAKES["gate_order"]
+    assert checks.describe("gate_order") == MISTAKES["gate_order"]
+
+
+def test_check_token_lists_accepts_lists_and_int_arrays():
+    assert checks.check_token_lists("out", [[3, 4], []], [[3, 4], []])
+    assert checks.check_token_lists("out", np.array([[3, 4], [5, 6]]), [[3, 4], [5, 6]])
+    assert checks.check_token_lists("out", [np.array([7]), (8, 9)], [[7], [8, 9]])
+
+
+def test_check_token_lists_reports_the_first_row_that_differs():
+    with pytest.raises(AssertionError) as err:
+        checks.check_token_lists("out", [[3, 4], [5, 6, 2], [1]], [[3, 4], [5, 6], [0]])
+    text = str(err.value)
+    assert "2 of 3 sequences differ; the first is row 1" in text
+    assert "expected: [5, 6]" in text and "got:      [5, 6, 2]" in text
+    assert "and then more" in text
+
+
+def test_check_token_lists_rejects_a_wrong_count_and_float_tokens():
+    with pytest.raises(AssertionError, match="lists of int token ids.*got 1 items"):
+        checks.check_token_lists("out", [[3]], [[3], [4]])
+    with pytest.raises(AssertionError, match="row 0 must be a list of int token ids"):
+        checks.check_token_lists("out", [[3.0]], [[3]])
+    with pytest.raises(AssertionError, match="got None"):
+        checks.check_token_lists("out", None, [[3]])
+
+
+def test_check_token_lists_names_a_matching_mistake():
+    with pytest.raises(AssertionError, match="exactly what you get with eos kept"):
+        checks.check_token_lists(
+            "out", [[3, 2]], [[3]], mistakes={"eos kept": [[3, 2]], "other": [[9]]}
+        )
+
+
+def decoder_setup(seed=1, B=3):
+    """A random model whose greedy outputs (seed 1) end at <eos> (id 2) after
+    3, 0 and 1 tokens."""
+    model = rnnlib.EncoderDecoder(7, 6, embed_dim=4, hidden_size=5, seed=seed)
+    src = np.random.default_rng(seed).integers(0, 7, (B, 4))
+    p = model.params
+    params = {
+        "E_tgt": p["tgt_embedding.W"],
+        "W_hx_dec": p["decoder.W_hx_l0"],
+        "W_hh_dec": p["decoder.W_hh_l0"],
+        "b_h_dec": p["decoder.b_h_l0"],
+        "W_yh": p["output.W"],
+        "b_y": p["output.b"],
+    }
+    return model, src, params
+
+
+def test_greedy_decode_mistakes_differ_from_rnnlibs_greedy_decode():
+    model, src, params = decoder_setup()
+    right = model.greedy_decode(src, 6)
+    assert right == [[0, 4, 5], [], [0]]
+    context = model.encode(src)
+    mistakes = checks.greedy_decode_mistakes(context, params, 6, 1, 2)
+    kept = next(v for k, v in mistakes.items() if k.startswith("<eos> kept"))
+    assert kept == [r + [2] if len(r) < 6 else r for r in right]
+    bos = next(v for k, v in mistakes.items() if k.startswith("<bos> at the start"))
+    assert bos == [[1] + r for r in right]
+
+
+def test_greedy_decode_mistakes_recognise_bos_fed_at_every_step():
+    model, src, params = decoder_setup()
+    context = model.encode(src)
+    g, rows = context, []
+    for _ in range(6):  # the mistake: <bos> read at every step
+        g, _ = rnnlib.rnn_step_forward(
+            params["E_tgt"][[1, 1, 1]],
+            g,
+            params["W_hx_dec"],
+            params["W_hh_dec"],
+            params["b_h_dec"],
+        )
+        rows.append((g @ params["W_yh"].T + params["b_y"]).argmax(axis=1))
+    wrong = [list(r[: list(r).index(2)] if 2 in r else r) for r in np.array(rows).T]
+    right = model.greedy_decode(src, 6)
+    assert wrong != right
+    with pytest.raises(AssertionError, match="<bos> fed in at every step"):
+        checks.check_token_lists(
+            "out", wrong, right, checks.greedy_decode_mistakes(context, params, 6, 1, 2)
+        )
+
+
+@pytest.fixture
+def lstm_data():
+    rng = np.random.default_rng(10)
+    B, D, H = 2, 3, 4
+    return (
+        rng.standard_normal((B, D)),
+        rng.standard_normal((B, H)),
+        rng.standard_normal((B, H)),
+        rng.standard_normal((4 * H, D)),
+        rng.standard_normal((4 * H, H)) / 2,
+        rng.standard_normal(4 * H) / 2,
+    )
+
+
+def test_lstm_step_mistakes_name_the_gate_order_i_f_o_g(lstm_data):
+    x_t, h_prev, c_prev, W_x, W_h, b = lstm_data
+    H = h_prev.shape[1]
+    h_next, _, _ = rnnlib.lstm_step_forward(*lstm_data)
+    # reading block 2 as o and block 3 as g = the right step on swapped blocks
+    rows = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+    wrong, _, _ = rnnlib.lstm_step_forward(
+        x_t, h_prev, c_prev, W_x[rows], W_h[rows], b[rows]
+    )
+    mistakes = checks.lstm_step_mistakes(*lstm_data)
+    with pytest.raises(AssertionError, match=r"wrong order.*read them as i, f, o, g"):
+        check_array("h_next", wrong, h_next, mistakes=mistakes["h_next"])
+
+
+def test_lstm_step_mistakes_recognise_a_cell_state_not_carried(lstm_data):
+    x_t, h_prev, c_prev, W_x, W_h, b = lstm_data
+    _, c_next, _ = rnnlib.lstm_step_forward(*lstm_data)
+    _, wrong, _ = rnnlib.lstm_step_forward(x_t, h_prev, 0 * c_prev, W_x, W_h, b)
+    mistakes = checks.lstm_step_mistakes(*lstm_data)
+    with pytest.raises(AssertionError, match="cell state that is not carried"):
+        check_array("c_next", wrong, c_next, mistakes=mistakes["c_next"])
+
+
+def test_lstm_step_backward_mistakes_recognise_dc_next_left_out(lstm_data):
+    _, _, cache = rnnlib.lstm_step_forward(*lstm_data)
+    rng = np.random.default_rng(11)
+    dh, dc = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    right = rnnlib.lstm_step_backward(dh, dc, cache)[3]  # dW_x
+    wrong = rnnlib.lstm_step_backward(dh, None, cache)[3]
+    mistakes = checks.lstm_step_backward_mistakes(dh, dc, cache)
+    with pytest.raises(AssertionError, match="next step's cell state left out"):
+        check_array("dW_x", wrong, right, mistakes=mistakes["dW_x"])
+
+
+def test_lstm_step_backward_mistakes_recognise_dc_prev_without_f(lstm_data):
+    _, _, cache = rnnlib.lstm_step_forward(*lstm_data)
+    dh = np.random.default_rng(12).standard_normal((2, 4))
+    _, _, dc_prev, *_ = rnnlib.lstm_step_backward(dh, None, cache)
+    f = cache[6]
+    mistakes = checks.lstm_step_backward_mistakes(dh, None, cache)
+    with pytest.raises(AssertionError, match="forget gate scales"):
+        check_array("dc_prev", dc_prev / f, dc_prev, mistakes=mistakes["dc_prev"])
+
+
+def birnn_setup(seed=13):
+    rng = np.random.default_rng(seed)
+    B, T, D, H = 2, 5, 3, 4
+    layer = rnnlib.RNN(D, H, bidirectional=True, seed=seed)
+    p = layer.params
+    x = rng.standard_normal((B, T, D))
+    h0 = rng.standard_normal((2, B, H))
+    wf = (p["W_hx_l0"], p["W_hh_l0"], p["b_h_l0"])
+    wb = (p["W_hx_l0_reverse"], p["W_hh_l0_reverse"], p["b_h_l0_reverse"])
+    return layer, x, h0, wf, wb
+
+
+def test_bidirectional_forward_mistakes_recognise_states_left_in_reading_order():
+    layer, x, h0, wf, wb = birnn_setup()
+    out, _ = layer.forward(x, h0)
+    h_f, _ = rnnlib.rnn_forward(x, h0[0], *wf)
+    read, _ = rnnlib.rnn_forward(x[:, ::-1], h0[1], *wb)
+    wrong = np.concatenate([h_f, read], axis=2)
+    mistakes = checks.bidirectional_forward_mistakes(x, h0, wf, wb)
+    with pytest.raises(AssertionError, match="left in reading order"):
+        check_array("out", wrong, out, mistakes=mistakes["out"])
+
+
+def test_bidirectional_forward_mistakes_recognise_h_n_taken_at_t_T():
+    layer, x, h0, wf, wb = birnn_setup()
+    out, h_n = layer.forward(x, h0)
+    wrong = np.stack([out[:, -1, :4], out[:, -1, 4:]])
+    mistakes = checks.bidirectional_forward_mistakes(x, h0, wf, wb)
+    with pytest.raises(AssertionError, match="finishes at t = 1"):
+        check_array("h_n", wrong, h_n, mistakes=mistakes["h_n"])
+
+
+def test_bidirectional_backward_mistakes_recognise_dx_of_one_direction():
+    layer, x, h0, wf, wb = birnn_setup()
+    out, h_n = layer.forward(x, h0)
+    rng = np.random.default_rng(14)
+    dout, dh_n = rng.standard_normal(out.shape), rng.standard_normal(h_n.shape)
+    dx, _ = layer.backward(dout, dh_n)
+    _, cache = rnnlib.rnn_forward(x, h0[0], *wf)
+    d_f = dout[:, :, :4].copy()
+    d_f[:, -1] += dh_n[0]
+    dx_f = rnnlib.rnn_backward(d_f, cache)[0]
+    mistakes = checks.bidirectional_backward_mistakes(dout, dh_n, x, h0, wf, wb)
+    with pytest.raises(AssertionError, match="forward direction only"):
+        check_array("dx", dx_f, dx, mistakes=mistakes["dx"])
+
+
+def test_bidirectional_backward_mistakes_agree_with_rnnlib_on_the_right_parts():
+    """Variants that only change dx keep rnnlib's reverse-direction gradients."""
+    layer, x, h0, wf, wb = birnn_setup()
+    out, h_n = layer.forward(x, h0)
+    rng = np.random.default_rng(15)
+    dout, dh_n = rng.standard_normal(out.shape), rng.standard_normal(h_n.shape)
+    layer.backward(dout, dh_n)
+    mistakes = checks.bidirectional_backward_mistakes(dout, dh_n, x, h0, wf, wb)
+    only_dx = next(k for k in mistakes["dx"] if "forward direction only" in k)
+    np.testing.assert_allclose(
+        mistakes["dW_hh_reverse"][only_dx], layer.grads["W_hh_l0_reverse"]
+    )
+
+
+def test_clip_grad_norm_mistakes_recognise_arrays_clipped_one_by_one():
+    grads = {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}  # norm 13
+    right = {k: g.copy() for k, g in grads.items()}
+    rnnlib.clip_grad_norm(right, 6.5)
+    wrong_b = grads["b"] * 6.5 / 12  # b alone clipped to 6.5 (W's 5 is below)
+    mistakes = checks.clip_grad_norm_mistakes(grads, 6.5)
+    with pytest.raises(AssertionError, match="clipped on its own"):
+        check_array("b", wrong_b, right["b"], mistakes=mistakes["grads"]["b"])
+
+
+def test_clip_grad_norm_mistakes_recognise_the_norm_after_clipping():
+    grads = {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}
+    mistakes = checks.clip_grad_norm_mistakes(grads, 6.5)
+    with pytest.raises(AssertionError, match="norm returned after clipping"):
+        check_scalar("norm", 6.5, 13.0, mistakes=mistakes["norm"])
+
+
+def test_state_gradient_mistakes_recognise_a_missing_tanh_derivative():
+    rng = np.random.default_rng(16)
+    B, T, D, H = 2, 6, 3, 4
+    x = rng.standard_normal((B, T, D))
+    W_hx, W_hh = rng.standard_normal((H, D)), rng.standard_normal((H, H))
+    b_h, dh_last = np.zeros(H), rng.standard_normal((B, H))
+    right = rnnlib.longterm.hidden_state_gradients(
+        "rnn", (W_hx, W_hh, b_h), x, dh_last
+    ).transpose(1, 0, 2)
+    wrong = np.empty_like(right)
+    dh = dh_last
+    for t in range(T - 1, -1, -1):
+        wrong[:, t] = dh
+        dh = dh @ W_hh
+    mistakes = checks.state_gradient_mistakes(x, W_hx, W_hh, b_h, dh_last)
+    with pytest.raises(AssertionError, match="tanh derivative left out"):
+        check_array("grads", wrong, right, mistakes=mistakes)
