@@ -15,6 +15,7 @@ from .activations import (
     tanh,
     tanh_derivative,
 )
+from .generator import NGramModel, SequenceGenerator, train_generator
 from .gradcheck import check_layer_gradients, numerical_gradient, rel_error
 from .init import as_rng, orthogonal, xavier_uniform
 from .layers import (
@@ -48,6 +49,7 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from .seq2seq import EncoderDecoder, exact_match, train_encoder_decoder
 
 __all__ = [
     "MLP",
@@ -95,4 +97,10 @@ __all__ = [
     "SequenceClassifier",
     "SequenceLabeler",
     "fit",
+    "NGramModel",
+    "SequenceGenerator",
+    "train_generator",
+    "EncoderDecoder",
+    "exact_match",
+    "train_encoder_decoder",
 ]

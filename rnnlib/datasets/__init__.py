@@ -7,6 +7,8 @@ lives in `rnnlib/datasets/data/`.
 
 from .dna import CpGHMM, decode_accuracy, one_hot
 from .long_gap import long_gap
+from .melodies import Note, Tune, in_key_fraction, load_melodies, make_melody_dataset
+from .numbers import make_number_translation, number_to_words
 from .padding import lengths_from_mask, pad_sequences, unpad
 from .segmentation import make_segmentation
 from .sentiment import make_reviews
@@ -26,6 +28,13 @@ __all__ = [
     "CpGHMM",
     "decode_accuracy",
     "long_gap",
+    "Note",
+    "Tune",
+    "in_key_fraction",
+    "load_melodies",
+    "make_melody_dataset",
+    "make_number_translation",
+    "number_to_words",
     "lengths_from_mask",
     "make_reviews",
     "make_segmentation",

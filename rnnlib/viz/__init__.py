@@ -26,6 +26,7 @@ from .diagrams import (
 )
 from .gradients import plot_accuracy_vs_gap, plot_gradient_norms, plot_loss_surface
 from .lstm_cell import draw_lstm_cell, lstm_gate_trace, plot_gate_activations
+from .music import draw_piano_roll, piano_roll, piano_rolls
 from .plots import (
     moving_average,
     plot_curves,
@@ -60,6 +61,9 @@ __all__ = [
     "plot_accuracy_vs_gap",
     "plot_gradient_norms",
     "plot_loss_surface",
+    "draw_piano_roll",
+    "piano_roll",
+    "piano_rolls",
     "draw_lstm_cell",
     "lstm_gate_trace",
     "plot_gate_activations",
