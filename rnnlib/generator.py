@@ -24,8 +24,9 @@ add-α smoothing.  `train_generator` is the minibatch training loop.
 import numpy as np
 
 from .checks import check_positive_int
+from .datasets.padding import pad_sequences
 from .init import as_rng
-from .layers import Dense, Embedding
+from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .optim import Adam, clip_grad_norm
 from .rnn import RNN, rnn_step_forward
@@ -96,7 +97,7 @@ def _start_array(start, vocab_size):
     ), single
 
 
-class SequenceGenerator:
+class SequenceGenerator(Composite):
     """Embedding → RNN → Dense, a next-token model (see the module docstring).
 
         gen = SequenceGenerator(vocab_size, embed_dim=16, hidden_size=64, seed=0)
@@ -108,7 +109,7 @@ class SequenceGenerator:
     `params` and `grads` are flat dicts with the same keys, named after the
     part they belong to: "embedding.W", "rnn.W_hx_l0", "rnn.W_hh_l0",
     "rnn.b_h_l0" (…_l1 for a second layer), "output.W" (W_yh), "output.b" (b_y).
-    The arrays are the parts' own arrays, so an optimiser updating
+    The arrays are the layers' own arrays, so an optimiser updating
     `gen.params` in place trains the model.
     """
 
@@ -135,17 +136,11 @@ class SequenceGenerator:
             dtype=dtype,
         )
         self.output = Dense(hidden_size, vocab_size, seed=rng, dtype=dtype)
-        self.parts = {
+        self.layers = {
             "embedding": self.embedding,
             "rnn": self.rnn,
             "output": self.output,
         }
-        self.params = {
-            f"{name}.{k}": v
-            for name, part in self.parts.items()
-            for k, v in part.params.items()
-        }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._forwarded = False
 
     def __repr__(self):
@@ -154,16 +149,6 @@ class SequenceGenerator:
             f"embed_dim={self.embedding.params['W'].shape[1]}, "
             f"hidden_size={self.rnn.hidden_size}, num_layers={self.rnn.num_layers})"
         )
-
-    @property
-    def num_params(self):
-        return int(sum(p.size for p in self.params.values()))
-
-    def _sync_params(self):
-        """Point every part at the arrays in self.params (they may have been reassigned)."""
-        for name, part in self.parts.items():
-            for k in part.params:
-                part.params[k] = self.params[f"{name}.{k}"]
 
     def forward(self, ids, h0=None):
         """ids (B, T) token ids; h0 (num_layers, B, H) or None for zeros.
@@ -174,7 +159,6 @@ class SequenceGenerator:
         ids = check_token_ids("ids", ids, self.vocab_size)
         if ids.shape[1] == 0:
             raise ValueError(f"ids must hold at least one time step; got {ids.shape}")
-        self._sync_params()
         x = self.embedding.forward(ids)
         h, h_n = self.rnn.forward(x, h0)
         logits = self.output.forward(h)
@@ -192,9 +176,6 @@ class SequenceGenerator:
         dh = self.output.backward(dlogits)
         dx, dh0 = self.rnn.backward(dh, dh_n)
         self.embedding.backward(dx)
-        for name, part in self.parts.items():
-            for k, g in part.grads.items():
-                self.grads[f"{name}.{k}"] = g
         return dh0
 
     def loss_and_grads(self, ids, mask=None):
@@ -276,19 +257,6 @@ class SequenceGenerator:
                 out.append(sample_from_logits(x @ W_out.T + b_out, temperature, rng))
         result = np.stack(out, axis=1).astype(np.int64)
         return result[0] if single else result
-
-
-def pad_sequences(sequences, pad_id=0):
-    """Right-pad a list of 1-D id sequences into ids (B, T) and a mask (B, T)."""
-    if len(sequences) == 0:
-        raise ValueError("sequences must hold at least one sequence")
-    lengths = [len(s) for s in sequences]
-    ids = np.full((len(sequences), max(lengths)), pad_id, dtype=np.int64)
-    mask = np.zeros(ids.shape)
-    for i, s in enumerate(sequences):
-        ids[i, : len(s)] = s
-        mask[i, : len(s)] = 1
-    return ids, mask
 
 
 class NGramModel:

@@ -135,3 +135,37 @@ class Embedding:
             raise RuntimeError("call forward before backward")
         self.grads["W"] = embedding_backward(np.asarray(de), self._cache)
         return None
+
+
+class Composite:
+    """A model made of named layers, e.g. {"embed": …, "rnn": …, "head": …}.
+
+    Subclasses set `self.layers` (input to output).  `params` and `grads` are
+    flat dicts with keys "layer.key" whose values are the layers' own arrays,
+    so an optimiser built on `model.params` trains every layer in place.
+    Change a parameter in place (`model.params["head.b"][:] = 0`); assigning
+    a new array to the flat dict does not reach the layer.
+    """
+
+    layers = {}
+
+    @property
+    def params(self):
+        return {
+            f"{name}.{k}": v
+            for name, layer in self.layers.items()
+            for k, v in layer.params.items()
+        }
+
+    @property
+    def grads(self):
+        """Like `params`, holding the gradients of the last backward pass."""
+        return {
+            f"{name}.{k}": v
+            for name, layer in self.layers.items()
+            for k, v in layer.grads.items()
+        }
+
+    @property
+    def num_params(self):
+        return int(sum(v.size for v in self.params.values()))

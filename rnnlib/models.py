@@ -56,7 +56,7 @@ from tqdm.auto import tqdm
 
 from .checks import as_float_array, check_choice, check_positive_int
 from .init import as_rng
-from .layers import Dense, Embedding
+from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .lstm import LSTM
 from .optim import Adam, clip_grad_norm
@@ -94,7 +94,7 @@ def _check_targets(y, shape, layout):
     return y
 
 
-class _RecurrentModel:
+class _RecurrentModel(Composite):
     """What the models share: [Embedding] -> recurrent layer -> Dense head."""
 
     def __init__(
@@ -147,30 +147,9 @@ class _RecurrentModel:
 
     @property
     def layers(self):
-        """{prefix: layer}, input to output."""
+        """{prefix: layer}, input to output (see `Composite`)."""
         named = {"embed": self.embed, "rnn": self.rnn, "head": self.head}
         return {k: v for k, v in named.items() if v is not None}
-
-    @property
-    def params(self):
-        """Flat dict "layer.key" -> the layer's own parameter array."""
-        return {
-            f"{p}.{k}": v
-            for p, layer in self.layers.items()
-            for k, v in layer.params.items()
-        }
-
-    @property
-    def grads(self):
-        """Flat dict like `params`, holding the gradients of the last backward."""
-        return {
-            f"{p}.{k}": v
-            for p, layer in self.layers.items()
-            for k, v in layer.grads.items()
-        }
-
-    def num_params(self):
-        return int(sum(v.size for v in self.params.values()))
 
     def _check_x(self, x):
         if self.embed is not None:

@@ -28,7 +28,7 @@ import numpy as np
 from .checks import check_positive_int
 from .generator import check_mask, check_token_ids
 from .init import as_rng
-from .layers import Dense, Embedding
+from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .optim import Adam, clip_grad_norm
 from .rnn import RNN, rnn_step_forward
@@ -50,7 +50,7 @@ def _check_src_mask(src_mask, shape):
     return mask
 
 
-class EncoderDecoder:
+class EncoderDecoder(Composite):
     """An RNN encoder and an RNN decoder joined by the encoder's last state.
 
         model = EncoderDecoder(src_vocab_size, tgt_vocab_size, embed_dim=16,
@@ -103,19 +103,13 @@ class EncoderDecoder:
             embed_dim, hidden_size, activation=activation, seed=rng, dtype=dtype
         )
         self.output = Dense(hidden_size, tgt_vocab_size, seed=rng, dtype=dtype)
-        self.parts = {
+        self.layers = {
             "src_embedding": self.src_embedding,
             "encoder": self.encoder,
             "tgt_embedding": self.tgt_embedding,
             "decoder": self.decoder,
             "output": self.output,
         }
-        self.params = {
-            f"{name}.{k}": v
-            for name, part in self.parts.items()
-            for k, v in part.params.items()
-        }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._cache = None
 
     def __repr__(self):
@@ -126,15 +120,6 @@ class EncoderDecoder:
             f"hidden_size={self.hidden_size})"
         )
 
-    @property
-    def num_params(self):
-        return int(sum(p.size for p in self.params.values()))
-
-    def _sync_params(self):
-        for name, part in self.parts.items():
-            for k in part.params:
-                part.params[k] = self.params[f"{name}.{k}"]
-
     def _check_src(self, src, src_mask):
         src = check_token_ids("src", src, self.src_vocab_size, 2, "(B, S)")
         if src.shape[1] == 0:
@@ -144,7 +129,6 @@ class EncoderDecoder:
     def encode(self, src, src_mask=None):
         """Run the encoder; return c (B, H), each source's state at its last real token."""
         src, mask = self._check_src(src, src_mask)
-        self._sync_params()
         h, _ = self.encoder.forward(self.src_embedding.forward(src))
         last = mask.sum(axis=1).astype(int) - 1
         self._enc = (h.shape, last)
@@ -184,9 +168,6 @@ class EncoderDecoder:
         dh[np.arange(shape[0]), last] = dcontext[0]
         de, _ = self.encoder.backward(dh)
         self.src_embedding.backward(de)
-        for name, part in self.parts.items():
-            for k, g in part.grads.items():
-                self.grads[f"{name}.{k}"] = g
 
     def loss_and_grads(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
         """Forward, softmax cross-entropy against tgt_out (B, T) with tgt_mask
