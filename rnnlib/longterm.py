@@ -266,10 +266,9 @@ def train_long_gap(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int; got {seed!r}")
     rng = as_rng(seed)
-    model = SequenceClassifier(2, hidden_size, 2, cell=cell, seed=rng)
-    if cell == "lstm":  # the forget gate's slice of b, i, f, g, o order
-        H = hidden_size
-        model.rnn.params["b_l0"][H : 2 * H] = forget_bias
+    model = SequenceClassifier(
+        2, hidden_size, 2, cell=cell, forget_bias=forget_bias, seed=rng
+    )
     optimizer = Adam(model.params, lr=lr)
     steps = 0
     while steps < max_steps:

@@ -23,7 +23,9 @@ The API is the same for every model (the notebooks and `fit` rely on it):
 
     model = SequenceLabeler(input_size, hidden_size, num_classes,
                             num_layers=1, bidirectional=False, cell="rnn",
-                            vocab_size=None, activation="tanh", seed=0)
+                            vocab_size=None, activation="tanh",
+                            forget_bias=1.0, seed=0)
+    # activation: the RNN's tanh/relu; forget_bias: the LSTM's, see lstm.py
     logits = model.forward(x)          # SequenceClassifier: forward(x, mask=None)
     model.backward(dlogits)            # fills the layers' grads
     loss, grads = model.loss(x, y, mask=None)   # forward + backward
@@ -107,6 +109,7 @@ class _RecurrentModel(Composite):
         cell="rnn",
         vocab_size=None,
         activation="tanh",
+        forget_bias=1.0,
         seed=None,
         dtype=np.float64,
     ):
@@ -120,7 +123,12 @@ class _RecurrentModel(Composite):
         if vocab_size is not None:
             check_positive_int("vocab_size", vocab_size)
             self.embed = Embedding(vocab_size, input_size, seed=rng, dtype=dtype)
-        kwargs = {"activation": activation} if cell == "rnn" else {}
+        # activation is the RNN's (tanh/relu); forget_bias the LSTM's (see lstm.py)
+        kwargs = (
+            {"activation": activation}
+            if cell == "rnn"
+            else {"forget_bias": forget_bias}
+        )
         self.rnn = CELLS[cell](
             input_size,
             hidden_size,

@@ -231,3 +231,12 @@ def test_fit_is_deterministic_with_a_seed():
         model = SequenceLabeler(D, H, C, seed=1)
         runs.append(fit(model, (x, y), epochs=2, batch_size=8, seed=3, progress=False))
     assert runs[0] == runs[1]
+
+
+def test_classifier_passes_forget_bias_to_the_lstm():
+    H = 3
+    model = SequenceClassifier(2, H, 2, cell="lstm", forget_bias=4.0, seed=0)
+    b = model.params["rnn.b_l0"]
+    assert (
+        np.all(b[H : 2 * H] == 4.0) and np.all(b[:H] == 0) and np.all(b[2 * H :] == 0)
+    )
