@@ -343,6 +343,25 @@ def train_generator(
     `max_norm`.  Returns the mean training cross-entropy per token of every
     epoch (nats), a list of length `epochs`.
     """
+
+    def batch(idx):
+        ids, mask = pad_sequences([sequences[j] for j in idx])
+        return (ids, mask), mask[:, 1:].sum()
+
+    return train_per_token(
+        model, len(sequences), batch, epochs, batch_size, lr, max_norm, seed, progress
+    )
+
+
+def train_per_token(model, n, batch, epochs, batch_size, lr, max_norm, seed, progress):
+    """The training loop of train_generator and train_encoder_decoder.
+
+    Each epoch shuffles the n examples (seeded); for every minibatch of
+    indices, batch(idx) gives (args, n_tokens), then
+    loss = model.loss_and_grads(*args), the gradients are clipped to
+    `max_norm` and Adam takes a step.  Returns the mean loss per token of
+    each epoch (nats).
+    """
     from tqdm.auto import tqdm
 
     check_positive_int("epochs", epochs)
@@ -352,16 +371,16 @@ def train_generator(
     history = []
     bar = tqdm(range(epochs), desc="training", disable=not progress)
     for _ in bar:
-        order = rng.permutation(len(sequences))
+        order = rng.permutation(n)
         total, tokens = 0.0, 0.0
-        for i in range(0, len(order), batch_size):
-            batch = [sequences[j] for j in order[i : i + batch_size]]
-            ids, mask = pad_sequences(batch)
-            loss = model.loss_and_grads(ids, mask)
+        for i in range(0, n, batch_size):
+            idx = order[i : i + batch_size]
+            args, n_tokens = batch(idx)
+            loss = model.loss_and_grads(*args)
             clip_grad_norm(model.grads, max_norm)
             optimizer.step(model.grads)
-            total += loss * len(batch)
-            tokens += mask[:, 1:].sum()
+            total += loss * len(idx)
+            tokens += n_tokens
         history.append(total / tokens)
         bar.set_postfix(loss=f"{history[-1]:.3f}")
     return history

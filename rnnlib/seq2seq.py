@@ -26,11 +26,10 @@ loss by `tgt_mask`.
 import numpy as np
 
 from .checks import check_positive_int
-from .generator import check_mask, check_token_ids
+from .generator import check_mask, check_token_ids, train_per_token
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
-from .optim import Adam, clip_grad_norm
 from .rnn import RNN, rnn_step_forward
 
 
@@ -233,28 +232,14 @@ def train_encoder_decoder(
     examples (seeded).  Returns the mean training loss per target token of
     each epoch (nats), a list of length `epochs`.
     """
-    from tqdm.auto import tqdm
 
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    rng = as_rng(seed)
-    optimizer = Adam(model.params, lr=lr)
-    history = []
-    bar = tqdm(range(epochs), desc="training", disable=not progress)
-    for _ in bar:
-        order = rng.permutation(len(data))
-        total, tokens = 0.0, 0.0
-        for i in range(0, len(order), batch_size):
-            idx = order[i : i + batch_size]
-            src, src_mask, tgt_in, tgt_out, tgt_mask = data.batch(idx)
-            loss = model.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask)
-            clip_grad_norm(model.grads, max_norm)
-            optimizer.step(model.grads)
-            total += loss * len(idx)
-            tokens += tgt_mask.sum()
-        history.append(total / tokens)
-        bar.set_postfix(loss=f"{history[-1]:.3f}")
-    return history
+    def batch(idx):
+        src, src_mask, tgt_in, tgt_out, tgt_mask = data.batch(idx)
+        return (src, tgt_in, tgt_out, src_mask, tgt_mask), tgt_mask.sum()
+
+    return train_per_token(
+        model, len(data), batch, epochs, batch_size, lr, max_norm, seed, progress
+    )
 
 
 def exact_match(model, data, max_len=None, batch_size=64):
