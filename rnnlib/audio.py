@@ -97,3 +97,22 @@ def synthesize(
 def duration_seconds(notes, tempo=120):
     """How long the melody lasts at `tempo` quarter notes per minute."""
     return sum(beats for _, beats in _as_pairs(notes)) * 60.0 / tempo
+
+
+def wav_bytes(wave, sample_rate=8000):
+    """A waveform in [-1, 1] as the bytes of a 16-bit mono WAV file.
+
+    For players that take a file's bytes, such as ipywidgets.Audio(value=...).
+    """
+    import io
+    import wave as wavfile
+
+    samples = np.clip(np.asarray(wave, dtype=np.float64), -1, 1)
+    pcm = (samples * 32767).astype("<i2").tobytes()
+    buffer = io.BytesIO()
+    with wavfile.open(buffer, "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(int(sample_rate))
+        f.writeframes(pcm)
+    return buffer.getvalue()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnlib.audio import duration_seconds, midi_to_hz, synthesize
+from rnnlib.audio import duration_seconds, midi_to_hz, synthesize, wav_bytes
 from rnnlib.datasets.melodies import Note
 
 
@@ -63,3 +63,15 @@ def test_synthesize_rejects_bad_arguments():
         synthesize([(60, 1.0), (62, 0.0)])
     with pytest.raises(ValueError, match="sample_rate must be an int >= 1000"):
         synthesize([(60, 1.0)], sample_rate=100)
+
+
+def test_wav_bytes_is_a_16_bit_mono_wav_file():
+    import io
+    import wave
+
+    samples = np.array([0.0, 0.5, -1.0, 2.0])
+    data = wav_bytes(samples, sample_rate=8000)
+    with wave.open(io.BytesIO(data)) as f:
+        assert (f.getnchannels(), f.getsampwidth(), f.getframerate()) == (1, 2, 8000)
+        pcm = np.frombuffer(f.readframes(4), dtype="<i2")
+    assert pcm.tolist() == [0, 16383, -32767, 32767]  # clipped to [-1, 1]

@@ -74,3 +74,24 @@ def test_a_wide_range_names_only_the_cs_and_gs():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["G3", "C4", "G4", "C5", "G5", "C6"]
     plt.close(fig)
+
+
+def test_melody_explorer_redraws_when_a_slider_moves():
+    from rnnlib.viz.music import melody_explorer
+
+    calls = []
+
+    def make_notes(temperature, seed):
+        calls.append((temperature, seed))
+        return NOTES[: 2 + seed]
+
+    box = melody_explorer(make_notes, key="C")
+    (temperature, seed), picture, sound = box.children[0].children, *box.children[1:]
+    assert calls == [(1.0, 0)]
+    assert bytes(picture.value).startswith(b"\x89PNG")
+    assert bytes(sound.value).startswith(b"RIFF")
+    first = bytes(sound.value)
+    seed.value = 2
+    assert calls[-1] == (1.0, 2) and bytes(sound.value) != first
+    temperature.value = 0.5
+    assert calls[-1] == (0.5, 2)

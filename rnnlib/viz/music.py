@@ -115,3 +115,43 @@ def piano_rolls(melodies, titles=None, key=None, beats_per_bar=None, height=2.4)
             pitch_range=(min(pitches), max(pitches)),
         )
     return fig
+
+
+def melody_explorer(make_notes, key=None, beats_per_bar=None, tempo=160, max_seconds=8):
+    """Sliders for temperature and seed, a piano roll and a player, as one widget.
+
+    make_notes(temperature, seed) returns the notes to show (e.g. a sampled
+    melody).  Moving a slider calls it again, redraws the piano roll and
+    reloads the player.  The picture and the sound are widget values (an
+    Image and an Audio widget), not captured output.  Returns an
+    ipywidgets.VBox; its `update()` attribute redraws by hand.
+    """
+    import io
+
+    import ipywidgets as widgets
+
+    from ..audio import synthesize, wav_bytes
+
+    temperature = widgets.FloatSlider(
+        value=1.0, min=0.0, max=3.0, step=0.1, description="temperature"
+    )
+    seed = widgets.IntSlider(value=0, min=0, max=20, description="seed")
+    picture = widgets.Image(format="png")
+    sound = widgets.Audio(format="wav", autoplay=False, loop=False)
+
+    def update(change=None):
+        notes = _as_notes(make_notes(temperature.value, seed.value))
+        fig = piano_roll(notes, key=key, beats_per_bar=beats_per_bar)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        plt.close(fig)
+        picture.value = buffer.getvalue()
+        wave = synthesize(notes, tempo=tempo, max_seconds=max_seconds)
+        sound.value = wav_bytes(wave)
+
+    temperature.observe(update, "value")
+    seed.observe(update, "value")
+    update()
+    box = widgets.VBox([widgets.HBox([temperature, seed]), picture, sound])
+    box.update = update
+    return box
