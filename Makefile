@@ -50,11 +50,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout $(NOTEBOOKS))
 
+# One pytest run: unit tests and every notebook folder (nbval). A notebook cell
+# that hangs fails after 300 s instead of stalling the run.
 test: $(STAMP) versions lint
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout --verify $(NOTEBOOKS),@echo "no notebooks to verify")
 	@if [ -f coursekit/exercises.py ]; then $(BIN)/python -m coursekit.exercises --check; fi
 	$(BIN)/python -m pytest -n 2 --dist loadscope \
-		--nbval-lax --nbval-current-env tests/ $(NB_TARGETS); \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+		tests/ $(NB_TARGETS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no test: that is a failure here"; fi; \
 	exit $$status
