@@ -76,3 +76,18 @@ def check_positive_int(name, value):
         raise TypeError(f"{name} must be an int >= 1; got {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be an int >= 1; got {value}")
+
+
+def check_mask(name, mask, shape):
+    """A padding mask of exactly `shape` (1 = real step, 0 = padding) as
+    floats, or None; raise ValueError/TypeError otherwise."""
+    if mask is None:
+        return None
+    mask = as_float_array(name, mask)
+    if mask.shape != tuple(shape):
+        raise ValueError(
+            f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
+        )
+    if not np.isin(mask, (0, 1)).all():
+        raise ValueError(f"{name} must hold only 0 (padding) and 1 (real steps)")
+    return mask

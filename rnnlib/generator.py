@@ -23,7 +23,7 @@ add-α smoothing.  `train_generator` is the minibatch training loop.
 
 import numpy as np
 
-from .checks import check_positive_int
+from .checks import check_mask, check_positive_int
 from .datasets.padding import pad_sequences
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
@@ -45,20 +45,6 @@ def check_token_ids(name, ids, vocab_size, ndim=2, layout="(B, T)"):
             f" got values from {ids.min()} to {ids.max()}"
         )
     return ids
-
-
-def check_mask(name, mask, shape):
-    """Return a float mask of `shape` (1 = real step, 0 = padding), or None."""
-    if mask is None:
-        return None
-    mask = np.asarray(mask, dtype=np.float64)
-    if mask.shape != tuple(shape):
-        raise ValueError(
-            f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
-        )
-    if not np.isin(mask, (0.0, 1.0)).all():
-        raise ValueError(f"{name} must hold only 0 (padding) and 1 (real step)")
-    return mask
 
 
 def sample_from_logits(logits, temperature, rng):

@@ -56,7 +56,7 @@ it); for bidirectional models, batch sequences of equal length.
 import numpy as np
 from tqdm.auto import tqdm
 
-from .checks import as_float_array, check_choice, check_positive_int
+from .checks import as_float_array, check_choice, check_mask, check_positive_int
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -71,20 +71,6 @@ def _softmax(z):
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
-
-
-def _check_mask(mask, shape):
-    """mask (B, T) of 0/1, or None."""
-    if mask is None:
-        return None
-    mask = as_float_array("mask", mask)
-    if mask.shape != tuple(shape):
-        raise ValueError(
-            f"mask must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
-        )
-    if not np.isin(mask, (0, 1)).all():
-        raise ValueError("mask must hold only 0 (padding) and 1 (real steps)")
-    return mask
 
 
 def _check_targets(y, shape, layout):
@@ -230,7 +216,7 @@ class SequenceLabeler(_RecurrentModel):
         """
         logits = self.forward(x)
         y = _check_targets(y, logits.shape[:2], "(B, T)")
-        mask = _check_mask(mask, logits.shape[:2])
+        mask = check_mask("mask", mask, logits.shape[:2])
         loss, dlogits = softmax_cross_entropy(logits, y, mask)
         self.backward(dlogits)
         return loss, self.grads
@@ -240,7 +226,7 @@ class SequenceLabeler(_RecurrentModel):
         pred = self.predict(x)
         y = _check_targets(y, pred.shape, "(B, T)")
         right = (pred == y).astype(np.float64)
-        mask = _check_mask(mask, pred.shape)
+        mask = check_mask("mask", mask, pred.shape)
         if mask is None:
             return float(right.mean())
         return float((right * mask).sum() / mask.sum())
@@ -261,7 +247,7 @@ class SequenceClassifier(_RecurrentModel):
     def _lengths(self, mask, B, T):
         if mask is None:
             return np.full(B, T)
-        mask = _check_mask(mask, (B, T))
+        mask = check_mask("mask", mask, (B, T))
         lengths = mask.sum(axis=1).astype(np.int64)
         if (lengths < 1).any():
             raise ValueError("mask must keep at least one step of every sequence")
@@ -376,7 +362,7 @@ class BagOfWordsClassifier:
         if x.size and (x.min() < 0 or x.max() >= self.vocab_size):
             raise ValueError(f"x must lie in [0, V) with V = {self.vocab_size}")
         B, T = x.shape
-        weights = np.ones((B, T)) if mask is None else _check_mask(mask, (B, T))
+        weights = np.ones((B, T)) if mask is None else check_mask("mask", mask, (B, T))
         c = np.zeros((B, self.vocab_size))
         np.add.at(c, (np.repeat(np.arange(B), T), x.ravel()), weights.ravel())
         return c

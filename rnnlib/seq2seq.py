@@ -25,8 +25,8 @@ loss by `tgt_mask`.
 
 import numpy as np
 
-from .checks import check_positive_int
-from .generator import check_mask, check_token_ids, train_per_token
+from .checks import check_mask, check_positive_int
+from .generator import check_token_ids, train_per_token
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
