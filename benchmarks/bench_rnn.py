@@ -23,6 +23,8 @@ from timing import median_times, numpy_threads
 from rnnlib import RNN
 
 SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
+TORCH_TARGET = {"float64": 0.8, "float32": 1.0}  # rnnlib time / torch time, at most
+NAIVE_TARGET = 20  # naive time / rnnlib time at B = 64, at least
 
 
 def naive_forward_backward(x, dout, W_hx, W_hh, b_h):
@@ -96,15 +98,27 @@ def main(argv=None):
     if torch is not None:
         header += f" {'torch ms':>10} {'rnnlib/torch':>13}"
     print(header)
+    missed = []
     for dtype in (np.float64, np.float32):
         for T, B, D, H in SIZES:
             r = bench_size(T, B, D, H, dtype, args.repeats, torch)
+            name = f"(T, B, D, H) = {(T, B, D, H)} {np.dtype(dtype).name}"
+            torch_target = TORCH_TARGET[np.dtype(dtype).name]
+            if torch is not None and r["ours"] / r["torch"] > torch_target:
+                missed.append(f"{name}: rnnlib/torch above {torch_target}x")
+            if B == 64 and r["naive"] / r["ours"] < NAIVE_TARGET:
+                missed.append(f"{name}: naive/rnnlib below {NAIVE_TARGET}x")
             line = f"{T:>4} {B:>4} {D:>4} {H:>4} {np.dtype(dtype).name:>8}"
             line += f" {r['ours'] * 1e3:>10.2f} {r['naive'] * 1e3:>10.1f}"
             line += f" {r['naive'] / r['ours']:>12.1f}x"
             if torch is not None:
                 line += f" {r['torch'] * 1e3:>10.2f} {r['ours'] / r['torch']:>12.2f}x"
             print(line, flush=True)
+    print(
+        f"targets: rnnlib/torch <= {TORCH_TARGET['float64']}x (float64), "
+        f"<= {TORCH_TARGET['float32']}x (float32); naive/rnnlib >= {NAIVE_TARGET}x at B = 64"
+    )
+    print("all met" if not missed else "missed: " + "; ".join(missed))
     return 0
 
 
