@@ -4,7 +4,7 @@ Batch first: x (B, T, D), hidden states (B, T, H).  Weights in the notes'
 orientation: W_hx (H, D), W_hh (H, H), b_h (H,), W_yh (O, H), b_y (O,).
 """
 
-from . import frameworks, longterm, optim
+from . import datasets, frameworks, gradcheck, longterm, optim, viz
 from .activations import (
     relu,
     relu_derivative,
@@ -68,7 +68,10 @@ __all__ = [
     "embedding_backward",
     "embedding_forward",
     "numerical_gradient",
+    "datasets",
+    "gradcheck",
     "optim",
+    "viz",
     "frameworks",
     "longterm",
     "orthogonal",
