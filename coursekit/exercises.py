@@ -156,8 +156,8 @@ def _committed_bytes(path: Path):
 def keep_learner_copy(path: Path, backups: Path = Path("mywork/backups")):
     """Copy `path` into `backups` unless it is exactly the committed version.
 
-    Returns the backup's path, or None when the file held nothing of a
-    learner's (it equals what git has committed).
+    Says so and returns the backup's path, or returns None when the file
+    held nothing of a learner's (it equals what git has committed).
     """
     if path.read_bytes() == _committed_bytes(path):
         return None
@@ -169,6 +169,7 @@ def keep_learner_copy(path: Path, backups: Path = Path("mywork/backups")):
         n += 1
         target = backups / f"{path.stem}-{stamp}-{n}{path.suffix}"
     shutil.copy2(path, target)
+    print(f"{path} had changes that are not in git: saved a copy as {target}")
     return target
 
 
@@ -199,9 +200,7 @@ def main(argv=None) -> int:
                 print(f"{dest}/ is not current: extra (no source): {names}")
                 return 1
             for path in leftovers:
-                saved = keep_learner_copy(path)
-                if saved is not None:
-                    print(f"{path} had changes not in git: saved a copy as {saved}")
+                keep_learner_copy(path)
                 path.unlink()
                 print(f"removed {path} (no source in {source}/)")
         return 0
@@ -226,9 +225,7 @@ def main(argv=None) -> int:
 
     dest.mkdir(parents=True, exist_ok=True)
     for path in stale + extra:
-        saved = keep_learner_copy(path)
-        if saved is not None:
-            print(f"{path} had changes that are not in git: saved a copy as {saved}")
+        keep_learner_copy(path)
     for path in stale + missing:
         path.write_bytes(expected[path].encode("utf-8"))
         print(f"wrote {path}")
