@@ -1,0 +1,59 @@
+"""The speed benchmark compares like with like: its naive loop and its
+matrix-product floor compute what rnnlib computes."""
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnlib import rnn_backward, rnn_forward
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+bench_rnn = importlib.import_module("bench_rnn")
+
+T, B, D, H = 6, 4, 3, 5
+
+
+@pytest.fixture
+def problem(rng):
+    x = rng.standard_normal((B, T, D))
+    dout = rng.standard_normal((B, T, H))
+    W_hx, W_hh = rng.standard_normal((H, D)) * 0.5, rng.standard_normal((H, H)) * 0.5
+    b_h = rng.standard_normal(H) * 0.1
+    return x, dout, W_hx, W_hh, b_h
+
+
+def test_naive_loop_gives_rnnlibs_gradients(problem):
+    x, dout, W_hx, W_hh, b_h = problem
+    h, cache = rnn_forward(x, None, W_hx, W_hh, b_h)
+    dx, _, dW_hx, dW_hh, db_h = rnn_backward(dout, cache)
+    naive = bench_rnn.naive_forward_backward(x, dout, W_hx, W_hh, b_h)
+    for theirs, ours in zip(naive, (dx, dW_hx, dW_hh, db_h), strict=True):
+        assert np.abs(theirs - ours).max() < 1e-12
+
+
+def test_matrix_products_are_the_backward_weight_products(problem, rng):
+    x, _, W_hx, W_hh, _ = problem
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+    h, da = rng.standard_normal((2, T, B, H))
+    shapes = {"projection": (T * B, H), "step": (B, H), "dx": (T * B, D)}
+    shapes |= {"dW_hx": (H, D), "dW_hh": (H, H)}
+    out = {name: np.empty(shape) for name, shape in shapes.items()}
+    bench_rnn.matrix_products(x_tm, h, da, W_hx, W_hh, out)
+    assert np.allclose(
+        out["projection"], np.einsum("tbd,hd->tbh", x_tm, W_hx).reshape(-1, H)
+    )
+    assert np.allclose(out["dx"], np.einsum("tbh,hd->tbd", da, W_hx).reshape(-1, D))
+    assert np.allclose(out["dW_hx"], np.einsum("tbh,tbd->hd", da, x_tm))
+    assert np.allclose(out["dW_hh"], np.einsum("tbh,tbk->hk", da[1:], h[:-1]))
+    assert np.allclose(out["step"], da[1] @ W_hh)  # the last backward step
+
+
+def test_bench_prints_every_row_and_the_verdict(capsys):
+    bench_rnn.main(["--repeats", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.split()[:1] in (["50"], ["100"], ["200"])]
+    assert len(rows) == 2 * len(bench_rnn.SIZES)
+    assert any(line.startswith(("all met", "missed:")) for line in lines)
