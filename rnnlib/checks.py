@@ -89,5 +89,10 @@ def check_mask(name, mask, shape):
             f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
         )
     if not np.isin(mask, (0, 1)).all():
-        raise ValueError(f"{name} must hold only 0 (padding) and 1 (real steps)")
+        other = np.unique(mask[~np.isin(mask, (0, 1))])
+        raise ValueError(
+            f"{name} must hold only 0 (padding) and 1 (real steps); "
+            f"got also {', '.join(f'{v:g}' for v in other[:5])}"
+            + (" …" if len(other) > 5 else "")
+        )
     return mask

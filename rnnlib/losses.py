@@ -26,6 +26,7 @@ def _check_mask(mask, shape):
             f"mask must have the leading shape of the logits, (B, T) = {shape[:2]}"
             f" or (B,) = {shape[:1]}; got {mask.shape}"
         )
+    check_finite("mask", mask)
     return mask.reshape(mask.shape + (1,) * (len(shape) - mask.ndim))
 
 
@@ -47,8 +48,12 @@ def bce_with_logits(logits, targets, mask=None):
     check_finite("logits", z)
     y = as_float_array("targets", targets, dtype=z.dtype)
     check_shape("targets", y, z.shape, "like logits")
+    check_finite("targets", y)
     if ((y < 0) | (y > 1)).any():
-        raise ValueError("targets must lie in [0, 1] for binary cross-entropy")
+        raise ValueError(
+            "targets must lie in [0, 1] for binary cross-entropy; "
+            f"got values from {y.min():g} to {y.max():g}"
+        )
     m = _check_mask(mask, z.shape)
     B = z.shape[0]
     per_element = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))

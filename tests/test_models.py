@@ -169,6 +169,12 @@ def test_bad_inputs_name_the_argument():
         model.loss(np.zeros((B, T, D)), np.zeros((B, T + 1), dtype=int))
     with pytest.raises(ValueError, match="mask must have shape"):
         model.loss(np.zeros((B, T, D)), np.zeros((B, T), dtype=int), np.ones((B, 2)))
+    with pytest.raises(
+        ValueError, match=r"only 0 \(padding\) and 1 .*got also 0.5, nan"
+    ):
+        mask = np.ones((B, T))
+        mask[0, :2] = 0.5, np.nan
+        model.loss(np.zeros((B, T, D)), np.zeros((B, T), dtype=int), mask)
     with pytest.raises(ValueError, match="cell"):
         SequenceLabeler(D, H, C, cell="gru")
     with pytest.raises(TypeError, match="token ids"):

@@ -154,8 +154,16 @@ def test_loss_targets_are_checked():
         ValueError, match=r"targets must have shape .* = \(2, 3\).*got \(2, 3, 1\)"
     ):
         bce_with_logits(np.zeros((B, T)), np.zeros((B, T, 1)))
-    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
-        bce_with_logits(np.zeros((B, T)), np.full((B, T), 2.0))
+    with pytest.raises(
+        ValueError, match=r"targets must lie in \[0, 1\].*got values from 0 to 2"
+    ):
+        bce_with_logits(np.zeros((B, T)), np.array([[0, 1, 2], [1, 0, 1.0]]))
+    with pytest.raises(ValueError, match="targets must be finite"):
+        bce_with_logits(np.zeros((B, T)), np.full((B, T), np.nan))
+    with pytest.raises(ValueError, match="mask must be finite"):
+        softmax_cross_entropy(
+            logits, np.zeros((B, T), int), mask=np.full((B, T), np.nan)
+        )
     with pytest.raises(
         ValueError,
         match=r"mask must have the leading shape of the logits, \(B, T\) = \(2, 3\)",
