@@ -2,6 +2,11 @@
 
 Batch first: x (B, T, D), hidden states (B, T, H).  Weights in the notes'
 orientation: W_hx (H, D), W_hh (H, H), b_h (H,), W_yh (O, H), b_y (O,).
+
+dtypes: float64 by default.  Layers and models compute in their input's
+dtype (float32 in, float32 out) and keep their parameters' dtype for the
+gradients; the functional core follows NumPy's promotion (float32 arrays in,
+float32 out; a float64 array among them makes it float64).
 """
 
 from . import datasets, frameworks, gradcheck, longterm, optim, viz

@@ -56,6 +56,8 @@ class Dense:
 
     params: "W" (out_features, in_features), "b" (out_features,).
     forward(h (..., in)) -> (..., out); backward(dy) -> dh, fills grads.
+    Computes in h's dtype (float32 in, float32 out); grads keep the
+    parameters' dtype.
     """
 
     def __init__(self, in_features, out_features, seed=None, dtype=np.float64):
@@ -69,13 +71,17 @@ class Dense:
         self._cache = None
 
     def forward(self, h):
-        y, self._cache = dense_forward(h, self.params["W"], self.params["b"])
+        h = as_float_array("h", h)
+        W, b = (self.params[k].astype(h.dtype, copy=False) for k in ("W", "b"))
+        y, self._cache = dense_forward(h, W, b)
         return y
 
     def backward(self, dy):
         if self._cache is None:
             raise RuntimeError("call forward before backward")
-        dh, self.grads["W"], self.grads["b"] = dense_backward(dy, self._cache)
+        dh, dW, db = dense_backward(dy, self._cache)
+        for key, grad in (("W", dW), ("b", db)):
+            self.grads[key] = grad.astype(self.params[key].dtype, copy=False)
         return dh
 
 

@@ -40,3 +40,15 @@ def test_embedding_gradient_adds_up_repeated_tokens(rng):
     assert rel_error(emb.grads["W"], numeric) < 1e-9
     assert np.allclose(emb.grads["W"][1], de[0, 0] + de[0, 2] + de[1, 1])
     assert np.all(emb.grads["W"][3] == 0)
+
+
+def test_dense_float32_in_gives_float32_out_and_float64_grads(rng):
+    dense = Dense(4, 3, seed=0)  # float64 parameters
+    h = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    y = dense.forward(h)
+    dh = dense.backward(np.ones_like(y))
+    assert (y.dtype, dh.dtype) == (np.float32, np.float32)
+    assert dense.grads["W"].dtype == dense.grads["b"].dtype == np.float64
+    expected = h.astype(np.float64) @ dense.params["W"].T + dense.params["b"]
+    assert np.abs(y - expected).max() < 1e-5
+    assert np.abs(dense.grads["b"] - 10).max() < 1e-12  # 2 * 5 ones summed
