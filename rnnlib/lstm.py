@@ -175,13 +175,16 @@ def _time_order(T, reverse):
     return 0, slice(1, T), slice(0, T - 1)
 
 
-def lstm_forward_time_major(x_tm, h0, c0, W_x, W_h, b, reverse=False):
+def lstm_forward_time_major(x_tm, h0, c0, W_x, W_h, b, reverse=False, skip=None):
     """The LSTM over a whole sequence, time-major and without input checks.
 
     x_tm (T, B, D), h0 and c0 (B, H), W_x (4H, D), W_h (4H, H), b (4H,).
     With reverse=True the sequence is read from t = T-1 down to 0 (the
     backward half of a bidirectional LSTM); h0, c0 then enter at t = T-1.
     Returns h (T, B, H), c (T, B, H) and a cache.
+
+    skip (T, B, 1) bool, optional, marks padding: at a skipped step both
+    states are carried over unchanged (h_t = h_{t-1}, c_t = c_{t-1}).
 
     The input projection x_t @ W_x.T + b does not depend on h, so it is one
     matrix product for all T steps; only h_{t-1} @ W_h.T stays in the loop.
@@ -215,8 +218,11 @@ def lstm_forward_time_major(x_tm, h0, c0, W_x, W_h, b, reverse=False):
         c_t += ig
         np.tanh(c_t, out=tc_t)
         np.multiply(a[:, 3 * H :], tc_t, out=h_t)  # o * tanh(c_t)
+        if skip is not None:
+            np.copyto(c_t, c_prev, where=skip[t])
+            np.copyto(h_t, h_prev, where=skip[t])
         h_prev, c_prev = h_t, c_t
-    return h, c, (x_tm, h0, c0, W_x, W_h, gates, h, c, tanh_c, reverse)
+    return h, c, (x_tm, h0, c0, W_x, W_h, gates, h, c, tanh_c, reverse, skip)
 
 
 def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
@@ -234,9 +240,10 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
         dh_prev = da @ W_h              dc_prev = dc * f
     The bracketed factors and K hold only saved activations, so they are
     computed for all steps before the loop.  The weight gradients are sums
-    over time: one matrix product each after the loop.
+    over time: one matrix product each after the loop.  A skipped (padding)
+    step passes dh and dc straight to the step before, da_t = 0.
     """
-    x_tm, h0, c0, W_x, W_h, gates, h, c, tanh_c, reverse = cache
+    x_tm, h0, c0, W_x, W_h, gates, h, c, tanh_c, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     dtype = gates.dtype
@@ -266,6 +273,8 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
     dh = np.empty((B, H), dtype=dtype)
     for t in range(T) if reverse else range(T - 1, -1, -1):
         np.add(dh_tm[t], dh_carry, out=dh)  # dL/dh_t: from above + from t+1
+        if skip is not None:
+            dc_skipped = dc.copy()
         d_t = dc_from_h[t]
         d_t *= dh
         dc += d_t  # dL/dc_t
@@ -273,7 +282,12 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
         da_t[:, :3] *= dc[:, None, :]  # i, f, g
         da_t[:, 3] *= dh  # o
         dc *= f[t]  # dL/dc_{t-1}
+        if skip is not None:
+            np.copyto(da[t], 0, where=skip[t])
+            np.copyto(dc, dc_skipped, where=skip[t])
         np.matmul(da[t], W_h, out=dh_carry)  # dL/dh_{t-1}
+        if skip is not None:
+            np.copyto(dh_carry, dh, where=skip[t])
     dh0, dc0 = dh_carry, dc
 
     da_flat = da.reshape(T * B, 4 * H)
@@ -410,9 +424,9 @@ class LSTM(RecurrentLayer):
             "b": b,
         }
 
-    def direction_forward(self, x_tm, state0, weights, reverse):
+    def direction_forward(self, x_tm, state0, weights, reverse, skip):
         h0, c0 = state0
-        h, c, cache = lstm_forward_time_major(x_tm, h0, c0, *weights, reverse=reverse)
+        h, c, cache = lstm_forward_time_major(x_tm, h0, c0, *weights, reverse, skip)
         last = 0 if reverse else -1
         return h, (h[last], c[last]), cache
 
@@ -436,14 +450,16 @@ class LSTM(RecurrentLayer):
             )
         return tuple(pair)
 
-    def forward(self, x, state=None):
+    def forward(self, x, state=None, mask=None):
         """x (B, T, D); state = (h0, c0), each (num_layers*dirs, B, H) or None.
+        mask (B, T), optional: 1 for a real step, 0 for padding (see RNN.forward).
 
         Returns out (B, T, dirs*H), the top layer's hidden states, and
         (h_n, c_n), each (num_layers*dirs, B, H), every layer's and
         direction's last hidden and cell state.
         """
-        out, (h_n, c_n) = self.run_forward(x, self._pair("state", state, "h0", "c0"))
+        state = self._pair("state", state, "h0", "c0")
+        out, (h_n, c_n) = self.run_forward(x, state, mask)
         return out, (h_n, c_n)
 
     def backward(self, dout, dstate=None):

@@ -26,7 +26,7 @@ The API is the same for every model (the notebooks and `fit` rely on it):
                             vocab_size=None, activation="tanh",
                             forget_bias=1.0, seed=0)
     # activation: the RNN's tanh/relu; forget_bias: the LSTM's, see lstm.py
-    logits = model.forward(x)          # SequenceClassifier: forward(x, mask=None)
+    logits = model.forward(x, mask=None)
     model.backward(dlogits)            # fills the layers' grads
     loss, grads = model.loss(x, y, mask=None)   # forward + backward
     model.params, model.grads          # flat dicts, same keys
@@ -46,11 +46,10 @@ gradient arrays).
 (h, c)); `CELLS` maps names to layer classes, so another cell with the
 same API can be added there.
 
-Padding and bidirectional models: the reverse direction reads a padded
-sequence from its end, so it passes the padding first.  Padded steps are
-masked out of the loss, but they do reach the reverse states of real steps.
-Unidirectional models are exact with padding (nothing after a step changes
-it); for bidirectional models, batch sequences of equal length.
+Padding: the mask also goes to the recurrent layer, where a padding step
+carries every state over unchanged (see `RNN.forward`).  So padding changes
+no real step's hidden state, in either direction: a bidirectional model
+gives each sequence the same answer padded or alone.
 """
 
 import numpy as np
@@ -166,11 +165,12 @@ class _RecurrentModel(Composite):
             )
         return x
 
-    def _encode(self, x):
-        """x -> out (B, T, dirs*H), the top layer's hidden states."""
+    def _encode(self, x, mask=None):
+        """x -> out (B, T, dirs*H), the top layer's hidden states; padding
+        steps (mask 0) carry the states over."""
         x = self._check_x(x)
         e = self.embed.forward(x) if self.embed is not None else x
-        out, _ = self.rnn.forward(e)
+        out, _ = self.rnn.forward(e, mask=mask)
         return out
 
     def _encode_backward(self, dout):
@@ -198,23 +198,24 @@ class SequenceLabeler(_RecurrentModel):
     constructor and the shared API.
     """
 
-    def forward(self, x):
-        """x (B, T, D) floats or (B, T) token ids -> logits (B, T, C)."""
-        return self.head.forward(self._encode(x))
+    def forward(self, x, mask=None):
+        """x (B, T, D) floats or (B, T) token ids; mask (B, T) optional
+        -> logits (B, T, C)."""
+        return self.head.forward(self._encode(x, mask))
 
     def backward(self, dlogits):
         """dlogits (B, T, C) = dL/dlogits; fills every layer's grads."""
         self._encode_backward(self.head.backward(dlogits))
 
     def _logits(self, x, mask=None):
-        return self.forward(x)
+        return self.forward(x, mask)
 
     def loss(self, x, y, mask=None):
         """Per-step cross-entropy of y (B, T) ints; mask (B, T) optional.
 
         Returns (loss, grads): runs forward and backward.
         """
-        logits = self.forward(x)
+        logits = self.forward(x, mask)
         y = _check_targets(y, logits.shape[:2], "(B, T)")
         mask = check_mask("mask", mask, logits.shape[:2])
         loss, dlogits = softmax_cross_entropy(logits, y, mask)
@@ -223,7 +224,7 @@ class SequenceLabeler(_RecurrentModel):
 
     def accuracy(self, x, y, mask=None):
         """Fraction of (unmasked) steps whose predicted class equals y."""
-        pred = self.predict(x)
+        pred = self.predict(x, mask)
         y = _check_targets(y, pred.shape, "(B, T)")
         right = (pred == y).astype(np.float64)
         mask = check_mask("mask", mask, pred.shape)
@@ -241,7 +242,7 @@ class SequenceClassifier(_RecurrentModel):
     Bidirectional: the summary is [forward h_T ; backward h_1], the two
     directions' final states, i.e. the top layer's h_n.  With a mask (B, T)
     (ones then zeros), the forward direction is read at each sequence's
-    last real step, so padding after it changes nothing.
+    last real step, and the padding changes neither direction.
     """
 
     def _lengths(self, mask, B, T):
@@ -257,7 +258,7 @@ class SequenceClassifier(_RecurrentModel):
 
     def summarize(self, x, mask=None):
         """The sequence representation (B, dirs*H): the last hidden state."""
-        out = self._encode(x)
+        out = self._encode(x, mask)
         B, T, _ = out.shape
         H = self.hidden_size
         lengths = self._lengths(mask, B, T)

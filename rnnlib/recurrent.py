@@ -9,6 +9,12 @@ A recurrent layer is a one-direction recurrence (rnn.py, lstm.py) run
 with the layout of torch.nn.RNN / nn.LSTM (batch_first=True): the final
 states are stacked as (num_layers * dirs, B, H), index layer * dirs + dir.
 
+forward(..., mask=m) with m (B, T), 1 for real steps and 0 for padding,
+makes every layer and direction carry its state over unchanged at padding
+steps: padding changes no real step's output, whichever way it is read, and
+the final states are those after each sequence's real steps (like PyTorch's
+pack_padded_sequence).
+
 A subclass names its weights (`weight_names`) and its states (`state_names`:
 ("h0",) for the RNN, ("h0", "c0") for the LSTM) and implements
 `init_weights`, `direction_forward` and `direction_backward` on time-major
@@ -17,7 +23,13 @@ arrays (T, B, ·).
 
 import numpy as np
 
-from .checks import as_float_array, check_finite, check_positive_int, check_shape
+from .checks import (
+    as_float_array,
+    check_finite,
+    check_mask,
+    check_positive_int,
+    check_shape,
+)
 from .init import as_rng
 
 
@@ -76,7 +88,9 @@ class RecurrentLayer:
     def init_weights(self, input_size, rng):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def direction_forward(self, x_tm, state0, weights, reverse):  # pragma: no cover
+    def direction_forward(
+        self, x_tm, state0, weights, reverse, skip
+    ):  # pragma: no cover
         raise NotImplementedError
 
     def direction_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
@@ -111,15 +125,18 @@ class RecurrentLayer:
         check_finite(name, s)
         return s.astype(dtype, copy=False)
 
-    def run_forward(self, x, states):
+    def run_forward(self, x, states, mask=None):
         """Run every layer and direction; return out (B, T, dirs*H) and the
-        final states, a tuple of (num_layers*dirs, B, H) arrays."""
+        final states, a tuple of (num_layers*dirs, B, H) arrays.  Where the
+        mask (B, T) is 0, every layer carries its states over unchanged."""
         x = self._check_input(x)
         dtype = x.dtype  # float32 in, float32 out
         states = [
             self._check_state(name, s, x.shape[0], dtype)
             for name, s in zip(self.state_names, states, strict=True)
         ]
+        mask = check_mask("mask", mask, x.shape[:2])
+        skip = None if mask is None else (mask.T == 0)[:, :, None]  # (T, B, 1)
         layer_input = np.ascontiguousarray(x.transpose(1, 0, 2))
         finals = [[] for _ in self.state_names]
         self._caches = []
@@ -133,7 +150,7 @@ class RecurrentLayer:
                 ]
                 state0 = tuple(s[index] for s in states)
                 out_tm, final, cache = self.direction_forward(
-                    layer_input, state0, weights, reverse=direction == 1
+                    layer_input, state0, weights, direction == 1, skip
                 )
                 outputs.append(out_tm)
                 self._caches.append(cache)

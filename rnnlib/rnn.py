@@ -104,12 +104,18 @@ def rnn_step_backward(dh_next, cache):
 # ---------------------------------------------------------------------------
 
 
-def rnn_forward_time_major(x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse=False):
+def rnn_forward_time_major(
+    x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse=False, skip=None
+):
     """The RNN over a whole sequence, time-major and without input checks.
 
     x_tm (T, B, D), h0 (B, H).  With reverse=True the sequence is read from
     t = T-1 down to 0 (the backward half of a bidirectional RNN); h0 then
     enters at t = T-1.  Returns h (T, B, H) and a cache.
+
+    skip (T, B, 1) bool, optional, marks padding: at a skipped step the
+    state is carried over unchanged, h_t = h_{t-1}, so padding reaches no
+    real step's state, whichever way the sequence is read.
 
     The input projection x_t @ W_hx.T + b_h does not depend on h, so it is
     one matrix product for all T steps; only h_{t-1} @ W_hh.T stays in the
@@ -130,8 +136,10 @@ def rnn_forward_time_major(x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse
             np.tanh(h_t, out=h_t)
         else:
             np.maximum(h_t, 0, out=h_t)
+        if skip is not None:
+            np.copyto(h_t, h_prev, where=skip[t])
         h_prev = h_t
-    return h, (x_tm, h0, h, W_hx, W_hh, activation, reverse)
+    return h, (x_tm, h0, h, W_hx, W_hh, activation, reverse, skip)
 
 
 def rnn_backward_time_major(dh_tm, cache, dh_last=None):
@@ -145,8 +153,9 @@ def rnn_backward_time_major(dh_tm, cache, dh_last=None):
     gradients are sums over time, so they are one matrix product each
     after the loop:
         dW_hx = sum_t da_t.T @ x_t       dW_hh = sum_t da_t.T @ h_{t-1}
+    A skipped (padding) step passes dL/dh_t straight to h_{t-1}, da_t = 0.
     """
-    x_tm, h0, h, W_hx, W_hh, activation, reverse = cache
+    x_tm, h0, h, W_hx, W_hh, activation, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_hh.shape[0]
     _, act_grad = ACTIVATIONS[activation]
@@ -157,7 +166,11 @@ def rnn_backward_time_major(dh_tm, cache, dh_last=None):
         np.add(dh_tm[t], carry, out=total)  # dL/dh_t: from above + from t+1
         da_t = da[t]
         da_t *= total
+        if skip is not None:
+            np.copyto(da_t, 0, where=skip[t])
         np.matmul(da_t, W_hh, out=carry)  # dL/dh_{t-1}
+        if skip is not None:
+            np.copyto(carry, total, where=skip[t])
     dh0 = carry
 
     da_flat = da.reshape(T * B, H)
@@ -266,9 +279,11 @@ class RNN(RecurrentLayer):
             "b_h": np.zeros(H, dtype=self.dtype),
         }
 
-    def direction_forward(self, x_tm, state0, weights, reverse):
+    def direction_forward(self, x_tm, state0, weights, reverse, skip):
         (h0,) = state0
-        h, cache = rnn_forward_time_major(x_tm, h0, *weights, self.activation, reverse)
+        h, cache = rnn_forward_time_major(
+            x_tm, h0, *weights, self.activation, reverse, skip
+        )
         return h, (h[0] if reverse else h[-1],), cache
 
     def direction_backward(self, dh_tm, dstate_last, cache):
@@ -276,13 +291,20 @@ class RNN(RecurrentLayer):
         dx, dh0, *dweights = rnn_backward_time_major(dh_tm, cache, dh_last)
         return dx, (dh0,), dweights
 
-    def forward(self, x, h0=None):
+    def forward(self, x, h0=None, mask=None):
         """x (B, T, D), h0 (num_layers*dirs, B, H) or None for zeros.
 
         Returns out (B, T, dirs*H), the top layer's hidden states, and
         h_n (num_layers*dirs, B, H), every layer's and direction's last state.
+
+        mask (B, T), optional: 1 for a real step, 0 for padding.  At a
+        padding step every state is carried over unchanged, so padding
+        (anywhere, read in either direction) changes no real step's output,
+        and h_n holds each sequence's state after its last real step (for
+        the reverse direction: after its first).  This is what PyTorch's
+        pack_padded_sequence gives; out at padding steps repeats the state.
         """
-        out, (h_n,) = self.run_forward(x, (h0,))
+        out, (h_n,) = self.run_forward(x, (h0,), mask)
         return out, h_n
 
     def backward(self, dout, dh_n=None):

@@ -246,3 +246,17 @@ def test_classifier_passes_forget_bias_to_the_lstm():
     assert (
         np.all(b[H : 2 * H] == 4.0) and np.all(b[:H] == 0) and np.all(b[2 * H :] == 0)
     )
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("model_class", [SequenceLabeler, SequenceClassifier])
+def test_bidirectional_model_answers_the_same_padded_or_alone(rng, model_class, cell):
+    model = model_class(D, H, C, num_layers=2, bidirectional=True, cell=cell, seed=0)
+    x = float_batch(rng)
+    x[MASK == 0] = 100.0  # padding values that would swamp the reverse direction
+    for b, length in enumerate(MASK.sum(axis=1).astype(int)):
+        padded = model.predict_proba(x, MASK)[b]
+        alone = model.predict_proba(x[b : b + 1, :length])[0]
+        if model_class is SequenceLabeler:
+            padded = padded[:length]
+        assert np.abs(padded - alone).max() < 1e-12
