@@ -352,11 +352,13 @@ def from_keras(k):
     return layer
 
 
-def keras_forward(k, x, state=None):
+def keras_forward(k, x, state=None, mask=None):
     """Run a Keras SimpleRNN / LSTM made by `to_keras` on NumPy input.
 
     x (B, T, D); state: h0, or (h0, c0) for an LSTM, shaped like rnnlib's
-    (1, B, H), or None.  Returns what the rnnlib layer's forward returns:
+    (1, B, H), or None; mask (B, T) of 1/0 or None, passed to Keras as its
+    boolean `mask` (Keras, like rnnlib, carries the state over masked steps).
+    Returns what the rnnlib layer's forward returns:
     out (B, T, H) and h_n, or (h_n, c_n), each (1, B, H).
     """
     keras = _import_keras()
@@ -374,7 +376,9 @@ def keras_forward(k, x, state=None):
                 np.zeros((B, H), k.dtype) if p is None else np.asarray(p, k.dtype)[0]
                 for p in parts
             ]
-    outputs = k(np.asarray(x, dtype=k.dtype), initial_state=initial)
+    if mask is not None:
+        mask = np.asarray(mask) == 1
+    outputs = k(np.asarray(x, dtype=k.dtype), initial_state=initial, mask=mask)
     out, *finals = [keras.ops.convert_to_numpy(t) for t in outputs]
     finals = [f[None] for f in finals]  # (B, H) -> (1, B, H), rnnlib's h_n layout
     return (out, (finals[0], finals[1])) if is_lstm else (out, finals[0])
