@@ -88,10 +88,8 @@ class RecurrentLayer:
     def init_weights(self, input_size, rng):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def direction_forward(
-        self, x_tm, state0, weights, reverse, skip
-    ):  # pragma: no cover
-        raise NotImplementedError
+    def direction_forward(self, x_tm, state0, weights, reverse, skip):
+        raise NotImplementedError  # pragma: no cover
 
     def direction_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
         raise NotImplementedError
