@@ -88,26 +88,86 @@ def test_mask_is_checked():
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed")
 
+TORCH_NAMES = {"W_hx": "weight_ih", "W_hh": "weight_hh", "b_h": "bias_ih"}
+TORCH_NAMES |= {"W_x": "weight_ih", "W_h": "weight_hh", "b": "bias_ih"}
 
-def torch_twin(layer, cell):
+
+def torch_twin(layer):
     """The torch module with layer's weights (b split as bias_ih = b, bias_hh = 0)."""
-    module = torch.nn.RNN if cell == "rnn" else torch.nn.LSTM
-    net = module(
-        D,
-        H,
+    sizes = dict(
+        input_size=layer.input_size,
+        hidden_size=layer.hidden_size,
         num_layers=layer.num_layers,
         bidirectional=layer.bidirectional,
         batch_first=True,
         dtype=torch.float64,
     )
-    names = {"W_hx": "weight_ih", "W_hh": "weight_hh", "b_h": "bias_ih"}
-    names |= {"W_x": "weight_ih", "W_h": "weight_hh", "b": "bias_ih"}
+    if isinstance(layer, RNN):
+        net = torch.nn.RNN(nonlinearity=layer.activation, **sizes)
+    else:
+        net = torch.nn.LSTM(**sizes)
     with torch.no_grad():
         for key, value in layer.params.items():
             name, rest = key.split("_l", 1)
-            getattr(net, f"{names[name]}_l{rest}").copy_(torch.from_numpy(value))
+            getattr(net, f"{TORCH_NAMES[name]}_l{rest}").copy_(torch.from_numpy(value))
             getattr(net, f"bias_hh_l{rest}").zero_()
-    return net, names
+    return net
+
+
+def max_difference_to_packed_torch(layer, x, lengths, with_state, rng):
+    """Run layer with a mask and its torch twin on the packed batch, forward
+    and backward (random dout at the real steps, random final-state
+    gradients); return the largest difference over the real outputs, the
+    final states, dx, the initial-state gradients and every weight gradient."""
+    B, T, _ = x.shape
+    is_rnn = isinstance(layer, RNN)
+    net = torch_twin(layer)
+    mask = (np.arange(T) < lengths[:, None]).astype(float)
+    dirs = 2 if layer.bidirectional else 1
+    shape = (layer.num_layers * dirs, B, layer.hidden_size)
+    states = [rng.standard_normal(shape) for _ in range(1 if is_rnn else 2)]
+    dstates = [rng.standard_normal(shape) for _ in states]
+    dout = rng.standard_normal((B, T, dirs * layer.hidden_size)) * mask[:, :, None]
+
+    def pair(items):  # the RNN takes one state array, the LSTM a pair
+        return items[0] if is_rnn else tuple(items)
+
+    def as_tuple(value):
+        return (value,) if is_rnn else value
+
+    out, finals = layer.forward(x, pair(states) if with_state else None, mask=mask)
+    dx, dstates0 = layer.backward(dout, pair(dstates))
+
+    x_t = torch.tensor(x, requires_grad=True)
+    states_t = [torch.tensor(s, requires_grad=True) for s in states]
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        x_t, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
+    packed_out, finals_t = net(packed, pair(states_t) if with_state else None)
+    out_t, _ = torch.nn.utils.rnn.pad_packed_sequence(
+        packed_out, batch_first=True, total_length=T
+    )
+    torch.autograd.backward(
+        [out_t, *as_tuple(finals_t)], [torch.tensor(dout), *map(torch.tensor, dstates)]
+    )
+
+    real = mask == 1
+    differences = [np.abs(out[real] - out_t.detach().numpy()[real]).max()]
+    differences += [
+        np.abs(ours - theirs.detach().numpy()).max()
+        for ours, theirs in zip(as_tuple(finals), as_tuple(finals_t), strict=True)
+    ]
+    differences.append(np.abs(dx - x_t.grad.numpy()).max())  # 0 at padding in both
+    if with_state:
+        differences += [
+            np.abs(ours - theirs.grad.numpy()).max()
+            for ours, theirs in zip(as_tuple(dstates0), states_t, strict=True)
+        ]
+    for key, grad in layer.grads.items():
+        name, rest = key.split("_l", 1)
+        theirs = getattr(net, f"{TORCH_NAMES[name]}_l{rest}").grad.numpy()
+        differences.append(np.abs(grad - theirs).max())
+    return max(differences)
 
 
 @pytest.mark.parametrize("with_state", [False, True])
@@ -115,47 +175,22 @@ def torch_twin(layer, cell):
 def test_masked_layer_equals_torch_packed_sequence(
     rng, cell, num_layers, bidirectional, with_state
 ):
-    pack = torch.nn.utils.rnn.pack_padded_sequence
-    unpack = torch.nn.utils.rnn.pad_packed_sequence
     layer = make_layer(cell, num_layers, bidirectional, seed=1)
-    net, names = torch_twin(layer, cell)
-    dirs = 2 if bidirectional else 1
-    shape = (num_layers * dirs, B, H)
     x = rng.standard_normal((B, T, D))
-    states = [rng.standard_normal(shape) for _ in range(1 if cell == "rnn" else 2)]
-    dout = rng.standard_normal((B, T, dirs * H)) * MASK[:, :, None]
-    dstates = [rng.standard_normal(shape) for _ in states]
+    assert max_difference_to_packed_torch(layer, x, LENGTHS, with_state, rng) < 1e-10
 
-    ours_state = (states[0] if cell == "rnn" else tuple(states)) if with_state else None
-    out, finals = layer.forward(x, ours_state, mask=MASK)
-    finals = (finals,) if cell == "rnn" else finals
-    dx, dstate0 = layer.backward(dout, dstates[0] if cell == "rnn" else tuple(dstates))
-    dstate0 = (dstate0,) if cell == "rnn" else dstate0
 
-    x_t = torch.tensor(x, requires_grad=True)
-    states_t = [torch.tensor(s, requires_grad=True) for s in states]
-    packed = pack(x_t, torch.tensor(LENGTHS), batch_first=True, enforce_sorted=False)
-    if with_state:
-        packed_out, finals_t = net(
-            packed, states_t[0] if cell == "rnn" else tuple(states_t)
-        )
+@pytest.mark.parametrize("seed", range(40))
+def test_random_sizes_and_lengths_equal_torch(seed):
+    """Odd corners too: T = 1, B = 1, H = 1, every length equal, relu."""
+    rng = np.random.default_rng(seed)
+    B_, T_, D_, H_ = (int(n) for n in rng.integers(1, [5, 6, 4, 4], endpoint=True))
+    num_layers, bidirectional = int(rng.integers(1, 3)), bool(rng.integers(2))
+    if rng.integers(2):
+        layer = RNN(D_, H_, num_layers, bidirectional, activation="relu", seed=seed)
     else:
-        packed_out, finals_t = net(packed)
-    out_t, _ = unpack(packed_out, batch_first=True, total_length=T)
-    finals_t = (finals_t,) if cell == "rnn" else finals_t
-    torch.autograd.backward(
-        [out_t, *finals_t], [torch.tensor(dout), *map(torch.tensor, dstates)]
-    )
-
-    real = MASK == 1
-    assert np.abs(out[real] - out_t.detach().numpy()[real]).max() < 1e-10
-    for ours, theirs in zip(finals, finals_t, strict=True):
-        assert np.abs(ours - theirs.detach().numpy()).max() < 1e-10
-    assert np.abs(dx - x_t.grad.numpy()).max() < 1e-10  # 0 at padding in both
-    if with_state:
-        for ours, theirs in zip(dstate0, states_t, strict=True):
-            assert np.abs(ours - theirs.grad.numpy()).max() < 1e-10
-    for key, grad in layer.grads.items():
-        name, rest = key.split("_l", 1)
-        theirs = getattr(net, f"{names[name]}_l{rest}").grad.numpy()
-        assert np.abs(grad - theirs).max() < 1e-10, key
+        layer = LSTM(D_, H_, num_layers, bidirectional, seed=seed)
+    lengths = rng.integers(1, T_, size=B_, endpoint=True)
+    x = rng.standard_normal((B_, T_, D_))
+    difference = max_difference_to_packed_torch(layer, x, lengths, True, rng)
+    assert difference < 1e-10, (layer, B_, T_, lengths)
