@@ -15,7 +15,7 @@ import argparse
 import platform
 
 import numpy as np
-from timing import median_times, numpy_threads
+from timing import let_openmp_workers_sleep, median_times, numpy_threads
 
 from rnnlib import LSTM
 
@@ -57,6 +57,7 @@ def main():
     args = parser.parse_args()
     dtype = {"float64": np.float64, "float32": np.float32}[args.dtype]
     threads = numpy_threads()
+    let_openmp_workers_sleep()
     try:
         import torch
     except ImportError:

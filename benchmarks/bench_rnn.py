@@ -25,7 +25,7 @@ import argparse
 import sys
 
 import numpy as np
-from timing import median_times, numpy_threads
+from timing import let_openmp_workers_sleep, median_times, numpy_threads
 
 from rnnlib import RNN
 
@@ -123,6 +123,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=numpy_threads())
     args = parser.parse_args(argv)
+    let_openmp_workers_sleep()
     try:
         import torch
 

@@ -18,6 +18,16 @@ def numpy_threads():
         return os.cpu_count() or 1
 
 
+def let_openmp_workers_sleep():
+    """Call before importing torch.  NumPy's OpenBLAS and PyTorch's OpenMP
+    keep separate thread pools in this one process and take turns.  Idle
+    OpenMP workers spin by default, and on a 2-core machine they took the
+    cores that OpenBLAS needed next: with 2 threads both libraries ran
+    slower than with 1.  OMP_WAIT_POLICY=PASSIVE lets them sleep instead
+    (an explicit setting in the environment wins)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def median_times(runs, repeats, warmup=2):
     """Median seconds of each function in `runs`, timed in turn within each
     repeat so that a burst of load elsewhere slows all of them alike."""

@@ -51,7 +51,8 @@ def test_matrix_products_are_the_backward_weight_products(problem, rng):
     assert np.allclose(out["step"], da[1] @ W_hh)  # the last backward step
 
 
-def test_bench_prints_every_row_and_the_verdict(capsys):
+def test_bench_prints_every_row_and_the_verdict(capsys, monkeypatch):
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")  # main() would set it for good
     bench_rnn.main(["--repeats", "1"])
     lines = capsys.readouterr().out.splitlines()
     rows = [line for line in lines if line.split()[:1] in (["50"], ["100"], ["200"])]
