@@ -34,7 +34,7 @@ def test_naive_loop_gives_rnnlibs_gradients(problem):
         assert np.abs(theirs - ours).max() < 1e-12
 
 
-def test_matrix_products_are_the_backward_weight_products(problem, rng):
+def test_matrix_products_are_those_of_a_forward_and_backward_pass(problem, rng):
     x, _, W_hx, W_hh, _ = problem
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     h, da = rng.standard_normal((2, T, B, H))
