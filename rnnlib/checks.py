@@ -55,6 +55,32 @@ def check_shape(name, a, expected, layout, note=""):
         )
 
 
+def check_input(name, a, layout, D, source):
+    """`a` as floats, or raise: `layout` is "(B, D)" or "(B, T, D)", and the
+    last axis must be D, whose origin `source` names (e.g. "W_hx.shape[1]")."""
+    a = as_float_array(name, a)
+    if a.ndim != layout.count(",") + 1 or a.shape[-1] != D:
+        raise ValueError(
+            f"{name} must have shape {layout} with D = {source} = {D}; got {a.shape}"
+        )
+    return a
+
+
+def check_state(name, s, B, H, dtype, default_zeros):
+    """A finite (B, H) state as floats; zeros for None when `default_zeros`,
+    else an error."""
+    if s is None:
+        if default_zeros:
+            return np.zeros((B, H), dtype=dtype)
+        raise ValueError(
+            f"{name} must be an array of shape (B, H) = {(B, H)}; got None"
+        )
+    s = as_float_array(name, s)
+    check_shape(name, s, (B, H), "(B, H)", f"with B = {B}, H = {H}")
+    check_finite(name, s)
+    return s
+
+
 def check_finite(name, a):
     """Raise ValueError if `a` holds NaN or inf."""
     if not np.isfinite(a).all():

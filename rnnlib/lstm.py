@@ -27,7 +27,14 @@ import numbers
 import numpy as np
 
 from .activations import sigmoid
-from .checks import as_float_array, check_finite, check_ndim, check_shape
+from .checks import (
+    as_float_array,
+    check_finite,
+    check_input,
+    check_ndim,
+    check_shape,
+    check_state,
+)
 from .init import orthogonal, xavier_uniform
 from .recurrent import RecurrentLayer
 
@@ -50,20 +57,6 @@ def _check_weights(W_x, W_h, b):
     return W_x, W_h, b
 
 
-def _check_state(name, s, B, H, dtype, default_zeros):
-    """A (B, H) state; zeros for None when `default_zeros`, else an error."""
-    if s is None:
-        if default_zeros:
-            return np.zeros((B, H), dtype=dtype)
-        raise ValueError(
-            f"{name} must be an array of shape (B, H) = {(B, H)}; got None"
-        )
-    s = as_float_array(name, s)
-    check_shape(name, s, (B, H), "(B, H)", f"with B = {B}, H = {H}")
-    check_finite(name, s)
-    return s
-
-
 # ---------------------------------------------------------------------------
 # One step: the equations as written, to read and to check against.
 # ---------------------------------------------------------------------------
@@ -81,15 +74,11 @@ def lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b):
     """
     W_x, W_h, b = _check_weights(W_x, W_h, b)
     D, H = W_x.shape[1], W_h.shape[1]
-    x_t = as_float_array("x_t", x_t)
-    if x_t.ndim != 2 or x_t.shape[1] != D:
-        raise ValueError(
-            f"x_t must have shape (B, D) with D = W_x.shape[1] = {D}; got {x_t.shape}"
-        )
+    x_t = check_input("x_t", x_t, "(B, D)", D, "W_x.shape[1]")
     check_finite("x_t", x_t)
     B = x_t.shape[0]
-    h_prev = _check_state("h_prev", h_prev, B, H, x_t.dtype, default_zeros=False)
-    c_prev = _check_state("c_prev", c_prev, B, H, x_t.dtype, default_zeros=False)
+    h_prev = check_state("h_prev", h_prev, B, H, x_t.dtype, default_zeros=False)
+    c_prev = check_state("c_prev", c_prev, B, H, x_t.dtype, default_zeros=False)
 
     a = x_t @ W_x.T + h_prev @ W_h.T + b
     i = sigmoid(a[:, :H])
@@ -313,17 +302,13 @@ def lstm_forward(x, h0, W_x, W_h, b, c0=None):
     """
     W_x, W_h, b = _check_weights(W_x, W_h, b)
     D, H = W_x.shape[1], W_h.shape[1]
-    x = as_float_array("x", x)
-    if x.ndim != 3 or x.shape[2] != D:
-        raise ValueError(
-            f"x must have shape (B, T, D) with D = W_x.shape[1] = {D}; got {x.shape}"
-        )
+    x = check_input("x", x, "(B, T, D)", D, "W_x.shape[1]")
     if x.shape[1] == 0:
         raise ValueError(f"x must hold at least one time step; got {x.shape}")
     check_finite("x", x)
     B = x.shape[0]
-    h0 = _check_state("h0", h0, B, H, x.dtype, default_zeros=True)
-    c0 = _check_state("c0", c0, B, H, x.dtype, default_zeros=True)
+    h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
+    c0 = check_state("c0", c0, B, H, x.dtype, default_zeros=True)
     dtype = np.result_type(x, h0, c0, W_x, W_h, b)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
     h, _, cache = lstm_forward_time_major(

@@ -21,7 +21,13 @@ Functional pair (CS231n style) and a layer that owns its parameters:
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .checks import as_float_array, check_choice, check_finite, check_positive_int
+from .checks import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_input,
+    check_positive_int,
+)
 from .init import as_rng, xavier_uniform
 from .losses import bce_with_logits, softmax_cross_entropy
 
@@ -46,12 +52,7 @@ def mlp_forward(x, params, activation="relu"):
     """
     check_choice("activation", activation, tuple(ACTIVATIONS))
     L = _layer_count(params)
-    x = as_float_array("x", x)
-    D = params["W1"].shape[1]
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(
-            f"x must have shape (B, D) with D = W1.shape[1] = {D}; got {x.shape}"
-        )
+    x = check_input("x", x, "(B, D)", params["W1"].shape[1], "W1.shape[1]")
     check_finite("x", x)
     act, _ = ACTIVATIONS[activation]
     hs = [x]

@@ -55,7 +55,7 @@ gives each sequence the same answer padded or alone.
 import numpy as np
 from tqdm.auto import tqdm
 
-from .checks import as_float_array, check_choice, check_mask, check_positive_int
+from .checks import check_choice, check_input, check_mask, check_positive_int
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -157,13 +157,7 @@ class _RecurrentModel(Composite):
                     f"x must have shape (B, T) of token ids; got {x.shape}"
                 )
             return x
-        x = as_float_array("x", x)
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(
-                f"x must have shape (B, T, D) with D = input_size = {self.input_size}"
-                f"; got {x.shape}"
-            )
-        return x
+        return check_input("x", x, "(B, T, D)", self.input_size, "input_size")
 
     def _encode(self, x, mask=None):
         """x -> out (B, T, dirs*H), the top layer's hidden states; padding

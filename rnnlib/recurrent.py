@@ -26,6 +26,7 @@ import numpy as np
 from .checks import (
     as_float_array,
     check_finite,
+    check_input,
     check_mask,
     check_positive_int,
     check_shape,
@@ -96,12 +97,7 @@ class RecurrentLayer:
 
     # -- the stacking ------------------------------------------------------------
     def _check_input(self, x):
-        x = as_float_array("x", x)
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(
-                f"x must have shape (B, T, D) with D = input_size = {self.input_size}"
-                f"; got {x.shape}"
-            )
+        x = check_input("x", x, "(B, T, D)", self.input_size, "input_size")
         if x.shape[1] == 0:
             raise ValueError(f"x must hold at least one time step; got {x.shape}")
         check_finite("x", x)

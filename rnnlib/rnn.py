@@ -23,8 +23,10 @@ from .checks import (
     as_float_array,
     check_choice,
     check_finite,
+    check_input,
     check_ndim,
     check_shape,
+    check_state,
 )
 from .init import orthogonal, xavier_uniform
 from .recurrent import RecurrentLayer
@@ -43,15 +45,6 @@ def _check_weights(W_hx, W_hh, b_h):
     return W_hx, W_hh, b_h
 
 
-def _check_h0(h0, B, H, dtype):
-    if h0 is None:
-        return np.zeros((B, H), dtype=dtype)
-    h0 = as_float_array("h0", h0)
-    check_shape("h0", h0, (B, H), "(B, H)", f"with B = {B}, H = {H}")
-    check_finite("h0", h0)
-    return h0
-
-
 def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     """One time step of a vanilla RNN.
 
@@ -63,16 +56,10 @@ def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     check_choice("activation", activation, tuple(ACTIVATIONS))
     W_hx, W_hh, b_h = _check_weights(W_hx, W_hh, b_h)
     H, D = W_hx.shape
-    x_t = as_float_array("x_t", x_t)
-    if x_t.ndim != 2 or x_t.shape[1] != D:
-        raise ValueError(
-            f"x_t must have shape (B, D) with D = W_hx.shape[1] = {D}; got {x_t.shape}"
-        )
+    x_t = check_input("x_t", x_t, "(B, D)", D, "W_hx.shape[1]")
     check_finite("x_t", x_t)
-    if h_prev is None:
-        raise ValueError(f"h_prev must have shape (B, H) with H = {H}; got None")
-    h_prev = as_float_array("h_prev", h_prev)
-    check_shape("h_prev", h_prev, (x_t.shape[0], H), "(B, H)", f"with H = {H}")
+    B = x_t.shape[0]
+    h_prev = check_state("h_prev", h_prev, B, H, x_t.dtype, default_zeros=False)
     act, _ = ACTIVATIONS[activation]
     h_next = act(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
     return h_next, (x_t, h_prev, W_hx, W_hh, h_next, activation)
@@ -204,13 +191,9 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
     check_choice("activation", activation, tuple(ACTIVATIONS))
     W_hx, W_hh, b_h = _check_weights(W_hx, W_hh, b_h)
     H, D = W_hx.shape
-    x = as_float_array("x", x)
-    if x.ndim != 3 or x.shape[2] != D:
-        raise ValueError(
-            f"x must have shape (B, T, D) with D = W_hx.shape[1] = {D}; got {x.shape}"
-        )
+    x = check_input("x", x, "(B, T, D)", D, "W_hx.shape[1]")
     check_finite("x", x)
-    h0 = _check_h0(h0, x.shape[0], H, x.dtype)
+    h0 = check_state("h0", h0, x.shape[0], H, x.dtype, default_zeros=True)
     dtype = np.result_type(x, h0, W_hx, W_hh, b_h)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
     h, cache = rnn_forward_time_major(

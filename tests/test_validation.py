@@ -43,6 +43,16 @@ def test_x_t_of_a_whole_sequence_is_refused(w):
         rnn_step_forward(np.zeros((B, T, D)), np.zeros((B, H)), *w)
 
 
+def test_h_prev_is_checked_like_the_lstms(w):
+    x_t = np.zeros((B, D))
+    with pytest.raises(
+        ValueError, match=r"h_prev must be an array .* = \(2, 5\); got None"
+    ):
+        rnn_step_forward(x_t, None, *w)
+    with pytest.raises(ValueError, match="h_prev must be finite"):
+        rnn_step_forward(x_t, np.full((B, H), np.nan), *w)
+
+
 def test_wrong_h0_shape_is_refused(w):
     with pytest.raises(
         ValueError, match=r"h0 must have shape \(B, H\) = \(2, 5\).*got \(5,\)"
