@@ -1,15 +1,10 @@
 """The architecture diagrams: one box per vector, one arrow per weight use."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from rnnlib import RNN, SequenceLabeler  # noqa: E402
-from rnnlib.viz.architectures import (  # noqa: E402
+from rnnlib import RNN, SequenceLabeler
+from rnnlib.viz.architectures import (
     count_artists,
     plot_architecture_families,
     plot_bidirectional_rnn,
@@ -18,12 +13,6 @@ from rnnlib.viz.architectures import (  # noqa: E402
     plot_stacked_rnn,
     plot_tag_probabilities,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def panel_counts(ax, gid):

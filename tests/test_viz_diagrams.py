@@ -2,28 +2,18 @@
 
 from collections import Counter
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from rnnlib import LSTM, RNN  # noqa: E402
-from rnnlib.viz import (  # noqa: E402
+from rnnlib import LSTM, RNN
+from rnnlib.viz import (
     describe_rnn,
     draw_computation_graph,
     draw_rolled_and_unrolled,
     draw_rolled_rnn,
     draw_unrolled_rnn,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def roles(fig):

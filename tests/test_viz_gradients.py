@@ -1,32 +1,21 @@
 """The long-term dependency figures: one line per curve, paths on the surface."""
 
-import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from rnnlib.longterm import (  # noqa: E402
+from rnnlib.longterm import (
     gradient_descent_path,
     one_unit_rnn_loss,
     recurrent_matrix,
     rnn_gradient_norms,
     singular_value_bound,
 )
-from rnnlib.viz import (  # noqa: E402
+from rnnlib.viz import (
     plot_accuracy_vs_gap,
     plot_gradient_norms,
     plot_loss_surface,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def lines(fig, prefix):

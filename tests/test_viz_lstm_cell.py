@@ -1,26 +1,16 @@
 """The LSTM cell diagram and the gate heatmaps."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from rnnlib import LSTM, RNN  # noqa: E402
-from rnnlib.viz import (  # noqa: E402
+from rnnlib import LSTM, RNN
+from rnnlib.viz import (
     draw_lstm_cell,
     lstm_gate_trace,
     plot_gate_activations,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def patches(fig, prefix):

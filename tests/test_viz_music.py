@@ -1,17 +1,13 @@
 """Piano rolls."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from rnnlib.datasets.melodies import Note, load_melodies  # noqa: E402
-from rnnlib.viz.music import (  # noqa: E402
+from rnnlib.datasets.melodies import Note, load_melodies
+from rnnlib.viz.music import (
     IN_KEY_COLOR,
     OUT_OF_KEY_COLOR,
     piano_roll,

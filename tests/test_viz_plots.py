@@ -1,15 +1,11 @@
 """Plots: a Figure with the images and lines the data calls for."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from rnnlib.viz import (  # noqa: E402
+from rnnlib.viz import (
     moving_average,
     plot_curves,
     plot_hidden_states,
@@ -17,12 +13,6 @@ from rnnlib.viz import (  # noqa: E402
     plot_training_curves,
     plot_trajectories,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def images(fig):
