@@ -354,6 +354,25 @@ def _meta_problems(cell) -> list[str]:
     return problems
 
 
+# (begin, end, the cells they belong in, what to say when they are elsewhere)
+MARKER_RULES = (
+    (
+        BEGIN_SOLUTION,
+        END_SOLUTION,
+        is_solution,
+        "solution markers in a cell that is not a solution cell "
+        "(set metadata.nbgrader.solution to true)",
+    ),
+    (
+        BEGIN_HIDDEN,
+        END_HIDDEN,
+        is_test,
+        "hidden-test markers outside a graded test cell "
+        "(grade true, solution false, code)",
+    ),
+)
+
+
 def validate_source(nb, label: str) -> list[str]:
     """Check a source notebook; return one clear message per problem.
 
@@ -378,27 +397,13 @@ def validate_source(nb, label: str) -> list[str]:
                     seen[gid] = index
         if cell.cell_type not in ("code", "markdown"):
             continue
-        source = cell.source
-        if has_marker(source, BEGIN_SOLUTION, END_SOLUTION):
-            problems += [
-                f"{where}: {p}"
-                for p in marker_problems(source, BEGIN_SOLUTION, END_SOLUTION)
-            ]
-            if not is_solution(cell):
-                problems.append(
-                    f"{where}: solution markers in a cell that is not a solution "
-                    "cell (set metadata.nbgrader.solution to true)"
-                )
-        if has_marker(source, BEGIN_HIDDEN, END_HIDDEN):
-            problems += [
-                f"{where}: {p}"
-                for p in marker_problems(source, BEGIN_HIDDEN, END_HIDDEN)
-            ]
-            if not is_test(cell):
-                problems.append(
-                    f"{where}: hidden-test markers outside a graded test cell "
-                    "(grade true, solution false, code)"
-                )
+        for begin, end, belongs, misplaced in MARKER_RULES:
+            if has_marker(cell.source, begin, end):
+                problems += [
+                    f"{where}: {p}" for p in marker_problems(cell.source, begin, end)
+                ]
+                if not belongs(cell):
+                    problems.append(f"{where}: {misplaced}")
     if not any(is_scored(cell) for cell in nb.cells):
         problems.append(
             f"{label}: no graded cell (metadata.nbgrader.grade true): "
