@@ -80,28 +80,14 @@ def _arrow(ax, a, b, kind, style="-", rad=0.0, label=None):
     d = np.subtract(b, a, dtype=float)
     d /= np.hypot(*d)
     start, end = _edge_point(a, d), _edge_point(b, -d)
-    arrow = FancyArrowPatch(
-        start,
-        end,
-        arrowstyle="-|>",
-        mutation_scale=11,
-        linewidth=1.3,
-        linestyle=style,
-        color=ARROW_COLORS[kind],
-        connectionstyle=f"arc3,rad={rad}",
-        shrinkA=1,
-        shrinkB=1,
-        zorder=1,
-    )
-    arrow.set_gid(f"arrow:{kind.split('_')[0]}")
-    ax.add_patch(arrow)
+    arrow = _arrow_between(ax, start, end, kind, rad, style)
     if label:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
         ax.text(mx, my + 0.12, label, ha="center", va="bottom", fontsize=8, color="0.3")
     return arrow
 
 
-def _arrow_between(ax, start, end, kind, rad=0.0):
+def _arrow_between(ax, start, end, kind, rad=0.0, style="-"):
     """An arrow between two given points (not box centres)."""
     arrow = FancyArrowPatch(
         start,
@@ -109,6 +95,7 @@ def _arrow_between(ax, start, end, kind, rad=0.0):
         arrowstyle="-|>",
         mutation_scale=11,
         linewidth=1.3,
+        linestyle=style,
         color=ARROW_COLORS[kind],
         connectionstyle=f"arc3,rad={rad}",
         shrinkA=1,
