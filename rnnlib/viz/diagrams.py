@@ -176,6 +176,10 @@ def draw_arrow(
     return arrow
 
 
+# the weight label of a vertical arrow, just to its right
+LABEL_RIGHT = {"label_offset": (0.07, 0.0), "label_ha": "left"}
+
+
 def connect(ax, a, b, *, size_a=(BOX_W, BOX_H), size_b=(BOX_W, BOX_H), **kwargs):
     """draw_arrow between the borders of two boxes centred at a and b."""
     start = box_edge(a, b, *size_a)
@@ -386,8 +390,7 @@ def draw_rolled_rnn(
         h,
         kind="input",
         label=in_label,
-        label_offset=(0.07, 0.0),
-        label_ha="left",
+        **LABEL_RIGHT,
     )
     # the loop: leave the right side high, come back to it low
     draw_arrow(
@@ -418,8 +421,7 @@ def draw_rolled_rnn(
             y,
             kind="output",
             label=out_label,
-            label_offset=(0.07, 0.0),
-            label_ha="left",
+            **LABEL_RIGHT,
         )
     return _finish(ax, fig, title, resize=own)
 
@@ -578,8 +580,7 @@ def draw_unrolled_rnn(
                                 layer,
                                 direction,
                             ),
-                            label_offset=(0.07, 0.0),
-                            label_ha="left",
+                            **LABEL_RIGHT,
                         )
                 else:
                     for below in range(dirs):
@@ -600,8 +601,7 @@ def draw_unrolled_rnn(
                             )
                             if below == direction
                             else None,
-                            label_offset=(0.07, 0.0),
-                            label_ha="left",
+                            **LABEL_RIGHT,
                         )
             # recurrent arrows along the row
             order = shown if direction == 0 else shown[::-1]
@@ -686,8 +686,7 @@ def draw_unrolled_rnn(
                 size_a=size,
                 kind="output",
                 label=lab,
-                label_offset=(0.07, 0.0),
-                label_ha="left",
+                **LABEL_RIGHT,
             )
     return _finish(ax, fig, title, resize=own)
 
@@ -770,8 +769,7 @@ def draw_computation_graph(
             (xc, rows["h"]),
             kind="input",
             label="$W_{hx}$" if first else None,
-            label_offset=(0.07, 0.0),
-            label_ha="left",
+            **LABEL_RIGHT,
         )
         connect(
             ax,
@@ -779,8 +777,7 @@ def draw_computation_graph(
             (xc, rows["y"]),
             kind="output",
             label="$W_{yh}$" if first else None,
-            label_offset=(0.07, 0.0),
-            label_ha="left",
+            **LABEL_RIGHT,
         )
         connect(ax, (xc, rows["y"]), (xc, rows["L"]), kind="loss")
         if show_targets:
