@@ -6,6 +6,7 @@
 #   make slides     build offline reveal.js lectures into build/slides/
 #   make bench      speed of rnnlib against naive loops and PyTorch
 #   make lint       ruff check + format check, notebooks included
+#   make test-numerics  notebooks and gradient tests again under another rounding
 #   make format     apply ruff format and strip notebook outputs
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -24,7 +25,7 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test lint format exercises slides bench versions clean
+.PHONY: venv lab test test-numerics lint format exercises slides bench versions clean
 
 venv: $(STAMP)
 
@@ -61,6 +62,22 @@ test: $(STAMP) versions lint
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no test: that is a failure here"; fi; \
 	exit $$status
+
+# The same notebooks and gradient checks under another rounding, as on an
+# older CPU: OpenBLAS's Sandybridge kernels and NumPy without its AVX2 and
+# AVX-512 loops (features this CPU lacks are ignored).  On AVX2 and AVX-512
+# machines this changes the last bits of matrix products and of tanh.
+OTHER_ROUNDING := OPENBLAS_CORETYPE=Sandybridge \
+	NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+# The exercises are the solutions without their code: the solutions suffice.
+test-numerics: $(STAMP)
+	$(OTHER_ROUNDING) $(BIN)/python -m coursekit.rounding \
+		--differs-from $$($(BIN)/python -m coursekit.rounding)
+	$(OTHER_ROUNDING) $(BIN)/python -m pytest -n 2 -p no:cacheprovider \
+		tests/ -k "gradient or numerical"
+	$(OTHER_ROUNDING) $(BIN)/python -m pytest -n 2 --dist loadscope -p no:cacheprovider \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+		$(filter-out exercises/,$(NB_TARGETS))
 
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit.exercises

@@ -8,6 +8,14 @@ re-runs them and compares.  This command runs each notebook top to bottom in
 a fresh kernel (nbclient), marks those cells `keep_output` (which nbstripout
 honours), and strips everything else with nbstripout.  Run it after editing a
 notebook whose checked numbers changed; `make test` then verifies both.
+
+The rule for a checked cell: it prints only what no floating-point rounding
+can change — shapes, counts from seeded integer draws, exact results, values
+far from a rounding boundary.  Learners' CPUs and BLAS kernels differ in the
+last bits, and training amplifies them, so a trained accuracy, a loss, a
+gradient norm or anything else downstream of many float operations is
+printed in an unchecked cell and `assert`ed with an honest margin instead.
+`make test-numerics` re-runs the notebooks under another rounding to prove it.
 """
 
 import argparse
