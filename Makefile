@@ -3,6 +3,7 @@
 #   make lab        set up and open the course in JupyterLab
 #   make test       set up and run every check (what CI runs)
 #   make exercises  regenerate exercises/ from solutions/
+#   make student-edition  the course without solutions/ and hidden tests, in build/
 #   make slides     build offline reveal.js lectures into build/slides/
 #   make bench      speed of rnnlib against naive loops and PyTorch
 #   make lint       ruff check + format check, notebooks included
@@ -25,7 +26,7 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test test-numerics lint format exercises slides bench versions clean
+.PHONY: venv lab test test-numerics student-edition lint format exercises slides bench versions clean
 
 venv: $(STAMP)
 
@@ -55,7 +56,8 @@ format: $(STAMP)
 # that hangs fails after 300 s instead of stalling the run.
 test: $(STAMP) versions lint
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout --verify $(NOTEBOOKS),@echo "no notebooks to verify")
-	@if [ -f coursekit/exercises.py ]; then $(BIN)/python -m coursekit.exercises --check; fi
+	@# the student edition has no solutions/ to check exercises/ against
+	@if [ -d solutions ]; then $(BIN)/python -m coursekit.exercises --check; fi
 	$(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 		tests/ $(NB_TARGETS); \
@@ -81,6 +83,11 @@ test-numerics: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit.exercises
+
+# A fresh copy each time: build/ holds only what make writes.
+student-edition: $(STAMP)
+	rm -rf build/student-edition
+	$(BIN)/python -m coursekit.student_edition build/student-edition
 
 # e.g. make slides SLIDES_ARGS="--no-execute" or SLIDES_ARGS="notebooks/02_*.ipynb"
 SLIDES_ARGS ?=
