@@ -206,7 +206,7 @@ def test_cli_writes_decks_index_and_static_files(tmp_path):
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory, exporter):
-    """{deck name: (deck path or the build error, notebook)}.
+    """{deck name: (deck path or the build error, notebook as laid out)}.
 
     Every notebook is built unexecuted; the fixture notebook is executed.
     """
@@ -218,7 +218,9 @@ def decks(tmp_path_factory, exporter):
         try:
             nb = nbformat.read(path, as_version=4)
             run = path == FIXTURE
-            deck = slides.build_deck(path, out, execute=run, exporter=exporter)
+            deck, nb = slides.build_deck(
+                path, out, execute=run, exporter=exporter, with_notebook=True
+            )
         except Exception as err:  # reported by that deck's test only
             deck = err
         built[f"{path.stem}.slides.html"] = (deck, nb)
@@ -367,6 +369,87 @@ def test_deck_works_offline_in_a_browser(browser, decks, name):
     )
     inked = _non_background_pixels(browser.get_screenshot_as_png())
     assert inked > 1000, f"the first slide looks blank ({inked} pixels drawn)"
+
+
+_SLIDE_HEIGHTS = """
+const height = Reveal.getConfig().height, found = [];
+Reveal.getSlides().forEach((slide, i) => {
+    slide.querySelectorAll('.fragment').forEach(f => f.classList.add('visible'));
+    const style = slide.style.cssText;
+    slide.style.display = 'block';
+    slide.style.height = 'auto';
+    slide.style.overflowY = 'visible';
+    found.push([i, Math.round(slide.scrollHeight),
+                Array.from(slide.innerText.trim()).slice(0, 60).join('')]);
+    slide.style.cssText = style;
+});
+return [height, found];
+"""
+
+
+@pytest.mark.parametrize("name", DECK_NAMES)
+def test_every_slide_fits_1280_by_720(browser, decks, name):
+    deck, _ = _deck(decks, name)
+    _open(browser, deck.as_uri())
+    _wait(browser, "return !!(window.Reveal && Reveal.isReady())", "reveal.js ready")
+    browser.execute_async_script(_MATH_DONE)  # formulas take their real size
+    config = browser.execute_script("return Reveal.getConfig()")
+    assert (config["width"], config["height"]) == (1280, 720)
+    height, found = browser.execute_script(_SLIDE_HEIGHTS)
+    tall = [f"slide {i}: {h} px ({text!r})" for i, h, text in found if h > height]
+    assert not tall, f"taller than the {height} px slide:\n" + "\n".join(tall)
+
+
+def test_a_slide_too_tall_is_split_into_subslides():
+    prose = "\n\n".join(f"Paragraph {i}. " + "words " * 60 for i in range(12))
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title", metadata=_meta("slide")),
+        nbformat.v4.new_markdown_cell(prose, metadata=_meta("-")),
+        nbformat.v4.new_code_cell("x = 1\n" * 5, metadata=_meta("fragment")),
+    ]
+    nb = new_notebook(cells=cells)
+    added = slides.fit_to_slides(nb)
+    assert added >= 3 and expected_slide_count(nb) == 1 + added
+    for start, stop in _slide_ranges(nb):
+        used = sum(slides.estimate_height(c) for c in nb.cells[start:stop])
+        assert used <= slides.SLIDE_BUDGET, (start, stop, used)
+    assert "\n\n".join(c.source for c in nb.cells[1:-1]) == prose  # nothing lost
+
+
+def test_a_tall_figure_moves_to_its_own_subslide():
+    png = io.BytesIO()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(10, 6), dpi=100)
+    fig.savefig(png, format="png")
+    plt.close(fig)
+    data = __import__("base64").b64encode(png.getvalue()).decode()
+    plot = nbformat.v4.new_code_cell("\n".join(f"line_{i} = {i}" for i in range(16)))
+    plot.metadata = _meta("-")
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": data})]
+    nb = new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# T", metadata=_meta("slide")), plot]
+    )
+    assert slides.estimate_height(plot) > slides.SLIDE_BUDGET
+    assert slides.fit_to_slides(nb) == 1
+    code, figure = nb.cells[1:]
+    assert code.outputs == [] and figure.outputs == plot.outputs
+    assert "remove-input" in figure.metadata["tags"]
+    assert slides._slide_type(figure) == "subslide"
+
+
+def _meta(slide_type):
+    return {"slideshow": {"slide_type": slide_type}}
+
+
+def _slide_ranges(nb):
+    starts = [
+        i for i, c in enumerate(nb.cells) if _slide_type(c) in ("slide", "subslide")
+    ]
+    return list(zip(starts, [*starts[1:], len(nb.cells)], strict=True))
 
 
 def test_executed_fixture_shows_its_figure_and_formulas(browser, decks):
