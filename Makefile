@@ -97,6 +97,7 @@ slides: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
 	$(BIN)/python benchmarks/bench_lstm.py
+	$(BIN)/python benchmarks/bench_gru.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -9,7 +9,7 @@ gradients; the functional core follows NumPy's promotion (float32 arrays in,
 float32 out; a float64 array among them makes it float64).
 """
 
-from . import datasets, frameworks, gradcheck, longterm, optim, viz
+from . import datasets, frameworks, gradcheck, longterm, optim
 from .activations import (
     relu,
     relu_derivative,
@@ -22,6 +22,13 @@ from .activations import (
 )
 from .generator import NGramModel, SequenceGenerator, train_generator
 from .gradcheck import check_layer_gradients, numerical_gradient, rel_error
+from .gru import (
+    GRU,
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+)
 from .init import as_rng, orthogonal, xavier_uniform
 from .layers import (
     Dense,
@@ -101,6 +108,11 @@ __all__ = [
     "lstm_forward",
     "lstm_step_backward",
     "lstm_step_forward",
+    "GRU",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
     "BagOfWordsClassifier",
     "SequenceClassifier",
     "SequenceLabeler",
@@ -112,3 +124,13 @@ __all__ = [
     "exact_match",
     "train_encoder_decoder",
 ]
+
+
+def __getattr__(name):
+    """`rnnlib.viz` loads on first use: it imports matplotlib, which a
+    script that only trains a model need not pay for."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'rnnlib' has no attribute {name!r}")

@@ -3,7 +3,7 @@
 rnnlib keeps PyTorch's orientation and gate order, so most of the map is
 renaming; Keras stores the same matrices transposed:
 
-    rnnlib               PyTorch (nn.RNN / nn.LSTM)        Keras 3 (SimpleRNN / LSTM)
+    rnnlib               PyTorch (nn.RNN / LSTM / GRU)     Keras 3 (SimpleRNN/LSTM/GRU)
     W_hx  (H, D)         weight_ih_l{k}  (H, D)            kernel            (D, H)
     W_hh  (H, H)         weight_hh_l{k}  (H, H)            recurrent_kernel  (H, H)
     b_h   (H,)           bias_ih_l{k} + bias_hh_l{k}       bias              (H,)
@@ -11,17 +11,26 @@ renaming; Keras stores the same matrices transposed:
     W_h   (4H, H)        weight_hh_l{k}  (4H, H)           recurrent_kernel  (H, 4H)
     b     (4H,)          bias_ih_l{k} + bias_hh_l{k}       bias              (4H,)
     gates i, f, g, o     i, f, g, o                        i, f, c, o (c is g)
+    GRU W_x (3H, D)      weight_ih_l{k}  (3H, D)           kernel            (D, 3H)
+    GRU W_h (3H, H)      weight_hh_l{k}  (3H, H)           recurrent_kernel  (H, 3H)
+    GRU b_x, b_h (3H,)   bias_ih_l{k}, bias_hh_l{k}        bias (2, 3H) = [b_x; b_h]
+    gates r, z, n        r, z, n                           z, r, h (h is n)
 
-PyTorch has two biases per layer where rnnlib and Keras have one: copying
+The RNN and LSTM have one bias per layer where PyTorch has two: copying
 *to* PyTorch puts b in bias_ih and zeros in bias_hh; copying *from* PyTorch
-adds them.  TensorFlow 1's BasicRNNCell / BasicLSTMCell use yet another
-layout, one kernel for the concatenation [x, h]; `tf1_weights` builds it.
+adds them.  The GRU cannot add them, since its hidden bias b_hn is
+multiplied by the reset gate; it keeps both, as PyTorch does and as Keras
+does with reset_after=True (its default), so they copy across unchanged
+and only Keras's gate order z, r, h needs reordering.
+
+TensorFlow 1's BasicRNNCell / BasicLSTMCell use yet another layout, one
+kernel for the concatenation [x, h]; `tf1_weights` builds it.
 
 Each function imports its framework only when called and, if it is
 missing, raises an ImportError that says how to install it:
 
     to_torch(layer) / from_torch(module) / torch_forward(module, x, state)
-    to_torch_cell(layer)                  nn.RNNCell / nn.LSTMCell, one step
+    to_torch_cell(layer)                  nn.RNNCell / LSTMCell / GRUCell, one step
     to_keras(layer) / from_keras(layer)  / keras_forward(layer, x, state)
     tf1_weights(layer)                    NumPy only
     available("torch") / available("keras")
@@ -33,6 +42,7 @@ import os
 
 import numpy as np
 
+from .gru import GRU
 from .lstm import LSTM
 from .rnn import RNN
 
@@ -90,12 +100,16 @@ def _import_keras():
 
 
 def _kind(layer):
-    """'rnn' or 'lstm' for an rnnlib layer, else a TypeError."""
+    """'rnn', 'lstm' or 'gru' for an rnnlib layer, else a TypeError."""
     if isinstance(layer, LSTM):
         return "lstm"
     if isinstance(layer, RNN):
         return "rnn"
-    raise TypeError(f"layer must be an rnnlib RNN or LSTM; got {type(layer).__name__}")
+    if isinstance(layer, GRU):
+        return "gru"
+    raise TypeError(
+        f"layer must be an rnnlib RNN or LSTM or GRU; got {type(layer).__name__}"
+    )
 
 
 def _torch_dtype(torch, dtype):
@@ -110,15 +124,22 @@ def _torch_dtype(torch, dtype):
 _TORCH_NAMES = {
     "rnn": {"W_hx": "weight_ih", "W_hh": "weight_hh", "b_h": "bias_ih"},
     "lstm": {"W_x": "weight_ih", "W_h": "weight_hh", "b": "bias_ih"},
+    "gru": {
+        "W_x": "weight_ih",
+        "W_h": "weight_hh",
+        "b_x": "bias_ih",
+        "b_h": "bias_hh",
+    },
 }
 
 
 def to_torch(layer):
-    """An rnnlib RNN or LSTM -> torch.nn.RNN / nn.LSTM with the same weights.
+    """An rnnlib RNN, LSTM or GRU -> torch.nn.RNN / LSTM / GRU with the same weights.
 
     The module is batch first (like rnnlib), has the layer's num_layers,
     bidirectional and (RNN) nonlinearity, and its dtype (float64 stays
-    float64).  b goes to bias_ih, bias_hh is zero.  Returns the module.
+    float64).  RNN, LSTM: b goes to bias_ih, bias_hh is zero.  GRU: b_x
+    goes to bias_ih, b_h to bias_hh.  Returns the module.
     """
     kind = _kind(layer)
     torch = _import_torch()
@@ -133,49 +154,55 @@ def to_torch(layer):
             layer.input_size, layer.hidden_size, nonlinearity=layer.activation, **common
         )
     else:
-        module = torch.nn.LSTM(layer.input_size, layer.hidden_size, **common)
+        cls = torch.nn.LSTM if kind == "lstm" else torch.nn.GRU
+        module = cls(layer.input_size, layer.hidden_size, **common)
     with torch.no_grad():
         for k in range(layer.num_layers):
             for suffix in layer.suffixes:
+                if kind != "gru":  # the GRU copies its own bias_hh below
+                    getattr(module, f"bias_hh_l{k}{suffix}").zero_()
                 for ours, theirs in _TORCH_NAMES[kind].items():
                     value = torch.from_numpy(
                         np.asarray(layer.params[f"{ours}_l{k}{suffix}"])
                     )
                     getattr(module, f"{theirs}_l{k}{suffix}").copy_(value)
-                getattr(module, f"bias_hh_l{k}{suffix}").zero_()
     return module
 
 
 def to_torch_cell(layer):
-    """A one-layer, one-direction rnnlib RNN or LSTM -> torch.nn.RNNCell / nn.LSTMCell.
+    """A one-layer, one-direction rnnlib RNN, LSTM or GRU -> torch.nn.RNNCell /
+    LSTMCell / GRUCell.
 
-    A cell computes one step, like rnn_step_forward / lstm_step_forward:
-    cell(x_t, h) -> h_next for the RNN, cell(x_t, (h, c)) -> (h_next, c_next)
-    for the LSTM, with x_t (B, D).  Same weight names as the layers, without
-    the _l0 suffix; b goes to bias_ih, bias_hh is zero.
+    A cell computes one step, like rnn_step_forward / lstm_step_forward /
+    gru_step_forward: cell(x_t, h) -> h_next for the RNN and the GRU,
+    cell(x_t, (h, c)) -> (h_next, c_next) for the LSTM, with x_t (B, D).
+    Same weight names as the layers, without the _l0 suffix; b goes to
+    bias_ih, bias_hh is zero (the GRU: b_x to bias_ih, b_h to bias_hh).
     """
     kind = _kind(layer)
-    _one_layer(layer, "a PyTorch RNNCell/LSTMCell")
+    _one_layer(layer, "a PyTorch RNNCell/LSTMCell/GRUCell")
     torch = _import_torch()
     dtype = _torch_dtype(torch, layer.dtype)
     D, H = layer.input_size, layer.hidden_size
     if kind == "rnn":
         cell = torch.nn.RNNCell(D, H, nonlinearity=layer.activation, dtype=dtype)
     else:
-        cell = torch.nn.LSTMCell(D, H, dtype=dtype)
+        cls = torch.nn.LSTMCell if kind == "lstm" else torch.nn.GRUCell
+        cell = cls(D, H, dtype=dtype)
     with torch.no_grad():
+        cell.bias_hh.zero_()  # the GRU's is overwritten with b_h next
         for ours, theirs in _TORCH_NAMES[kind].items():
             value = np.asarray(layer.params[f"{ours}_l0"])
             getattr(cell, theirs).copy_(torch.from_numpy(value))
-        cell.bias_hh.zero_()
     return cell
 
 
 def from_torch(module):
-    """torch.nn.RNN / nn.LSTM -> an rnnlib RNN / LSTM with the same weights.
+    """torch.nn.RNN / LSTM / GRU -> an rnnlib RNN / LSTM / GRU with the same weights.
 
-    b = bias_ih + bias_hh.  The layer's dtype follows the module's weights
-    (float64 or float32).  LSTMs with proj_size > 0 have no rnnlib twin.
+    RNN, LSTM: b = bias_ih + bias_hh.  GRU: b_x = bias_ih, b_h = bias_hh.
+    The layer's dtype follows the module's weights (float64 or float32).
+    LSTMs with proj_size > 0 have no rnnlib twin.
     """
     torch = _import_torch()
     if isinstance(module, torch.nn.LSTM):
@@ -184,9 +211,12 @@ def from_torch(module):
             raise ValueError("an nn.LSTM with proj_size > 0 has no rnnlib equivalent")
     elif isinstance(module, torch.nn.RNN):
         kind = "rnn"
+    elif isinstance(module, torch.nn.GRU):
+        kind = "gru"
     else:
         raise TypeError(
-            f"module must be a torch.nn.RNN or nn.LSTM; got {type(module).__name__}"
+            "module must be a torch.nn.RNN, nn.LSTM or nn.GRU; "
+            f"got {type(module).__name__}"
         )
     dtype = np.float64 if module.weight_hh_l0.dtype == torch.float64 else np.float32
     args = (
@@ -197,8 +227,10 @@ def from_torch(module):
     )
     if kind == "rnn":
         layer = RNN(*args, activation=module.nonlinearity, seed=0, dtype=dtype)
-    else:
+    elif kind == "lstm":
         layer = LSTM(*args, seed=0, dtype=dtype)
+    else:
+        layer = GRU(*args, seed=0, dtype=dtype)
 
     def read(name):
         return getattr(module, name).detach().cpu().numpy()
@@ -207,19 +239,20 @@ def from_torch(module):
         for suffix in layer.suffixes:
             for ours, theirs in _TORCH_NAMES[kind].items():
                 key = f"{ours}_l{k}{suffix}"
-                if theirs != "bias_ih":
-                    layer.params[key][...] = read(f"{theirs}_l{k}{suffix}")
-                elif module.bias:  # one bias = PyTorch's two, added
+                if theirs.startswith("bias") and not module.bias:
+                    layer.params[key][...] = 0.0
+                elif theirs == "bias_ih" and kind != "gru":
+                    # one bias = PyTorch's two, added
                     layer.params[key][...] = read(f"bias_ih_l{k}{suffix}") + read(
                         f"bias_hh_l{k}{suffix}"
                     )
                 else:
-                    layer.params[key][...] = 0.0
+                    layer.params[key][...] = read(f"{theirs}_l{k}{suffix}")
     return layer
 
 
 def torch_forward(module, x, state=None):
-    """Run a torch.nn.RNN / nn.LSTM on NumPy input; return NumPy arrays.
+    """Run a torch.nn.RNN / LSTM / GRU on NumPy input; return NumPy arrays.
 
     x (B, T, D) batch first, whatever the module's batch_first (a time-major
     module gets x transposed to (T, B, D), and its output transposed back).
@@ -262,7 +295,7 @@ def torch_forward(module, x, state=None):
 # ---------------------------------------------------------------------------
 
 
-def _one_layer(layer, what="a Keras SimpleRNN/LSTM layer"):
+def _one_layer(layer, what="a Keras SimpleRNN/LSTM/GRU layer"):
     if layer.num_layers != 1 or layer.bidirectional:
         raise ValueError(
             f"{what} holds one layer and one direction; got "
@@ -271,14 +304,25 @@ def _one_layer(layer, what="a Keras SimpleRNN/LSTM layer"):
         )
 
 
+def _keras_gru_order(H):
+    """Column order that swaps the first two gate blocks: rnnlib's r, z, n
+    to Keras's z, r, h and, being its own inverse, back."""
+    r, z, n = (np.arange(g * H, (g + 1) * H) for g in range(3))
+    return np.concatenate([z, r, n])
+
+
 def to_keras(layer):
-    """An rnnlib RNN or LSTM (one layer, one direction) -> keras SimpleRNN / LSTM.
+    """An rnnlib RNN, LSTM or GRU (one layer, one direction) -> keras
+    SimpleRNN / LSTM / GRU.
 
     The Keras layer is built for inputs (B, T, D), returns the whole sequence
     and the final state(s) (return_sequences=True, return_state=True) and
     holds the transposed weights: kernel = W.T (D, ·), recurrent_kernel =
     W_hh.T or W_h.T, bias = b.  Keras' LSTM gate order i, f, c, o is
-    rnnlib's i, f, g, o, so the gate blocks need no reordering.
+    rnnlib's i, f, g, o, so the gate blocks need no reordering.  The Keras
+    GRU has reset_after=True (the reset gate scales the recurrent product
+    and its bias, as in rnnlib and PyTorch), gate order z, r, h (rnnlib's
+    z, r, n: the first two blocks swap) and bias = [b_x; b_h] (2, 3H).
     """
     kind = _kind(layer)
     _one_layer(layer)
@@ -294,32 +338,54 @@ def to_keras(layer):
             layer.params["W_hh_l0"],
             layer.params["b_h_l0"],
         ]
-    else:
+    elif kind == "lstm":
         k = keras.layers.LSTM(
             H, activation="tanh", recurrent_activation="sigmoid", **opts
         )
         weights = [layer.params["W_x_l0"], layer.params["W_h_l0"], layer.params["b_l0"]]
+    else:
+        k = keras.layers.GRU(
+            H,
+            activation="tanh",
+            recurrent_activation="sigmoid",
+            reset_after=True,
+            **opts,
+        )
+        order = _keras_gru_order(H)
+        W_x, W_h, b_x, b_h = (layer.params[f"{name}_l0"] for name in GRU.weight_names)
+        k.build((None, None, D))
+        k.set_weights([W_x[order].T, W_h[order].T, np.stack([b_x, b_h])[:, order]])
+        return k
     k.build((None, None, D))
     k.set_weights([weights[0].T, weights[1].T, weights[2]])
     return k
 
 
 def from_keras(k):
-    """keras SimpleRNN / LSTM -> an rnnlib RNN / LSTM with the same weights.
+    """keras SimpleRNN / LSTM / GRU -> an rnnlib RNN / LSTM / GRU with the same
+    weights.
 
     W = kernel.T, W_hh (W_h) = recurrent_kernel.T, b = bias (zeros when
-    use_bias=False).  The LSTM must use tanh and a sigmoid recurrent
-    activation (Keras' defaults), as rnnlib's does.
+    use_bias=False).  The LSTM and the GRU must use tanh and a sigmoid
+    recurrent activation (Keras' defaults), as rnnlib's do; the GRU must
+    have reset_after=True (Keras's default), and its gate blocks z, r, h
+    are reordered to rnnlib's r, z, n, its bias (2, 3H) split into b_x, b_h.
     """
     keras = _import_keras()
-    if isinstance(k, keras.layers.LSTM):
-        kind = "lstm"
+    if isinstance(k, (keras.layers.LSTM, keras.layers.GRU)):
+        kind = "lstm" if isinstance(k, keras.layers.LSTM) else "gru"
         act = getattr(k.activation, "__name__", str(k.activation))
         rec = getattr(k.recurrent_activation, "__name__", str(k.recurrent_activation))
         if (act, rec) != ("tanh", "sigmoid"):
             raise ValueError(
-                "the Keras LSTM must use activation='tanh' and "
+                f"the Keras {kind.upper()} must use activation='tanh' and "
                 f"recurrent_activation='sigmoid'; got {act!r} and {rec!r}"
+            )
+        if kind == "gru" and not k.reset_after:
+            raise ValueError(
+                "the Keras GRU must have reset_after=True (the reset gate after "
+                "the recurrent product, as rnnlib and PyTorch compute it); "
+                "got reset_after=False"
             )
     elif isinstance(k, keras.layers.SimpleRNN):
         kind = "rnn"
@@ -328,7 +394,7 @@ def from_keras(k):
             raise ValueError(f"the Keras SimpleRNN must use tanh or relu; got {act!r}")
     else:
         raise TypeError(
-            f"k must be a keras.layers.SimpleRNN or LSTM; got {type(k).__name__}"
+            f"k must be a keras.layers.SimpleRNN, LSTM or GRU; got {type(k).__name__}"
         )
     if not k.built:
         raise ValueError(
@@ -336,11 +402,19 @@ def from_keras(k):
         )
     weights = [np.asarray(w) for w in k.get_weights()]
     kernel, recurrent = weights[0], weights[1]
+    D, H = kernel.shape[0], recurrent.shape[0]
+    dtype = np.float64 if kernel.dtype == np.float64 else np.float32
+    if kind == "gru":
+        order = _keras_gru_order(H)
+        bias = weights[2] if len(weights) > 2 else np.zeros((2, 3 * H), kernel.dtype)
+        layer = GRU(D, H, seed=0, dtype=dtype)
+        values = (kernel.T[order], recurrent.T[order], bias[0, order], bias[1, order])
+        for name, value in zip(GRU.weight_names, values, strict=True):
+            layer.params[f"{name}_l0"][...] = value
+        return layer
     bias = (
         weights[2] if len(weights) > 2 else np.zeros(recurrent.shape[1], kernel.dtype)
     )
-    D, H = kernel.shape[0], recurrent.shape[0]
-    dtype = np.float64 if kernel.dtype == np.float64 else np.float32
     if kind == "rnn":
         layer = RNN(D, H, activation=act, seed=0, dtype=dtype)
         names = ("W_hx_l0", "W_hh_l0", "b_h_l0")
@@ -353,7 +427,7 @@ def from_keras(k):
 
 
 def keras_forward(k, x, state=None, mask=None):
-    """Run a Keras SimpleRNN / LSTM made by `to_keras` on NumPy input.
+    """Run a Keras SimpleRNN / LSTM / GRU made by `to_keras` on NumPy input.
 
     x (B, T, D); state: h0, or (h0, c0) for an LSTM, shaped like rnnlib's
     (1, B, H), or None; mask (B, T) of 1/0 or None, passed to Keras as its
@@ -402,6 +476,12 @@ def tf1_weights(layer, forget_bias=1.0):
     For one layer and one direction; returns (kernel, bias).
     """
     kind = _kind(layer)
+    if kind == "gru":
+        raise TypeError(
+            "TF1's GRUCell applies the reset gate before the recurrent product "
+            "(Keras's reset_after=False); rnnlib's GRU, like PyTorch's, applies "
+            "it after, so no TF1 weights compute it"
+        )
     _one_layer(layer, "a TF1 BasicRNNCell/BasicLSTMCell")
     if kind == "rnn":
         W_x, W_h, b = (layer.params[k] for k in ("W_hx_l0", "W_hh_l0", "b_h_l0"))

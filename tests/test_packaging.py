@@ -59,3 +59,17 @@ def test_every_public_name_is_importable_from_rnnlib():
         "clip_grad_norm",
     ):
         assert name in rnnlib.__all__, name
+
+
+def test_import_rnnlib_leaves_matplotlib_unloaded_until_viz_is_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rnnlib; before = 'matplotlib' in sys.modules; "
+        "rnnlib.viz.plots; print(before, 'matplotlib' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == ["False", "True"], run.stdout + run.stderr

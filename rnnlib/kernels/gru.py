@@ -1,0 +1,204 @@
+"""The GRU's fast path: the math of rnnlib/gru.py, time-major, for whole sequences.
+
+Read `gru_step_forward` / `gru_step_backward` in rnnlib/gru.py first; this
+is the same recurrence,
+
+    r_t = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)     reset gate
+    z_t = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)     update gate
+    n_t = tanh(x_t W_in^T + b_in + r_t * (h_{t-1} W_hn^T + b_hn))  candidate
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+rearranged for speed:
+
+- the input projection x_t @ W_x.T + b_x does not depend on h, so it is one
+  matrix product for all T steps before the loop; the loop keeps only
+  h_{t-1} @ W_h.T;
+- sigmoid(a) = 1 / (1 + exp(-a)) and tanh(v) = 2 / (1 + exp(-2v)) - 1:
+  NumPy's exp is several times faster than its tanh in float64, and the
+  factors -1 (r, z) and -2 (n) are folded into the weights and biases once
+  (exact in floating point), so each step calls exp on the pre-activations
+  as they come out of the products.  exp may overflow to inf for very
+  large |a|, which gives the exact limits 0 and -1;
+- the backward pass computes each step's gate gradients in buffers that
+  stay in the CPU's cache; the weight gradients are sums over time, matrix
+  products over all steps after the loop;
+- buffers are allocated once; the loop writes into them with `out=`.
+
+Arrays are time-major, x_tm (T, B, D), h (T, B, H); W_x (3H, D), W_h (3H, H),
+b_x (3H,), b_h (3H,), blocks in the order r, z, n (PyTorch's).  No input
+checks: rnnlib/gru.py and the GRU layer validate at the public boundary.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class GRUKernelCache(NamedTuple):
+    """What `gru_backward_time_major` needs from the forward pass."""
+
+    x_tm: np.ndarray  # (T, B, D) the inputs
+    h0: np.ndarray  # (B, H) the state before the first step read
+    W_x: np.ndarray  # (3H, D)
+    W_h: np.ndarray  # (3H, H)
+    gates: np.ndarray  # (T, B, 3H) the activations [r, z, n] of every step
+    hn: np.ndarray  # (T, B, H) -2 (h_{t-1} W_hn^T + b_hn), -2 times what r_t scales
+    h: np.ndarray  # (T, B, H) every hidden state
+    reverse: bool  # read from t = T-1 down to 0
+    skip: np.ndarray | None  # (T, B, 1) bool, True at padding steps
+
+
+def _gate_scale(H, dtype):
+    """Per-column factor of the 3H gate columns: -1 for the sigmoid gates r
+    and z (sigmoid(a) = 1 / (1 + exp(-a))), -2 for the tanh candidate n
+    (tanh(v) = 2 / (1 + exp(-2v)) - 1)."""
+    scale = np.full(3 * H, -1.0, dtype=dtype)
+    scale[2 * H :] = -2.0
+    return scale
+
+
+def _time_order(T, reverse):
+    """(first, later, earlier): the first step read, and the slices of the
+    other steps and of the steps just before them in reading order."""
+    if reverse:
+        return T - 1, slice(0, T - 1), slice(1, T)
+    return 0, slice(1, T), slice(0, T - 1)
+
+
+def gru_forward_time_major(x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=None):
+    """The GRU over a whole sequence, time-major and without input checks.
+
+    x_tm (T, B, D), h0 (B, H), W_x (3H, D), W_h (3H, H), b_x (3H,), b_h (3H,),
+    all of one dtype.  With reverse=True the sequence is read from t = T-1
+    down to 0 (the backward half of a bidirectional GRU); h0 then enters at
+    t = T-1.  skip (T, B, 1) bool, optional, marks padding: at a skipped
+    step the state is carried over unchanged, h_t = h_{t-1}.
+
+    Returns h (T, B, H), every hidden state, and a GRUKernelCache.
+    """
+    T, B, D = x_tm.shape
+    H = W_h.shape[1]
+    dtype = x_tm.dtype
+    scale = _gate_scale(H, dtype)
+    # gates[t] holds the input part of the pre-activations (times -1 for r
+    # and z, their hidden biases b_hr, b_hz folded in, times -2 for n), then,
+    # in place, the activations [r, z, n]
+    gates = np.matmul(x_tm.reshape(T * B, D), (W_x * scale[:, None]).T)
+    bias = b_x.copy()
+    bias[: 2 * H] += b_h[: 2 * H]
+    gates += bias * scale
+    gates = gates.reshape(T, B, 3 * H)
+    W_h_T = np.ascontiguousarray((W_h * scale[:, None]).T)  # (H, 3H)
+    b_hn = b_h[2 * H :] * scale[2 * H :]
+    h = np.empty((T, B, H), dtype=dtype)
+    hn = np.empty((T, B, H), dtype=dtype)
+    recurrent = np.empty((B, 3 * H), dtype=dtype)
+    h_prev = h0
+    with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limits
+        for t in range(T - 1, -1, -1) if reverse else range(T):
+            a = gates[t]
+            rz, n = a[:, : 2 * H], a[:, 2 * H :]
+            np.matmul(h_prev, W_h_T, out=recurrent)
+            rz += recurrent[:, : 2 * H]  # -a for r and z
+            np.exp(rz, out=rz)
+            rz += 1.0
+            np.reciprocal(rz, out=rz)  # 1 / (1 + exp(-a)) = sigmoid(a)
+            hn_t = hn[t]
+            np.add(recurrent[:, 2 * H :], b_hn, out=hn_t)  # -2 (h W_hn^T + b_hn)
+            h_t = h[t]
+            np.multiply(a[:, :H], hn_t, out=h_t)  # r * (...), h_t as scratch
+            n += h_t  # -2 v
+            np.exp(n, out=n)
+            n += 1.0
+            np.divide(2.0, n, out=n)
+            n -= 1.0  # 2 / (1 + exp(-2v)) - 1 = tanh(v)
+            np.subtract(h_prev, n, out=h_t)  # h_t = n + z (h_{t-1} - n)
+            h_t *= a[:, H : 2 * H]
+            h_t += n
+            if skip is not None:
+                np.copyto(h_t, h_prev, where=skip[t])
+            h_prev = h_t
+    return h, GRUKernelCache(x_tm, h0, W_x, W_h, gates, hn, h, reverse, skip)
+
+
+def gru_backward_time_major(dh_tm, cache, dh_last=None):
+    """BPTT for `gru_forward_time_major`.
+
+    dh_tm (T, B, H) is dL/dh_t from above each step (the output layer);
+    dh_last (B, H), optional, is dL/dh of the final state (h_n).  Returns
+    dx (T, B, D), dh0 (B, H), dW_x (3H, D), dW_h (3H, H), db_x (3H,), db_h (3H,).
+
+    Per step, with dh = dh_tm[t] + (dL/dh_t from step t+1), the gradients of
+    the input part gi = x_t W_x^T + b_x and the hidden part gh = h W_h^T + b_h
+    of the pre-activations (see gru_step_backward):
+        da_n = dh (1 - z)(1 - n**2)
+        da_r = da_n hn r (1 - r)          (hn = h_{t-1} W_hn^T + b_hn)
+        da_z = dh (h_{t-1} - n) z (1 - z)
+        dgi = [da_r, da_z, da_n]          dgh = [da_r, da_z, da_n r]
+        dh_prev = dh * z + dgh @ W_h
+    The loop computes them into buffers of one step, which stay in the CPU's
+    cache, and writes dgh_t and da_n into arrays for all steps.  dgi equals
+    dgh but for its n block, so it is never built: the weight gradients and
+    dx are matrix products over all steps after the loop, by blocks.
+    A skipped (padding) step passes dh straight to the step before, dgi = dgh = 0.
+    """
+    x_tm, h0, W_x, W_h, gates, hn, h, reverse, skip = cache
+    T, B, D = x_tm.shape
+    H = W_h.shape[1]
+    dtype = gates.dtype
+    first, later, earlier = _time_order(T, reverse)
+    dgh = np.empty((T, B, 3 * H), dtype=dtype)  # dL/dgh_t
+    da_n = np.empty((T, B, H), dtype=dtype)  # dL/dgi_t's n block
+    carry = np.zeros((B, H), dtype) if dh_last is None else np.array(dh_last, dtype)
+    dh = np.empty((B, H), dtype=dtype)
+    one_minus_z = np.empty((B, H), dtype=dtype)
+    scratch = np.empty((B, H), dtype=dtype)
+    for t in range(T) if reverse else range(T - 1, -1, -1):
+        a, g, da_n_t = gates[t], dgh[t], da_n[t]
+        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        h_prev = h0 if t == first else h[t + 1 if reverse else t - 1]
+        np.add(dh_tm[t], carry, out=dh)  # from above + from step t+1
+        np.subtract(1.0, z, out=one_minus_z)
+        np.multiply(n, n, out=da_n_t)
+        np.subtract(1.0, da_n_t, out=da_n_t)
+        np.multiply(dh, one_minus_z, out=scratch)
+        da_n_t *= scratch  # dh (1 - z)(1 - n**2)
+        np.multiply(da_n_t, r, out=g[:, 2 * H :])
+        g_r = g[:, :H]
+        np.multiply(da_n_t, hn[t], out=g_r)  # hn[t] holds -2 hn
+        np.subtract(r, 1.0, out=scratch)
+        scratch *= r
+        scratch *= 0.5  # -r (1 - r) / 2
+        g_r *= scratch
+        g_z = g[:, H : 2 * H]
+        np.subtract(h_prev, n, out=g_z)
+        g_z *= dh
+        g_z *= z
+        g_z *= one_minus_z
+        if skip is not None:
+            np.copyto(g, 0, where=skip[t])
+            np.copyto(da_n_t, 0, where=skip[t])
+        np.matmul(g, W_h, out=carry)
+        np.multiply(dh, z, out=scratch)
+        carry += scratch  # dL/dh_{t-1}
+        if skip is not None:
+            np.copyto(carry, dh, where=skip[t])
+    dh0 = carry
+
+    dgh_flat = dgh.reshape(T * B, 3 * H)
+    da_rz = dgh_flat[:, : 2 * H]  # dgi's r and z blocks
+    da_n_flat = da_n.reshape(T * B, H)
+    x_flat = x_tm.reshape(T * B, D)
+    dx = np.matmul(da_rz, W_x[: 2 * H])
+    dx += np.matmul(da_n_flat, W_x[2 * H :])
+    dW_x = np.empty((3 * H, D), dtype=dtype)
+    np.matmul(da_rz.T, x_flat, out=dW_x[: 2 * H])
+    np.matmul(da_n_flat.T, x_flat, out=dW_x[2 * H :])
+    db_h = dgh_flat.sum(axis=0)
+    db_x = db_h.copy()
+    db_x[2 * H :] = da_n_flat.sum(axis=0)
+    # h_{t-1} is h[t-1] for every step but the first, where it is h0
+    dW_h = dgh[first].T @ h0
+    if T > 1:
+        dW_h += dgh[later].reshape(-1, 3 * H).T @ h[earlier].reshape(-1, H)
+    return dx.reshape(T, B, D), dh0, dW_x, dW_h, db_x, db_h
