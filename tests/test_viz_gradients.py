@@ -94,7 +94,7 @@ def test_loss_surface_notes_where_a_path_leaves_the_grid(surface):
     plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
     fig = plot_loss_surface(W, B, loss, {"plain": plain})
     notes = [t.get_text() for t in fig.axes[0].texts]
-    assert any("jumps to" in t for t in notes)
+    assert any("jumps off the grid" in t for t in notes)
     assert fig.axes[0].get_xlim() == (0.5, 3.0)
 
 
@@ -125,3 +125,63 @@ def test_accuracy_vs_gap_draws_a_mean_line_and_seed_dots_per_model():
 def test_accuracy_vs_gap_checks_the_number_of_gaps():
     with pytest.raises(ValueError, match="len\\(gaps\\)"):
         plot_accuracy_vs_gap([5, 10], {"RNN": np.ones((3, 2))})
+
+
+def test_gradient_norms_y_label_can_name_another_gradient(norms_and_bounds):
+    norms, _ = norms_and_bounds
+    default = plot_gradient_norms(norms).axes[0].get_ylabel()
+    assert r"\partial h" in default
+    label = "gradient size at distance k / at the read-out"
+    fig = plot_gradient_norms(norms, ylabel=label)
+    assert fig.axes[0].get_ylabel() == label
+
+
+def _path_points_in_pixels(ax, line, samples=400):
+    """Points along every segment of a line, inside the axes, in pixels."""
+    xy = np.column_stack([line.get_xdata(), line.get_ydata()])
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    t = np.linspace(0, 1, samples)[:, None]
+    points = np.concatenate(
+        [a + t * (b - a) for a, b in zip(xy[:-1], xy[1:], strict=True)]
+    )
+    inside = (
+        (points[:, 0] >= x0)
+        & (points[:, 0] <= x1)
+        & (points[:, 1] >= y0)
+        & (points[:, 1] <= y1)
+    )
+    return ax.transData.transform(points[inside])
+
+
+def test_loss_surface_jump_note_is_clear_of_every_path(surface):
+    W, B, loss = surface
+    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
+    clipped = gradient_descent_path(
+        (1.7, -0.1), lr=0.05, steps=40, max_norm=1.0, num_steps=15
+    )
+    fig = plot_loss_surface(W, B, loss, {"plain": plain, "clipped": clipped})
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    (note,) = [t for t in ax.texts if t.get_gid() == "jump:plain"]
+    box = note.get_bbox_patch().get_window_extent()
+    for line in lines(fig, "path:"):
+        pixels = _path_points_in_pixels(ax, line)
+        crossing = (
+            (pixels[:, 0] > box.x0)
+            & (pixels[:, 0] < box.x1)
+            & (pixels[:, 1] > box.y0)
+            & (pixels[:, 1] < box.y1)
+        )
+        assert not crossing.any(), f"{line.get_gid()} runs through the note"
+
+
+def test_loss_surface_jump_note_writes_where_the_path_landed(surface):
+    W, B, loss = surface
+    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
+    fig = plot_loss_surface(W, B, loss, {"plain": plain})
+    (note,) = [t for t in fig.axes[0].texts if t.get_gid() == "jump:plain"]
+    below = (plain.points[:, 1] < -1).argmax()  # the first point off the grid
+    w_out, b_out = plain.points[below]
+    assert f"step {below} " in note.get_text()
+    assert f"w = {w_out:.1f}, b = {b_out:.1f}" in note.get_text()
+    np.testing.assert_allclose(note.xy, plain.points[below - 1])

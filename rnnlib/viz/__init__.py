@@ -24,6 +24,7 @@ from .diagrams import (
     draw_rolled_rnn,
     draw_unrolled_rnn,
 )
+from .frameworks_map import draw_frameworks_map
 from .gradients import plot_accuracy_vs_gap, plot_gradient_norms, plot_loss_surface
 from .lstm_cell import draw_lstm_cell, lstm_gate_trace, plot_gate_activations
 from .music import draw_piano_roll, piano_roll, piano_rolls
@@ -58,6 +59,7 @@ __all__ = [
     "plot_lines",
     "plot_training_curves",
     "plot_trajectories",
+    "draw_frameworks_map",
     "plot_accuracy_vs_gap",
     "plot_gradient_norms",
     "plot_loss_surface",

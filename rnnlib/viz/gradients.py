@@ -1,7 +1,8 @@
 """Figures for the long-term dependency problem (see rnnlib/longterm.py).
 
-    plot_gradient_norms(norms, bounds=None)     ||dL/dh_t|| against the distance
-                                                to the loss, log scale
+    plot_gradient_norms(norms, bounds=None)     ||dL/dh_t|| (or any gradient's
+                                                size) against the distance to
+                                                the loss, log scale
     plot_loss_surface(w, b, loss, paths=None)   the one-unit RNN's loss cliff,
                                                 with gradient-descent paths
     plot_accuracy_vs_gap(gaps, accuracy)        accuracy against the gap, one
@@ -9,8 +10,8 @@
 
 Every function returns a matplotlib Figure and does not call plt.show().
 Artists carry a gid so tests and readers can find them: "norm:<label>",
-"bound:<label>", "path:<label>", "accuracy:<label>", "seeds:<label>",
-"chance", "surface".
+"bound:<label>", "path:<label>", "jump:<label>" (the note where a path
+leaves the grid), "accuracy:<label>", "seeds:<label>", "chance", "surface".
 """
 
 import matplotlib.pyplot as plt
@@ -24,13 +25,21 @@ def _axes(ax, figsize):
     return ax.figure, ax
 
 
-def plot_gradient_norms(norms, bounds=None, ax=None, title=None):
+HIDDEN_GRADIENT_LABEL = (
+    r"$\|\partial L/\partial h_{T-k}\| \;/\; \|\partial L/\partial h_T\|$"
+)
+
+
+def plot_gradient_norms(norms, bounds=None, ax=None, title=None, ylabel=None):
     """Gradient size against the distance k from the loss, on a log scale.
 
     norms   {label: (K,) array}, norms[k] = ||dL/dh_{T-1-k}|| / ||dL/dh_{T-1}||
             (from rnnlib.longterm.rnn_gradient_norms), one solid line each.
     bounds  optional {label: (K,) array}, e.g. sigma_max^k from
             singular_value_bound, drawn dashed in the colour of the same label.
+    ylabel  the y-axis label; by default ||dL/dh_{T-k}|| / ||dL/dh_T||, the
+            hidden-state gradient.  Pass another when a curve is not that one
+            (an LSTM's dL/dc_t, say), so the axis names every curve.
     The y-range follows the measured norms (a bound that leaves it is cut).
     """
     fig, ax = _axes(ax, (6.5, 4))
@@ -53,9 +62,7 @@ def plot_gradient_norms(norms, bounds=None, ax=None, title=None):
         values = np.concatenate(finite)
         ax.set_ylim(values.min() / 10, values.max() * 10)
     ax.set_xlabel("distance k from the loss (steps back)")
-    ax.set_ylabel(
-        r"$\|\partial L/\partial h_{T-k}\| \;/\; \|\partial L/\partial h_T\|$"
-    )
+    ax.set_ylabel(HIDDEN_GRADIENT_LABEL if ylabel is None else ylabel)
     if bounds:
         ax.plot([], [], color="0.4", ls="--", label=r"bound $\sigma_{\max}^k$")
     ax.legend(fontsize=9, loc="best")
@@ -78,7 +85,8 @@ def plot_loss_surface(w, b, loss, paths=None, ax=None, title=None):
                 and one_unit_rnn_loss on them).
     paths       optional {label: DescentPath or (N, 2) array of (w, b)}.
     A path that leaves the grid is cut at its edge, and where it went is
-    written next to the edge ("-> (w, b)").
+    written in a bottom corner clear of the path ("step 13 jumps off the
+    grid, to w = -3.6, b = -10.9"), with an arrow to its last point inside.
     """
     fig, ax = _axes(ax, (6.5, 4.8))
     w, b, loss = (np.asarray(a, dtype=float) for a in (w, b, loss))
@@ -115,17 +123,7 @@ def plot_loss_surface(w, b, loss, paths=None, ax=None, title=None):
         )
         if outside.any():
             k = int(np.argmax(outside))
-            inside = pts[k - 1]
-            ax.annotate(
-                f"{label}: step {k} jumps to\n(w, b) = ({pts[k, 0]:.1f}, {pts[k, 1]:.1f})",
-                xy=inside,
-                xytext=(0.03, 0.05),
-                textcoords="axes fraction",
-                color=color,
-                fontsize=9,
-                arrowprops=dict(arrowstyle="->", color=color),
-                bbox=dict(boxstyle="round", fc="0.15", ec=color, alpha=0.8),
-            )
+            _note_jump(ax, label, k, pts[k - 1], pts[k], xlim, ylim, color)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("w (recurrent weight)")
@@ -136,6 +134,41 @@ def plot_loss_surface(w, b, loss, paths=None, ax=None, title=None):
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def _note_jump(ax, label, k, inside, outside, xlim, ylim, color):
+    """Write where a path went when step k left the grid, with an arrow to the
+    last point inside.  The note sits in the bottom corner away from where the
+    path crosses the frame, on an opaque box drawn above every line, so no
+    path runs through its digits ("-10.9" must not read as "-10,9").
+    """
+    # where the segment inside -> outside crosses the frame, as an axes fraction
+    t = 1.0
+    for lo, hi, a, b in [
+        (*xlim, inside[0], outside[0]),
+        (*ylim, inside[1], outside[1]),
+    ]:
+        for edge in (lo, hi):
+            if (b - edge) * (a - edge) < 0:
+                t = min(t, (edge - a) / (b - a))
+    exit_x = (inside[0] + t * (outside[0] - inside[0]) - xlim[0]) / (xlim[1] - xlim[0])
+    right = exit_x < 0.5
+    note = ax.annotate(
+        f"{label}: step {k} jumps off the grid,\nto w = {outside[0]:.1f}, "
+        f"b = {outside[1]:.1f}",
+        xy=inside,
+        xytext=(0.97 if right else 0.03, 0.05),
+        textcoords="axes fraction",
+        ha="right" if right else "left",
+        multialignment="left",
+        color=color,
+        fontsize=9,
+        zorder=6,
+        arrowprops=dict(arrowstyle="->", color=color, shrinkA=2, shrinkB=4),
+        bbox=dict(boxstyle="round", fc="0.15", ec=color, alpha=1.0),
+    )
+    note.set_gid(f"jump:{label}")
+    return note
 
 
 def plot_accuracy_vs_gap(gaps, accuracy, chance=0.5, ax=None, title=None):
