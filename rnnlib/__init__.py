@@ -30,6 +30,7 @@ from .gru import (
     gru_step_forward,
 )
 from .init import as_rng, orthogonal, xavier_uniform
+from .language_model import CharLanguageModel, CharNGram
 from .layers import (
     Dense,
     Embedding,
@@ -123,6 +124,8 @@ __all__ = [
     "EncoderDecoder",
     "exact_match",
     "train_encoder_decoder",
+    "CharLanguageModel",
+    "CharNGram",
 ]
 
 

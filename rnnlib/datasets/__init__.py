@@ -8,6 +8,7 @@ lives in `rnnlib/datasets/data/`.
 from .dna import CpGHMM, decode_accuracy, one_hot
 from .long_gap import long_gap
 from .melodies import Note, Tune, in_key_fraction, load_melodies, make_melody_dataset
+from .names import NameData, load_names, make_name_dataset
 from .numbers import make_number_translation, number_to_words
 from .padding import lengths_from_mask, pad_sequences, unpad
 from .segmentation import make_segmentation
@@ -28,6 +29,9 @@ __all__ = [
     "CpGHMM",
     "decode_accuracy",
     "long_gap",
+    "NameData",
+    "load_names",
+    "make_name_dataset",
     "Note",
     "Tune",
     "in_key_fraction",

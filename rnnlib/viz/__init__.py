@@ -26,6 +26,7 @@ from .diagrams import (
 )
 from .frameworks_map import draw_frameworks_map
 from .gradients import plot_accuracy_vs_gap, plot_gradient_norms, plot_loss_surface
+from .language_model import plot_model_comparison, plot_unit_over_text
 from .lstm_cell import draw_lstm_cell, lstm_gate_trace, plot_gate_activations
 from .music import draw_piano_roll, piano_roll, piano_rolls
 from .plots import (
@@ -69,4 +70,6 @@ __all__ = [
     "draw_lstm_cell",
     "lstm_gate_trace",
     "plot_gate_activations",
+    "plot_model_comparison",
+    "plot_unit_over_text",
 ]
