@@ -3,8 +3,12 @@
 from collections import Counter
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path
+from matplotlib.transforms import Bbox
 
 from rnnlib import LSTM, RNN
 from rnnlib.viz import (
@@ -25,6 +29,52 @@ def texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts]
 
 
+def weight_labels(fig):
+    """(text, bbox in pixels) of every arrow label (the texts on a white box)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [
+        (t.get_text(), t.get_bbox_patch().get_window_extent(renderer))
+        for ax in fig.axes
+        for t in ax.texts
+        if t.get_bbox_patch() is not None
+    ]
+
+
+def arrowheads(fig):
+    """(gid, bbox in pixels) of every arrow's head: the last polygon of its path."""
+    fig.canvas.draw()
+    heads = []
+    for ax in fig.axes:
+        for patch in ax.patches:
+            if isinstance(patch, FancyArrowPatch):
+                path = patch.get_path()
+                start = np.flatnonzero(path.codes == Path.MOVETO)[-1]
+                corners = path.vertices[start:][path.codes[start:] != Path.CLOSEPOLY]
+                xy = ax.transData.transform(corners)
+                heads.append((patch.get_gid(), Bbox([xy.min(axis=0), xy.max(axis=0)])))
+    return heads
+
+
+def crowded_labels(fig, clearance=2.0):
+    """Labels that touch an arrowhead (closer than `clearance` pixels) or
+    another label."""
+    labels, heads = weight_labels(fig), arrowheads(fig)
+    on_heads = [
+        (text, gid)
+        for text, box in labels
+        for gid, head in heads
+        if box.padded(clearance).overlaps(head)
+    ]
+    on_labels = [
+        (a, b)
+        for i, (a, box_a) in enumerate(labels)
+        for b, box_b in labels[i + 1 :]
+        if box_a.overlaps(box_b)
+    ]
+    return on_heads + on_labels
+
+
 def test_unrolled_rnn_has_one_cell_per_step_and_shared_weights():
     fig = draw_unrolled_rnn(RNN(4, 8, seed=0), T=5, output_size=1)
     assert isinstance(fig, Figure)
@@ -37,6 +87,50 @@ def test_unrolled_rnn_has_one_cell_per_step_and_shared_weights():
     # one W_hh (8x8) written on every recurrent arrow: the same matrix each step
     assert sum("W_{hh}" in t and "8" in t for t in labels) == 5
     assert sum("W_{hx}" in t and r"8\times4" in t for t in labels) == 5
+
+
+@pytest.mark.parametrize(
+    ("layer", "T"),
+    [
+        (RNN(4, 16, seed=0), 60),  # notebook 00's long, elided sequence
+        (RNN(4, 16, seed=0), 4),
+        (RNN(40, 128, seed=0), 5),  # wide shape labels
+        (RNN(3, 5, num_layers=2, seed=0), 3),
+        (RNN(3, 5, bidirectional=True, seed=0), 3),
+    ],
+)
+def test_unrolled_rnn_labels_stay_off_the_arrowheads_and_each_other(layer, T):
+    fig = draw_unrolled_rnn(layer, T=T, output_size=2)
+    assert len(weight_labels(fig)) >= 4  # the test looks at real labels
+    assert crowded_labels(fig) == []
+    plt.close(fig)
+
+
+def test_recurrent_label_sits_above_the_middle_of_its_arrow():
+    fig = draw_unrolled_rnn(RNN(4, 16, seed=0), T=3, output_size=1, show_h0=False)
+    ((_, label),) = [(t, b) for t, b in weight_labels(fig) if "W_{hh}" in t][:1]
+    heads = sorted(
+        (h for gid, h in arrowheads(fig) if gid == "arrow:recurrent"),
+        key=lambda h: h.x0,
+    )
+    head = heads[0]  # the arrow h_1 -> h_2 carries the first W_hh label
+    cells = sorted(
+        (p for p in fig.axes[0].patches if p.get_gid() == "box:cell"),
+        key=lambda p: p.get_x(),
+    )
+    renderer = fig.canvas.get_renderer()
+    left_cell = cells[0].get_window_extent(renderer)
+    line_y = (head.y0 + head.y1) / 2  # the arrow is horizontal, its head centred
+    assert label.y0 > line_y + 2, "the label is above the arrow's line"
+    assert label.x1 < head.x0, "the label ends before the arrowhead starts"
+    assert label.x0 > left_cell.x1, "the label starts after the box it leaves"
+    plt.close(fig)
+
+
+def test_rolled_and_unrolled_labels_stay_off_the_arrowheads():
+    fig = draw_rolled_and_unrolled(RNN(4, 16, seed=1), T=4, output_size=1)
+    assert crowded_labels(fig) == []
+    plt.close(fig)
 
 
 def test_unrolled_rnn_many_to_one_draws_a_single_output():

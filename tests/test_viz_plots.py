@@ -38,6 +38,27 @@ def test_hidden_states_with_inputs_adds_a_strip(rng):
     assert heat.get_clim() == (-1.0, 1.0)
 
 
+def test_hidden_states_heatmap_has_a_colour_bar_over_the_colour_range(rng):
+    h = np.tanh(rng.standard_normal((5, 3)))
+    fig = plot_hidden_states(h, vmax=1)
+    heat, bar = fig.axes  # the heatmap and its colour bar
+    assert bar.get_ylabel() == "$h_t$"
+    assert bar.get_ylim() == (-1.0, 1.0)  # the bar spans the image's range
+    assert heat.images[0].colorbar is not None
+    plt.close(fig)
+
+
+def test_hidden_states_names_the_steps_with_step_labels(rng):
+    words = ["the", "movie", "was", "not", "good"]
+    fig = plot_hidden_states(rng.standard_normal((5, 3)), step_labels=words)
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == [1, 2, 3, 4, 5]  # one tick per step, 1-based
+    assert [t.get_text() for t in ax.get_xticklabels()] == words
+    with pytest.raises(ValueError, match="step_labels must name the T = 5 steps"):
+        plot_hidden_states(rng.standard_normal((5, 3)), step_labels=words[:4])
+    plt.close(fig)
+
+
 def test_hidden_states_on_a_given_axes(rng):
     fig, ax = plt.subplots()
     assert plot_hidden_states(rng.standard_normal((5, 2)), ax=ax, colorbar=False) is fig
@@ -65,6 +86,30 @@ def test_plot_lines_accepts_a_dict_and_x():
 def test_plot_lines_refuses_mismatched_labels():
     with pytest.raises(ValueError, match="labels"):
         plot_lines(np.zeros((4, 2)), labels=["only one"])
+
+
+def test_plot_lines_draws_exact_zeros_on_the_floor_of_a_log_axis():
+    g = np.array([1e-6, 1e-4, 0.0, 0.0, 1e-2])
+    fig = plot_lines({"gradient": g}, logy=True, zero_floor=1e-8)
+    ax = fig.axes[0]
+    line, zeros, floor = ax.lines
+    assert np.array_equal(np.isnan(line.get_ydata()), g == 0)  # no fake values
+    assert np.allclose(line.get_ydata()[g > 0], g[g > 0])
+    assert list(zeros.get_xdata()) == [2, 3] and np.all(zeros.get_ydata() == 1e-8)
+    assert zeros.get_marker() == "x" and zeros.get_color() == line.get_color()
+    assert list(floor.get_ydata()) == [1e-8, 1e-8]
+    assert "exactly 0" in [t.get_text() for t in ax.texts]
+    assert ax.get_ylim()[0] < 1e-8  # the floor is inside the axes
+    plt.close(fig)
+
+
+def test_plot_lines_zero_floor_must_sit_below_the_data_on_a_log_axis():
+    with pytest.raises(ValueError, match="below the smallest positive value"):
+        plot_lines([1e-3, 0.0, 1.0], logy=True, zero_floor=1e-2)
+    with pytest.raises(ValueError, match="logy=True"):
+        plot_lines([1e-3, 0.0, 1.0], zero_floor=1e-6)
+    with pytest.raises(ValueError, match="positive height"):
+        plot_lines([1e-3, 0.0, 1.0], logy=True, zero_floor=0.0)
 
 
 def test_plot_trajectories_one_panel_per_entry(rng):
@@ -100,6 +145,21 @@ def test_plot_curves_at_given_steps():
     ax = fig.axes[0]
     assert list(ax.lines[0].get_xdata()) == [50, 100, 150]
     assert "goal" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_plot_curves_labels_epochs_with_whole_numbers():
+    fig = plot_curves({"loss": np.linspace(8, 3, 20)}, x=np.arange(1, 21))
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) >= 3 and np.all(ticks == np.round(ticks))  # no "2.5" epochs
+    plt.close(fig)
+
+
+def test_plot_curves_keeps_a_target_below_the_curve_inside_the_axes():
+    fig = plot_curves({"loss": np.linspace(8, 3, 20)}, target=2.0)
+    low, high = fig.axes[0].get_ylim()
+    assert low < 2.0 - 0.1 and high > 8.0  # the line is drawn with a margin
+    plt.close(fig)
 
 
 def test_plot_curves_refuses_x_of_the_wrong_length():

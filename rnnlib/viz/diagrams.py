@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-STEP = 2.2  # horizontal distance between two time steps
-ROW = 1.8  # vertical distance between two rows
+STEP = 3.0  # horizontal distance between two time steps (room for a label)
+ROW = 2.0  # vertical distance between two rows
 BOX_W, BOX_H = 1.15, 0.62
 BIDI_SHIFT = 0.55  # horizontal shift of the two directions' boxes
 
@@ -123,6 +123,7 @@ def draw_arrow(
     label_pos=0.5,
     label_offset=(0.0, 0.0),
     label_ha="center",
+    label_va="center",
     fontsize=10,
     gid=None,
 ):
@@ -133,7 +134,8 @@ def draw_arrow(
     rad bends the arrow (matplotlib's arc3 connection, 0 = straight).
     The label sits at label_pos along the straight line from start to end,
     moved by label_offset, aligned by label_ha ("center", "left": starting
-    there, "right": ending there), on a white background.
+    there, "right": ending there) and label_va ("center", "bottom": above
+    that point, "top": below it), on a white background.
     Returns the FancyArrowPatch.
     """
     color = color or WEIGHT_COLORS.get(kind, EDGE)
@@ -162,7 +164,7 @@ def draw_arrow(
             ly,
             label,
             ha=label_ha,
-            va="center",
+            va=label_va,
             fontsize=fontsize,
             color=color,
             zorder=5,
@@ -177,7 +179,20 @@ def draw_arrow(
 
 
 # the weight label of a vertical arrow, just to its right
-LABEL_RIGHT = {"label_offset": (0.07, 0.0), "label_ha": "left"}
+LABEL_RIGHT = {"label_offset": (0.14, 0.0), "label_ha": "left"}
+# ... of an arrow that leaves a row of states (to the outputs or the next
+# layer): a little higher, clear of the recurrent labels above that row
+LABEL_RIGHT_HIGH = {**LABEL_RIGHT, "label_pos": 0.58}
+HEAD = 0.13  # the length of an arrowhead, in data units, at the default scale
+
+
+def _above_shaft(start, end):
+    """Label placement for a horizontal arrow: above the middle of its shaft
+    (the part before the head), its lower edge just over the line, so the
+    label covers neither the arrowhead nor the boxes at either end."""
+    length = float(np.hypot(end[0] - start[0], end[1] - start[1]))
+    pos = 0.5 * (1.0 - HEAD / length) if length > HEAD else 0.5
+    return {"label_pos": pos, "label_offset": (0.0, 0.08), "label_va": "bottom"}
 
 
 def connect(ax, a, b, *, size_a=(BOX_W, BOX_H), size_b=(BOX_W, BOX_H), **kwargs):
@@ -601,7 +616,7 @@ def draw_unrolled_rnn(
                             )
                             if below == direction
                             else None,
-                            **LABEL_RIGHT,
+                            **LABEL_RIGHT_HIGH,
                         )
             # recurrent arrows along the row
             order = shown if direction == 0 else shown[::-1]
@@ -630,7 +645,7 @@ def draw_unrolled_rnn(
                         layer,
                         direction,
                     ),
-                    label_offset=(0.0, 0.4),
+                    **_above_shaft(box_edge(ca, cb, *size), box_edge(cb, ca, *size)),
                 )
                 if skipped:
                     mid = ((ca[0] + cb[0]) / 2, y - 0.32)
@@ -663,7 +678,7 @@ def draw_unrolled_rnn(
                         layer,
                         direction,
                     ),
-                    label_offset=(0.0, 0.4),
+                    **_above_shaft(box_edge(c0, cf, *size), box_edge(cf, c0, *size)),
                 )
     # outputs, reading every direction of the top layer
     y_out = oy + (1 + L * dirs) * ROW
@@ -686,7 +701,7 @@ def draw_unrolled_rnn(
                 size_a=size,
                 kind="output",
                 label=lab,
-                **LABEL_RIGHT,
+                **LABEL_RIGHT_HIGH,
             )
     return _finish(ax, fig, title, resize=own)
 

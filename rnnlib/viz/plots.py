@@ -12,6 +12,7 @@ calls plt.show(); the notebook does.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def _new_axes(ax, figsize):
@@ -40,6 +41,7 @@ def plot_hidden_states(
     colorbar=True,
     xlabel="time step t",
     ylabel="hidden unit",
+    step_labels=None,
 ):
     """Heatmap of one sequence's hidden states: units down, time across.
 
@@ -47,7 +49,9 @@ def plot_hidden_states(
     Colours are centred on 0 (blue negative, red positive); vmax fixes the
     colour range (default max |h|, so tanh states use at most ±1).
     inputs (T,) or (T, D), optional: drawn as a strip above, on the same
-    time axis.  Time steps are labelled 1 … T as in the notes.
+    time axis.  Time steps are labelled 1 … T as in the notes, or by
+    step_labels (T strings, e.g. the words read).  colorbar: a colour bar
+    labelled $h_t$ beside the heatmap (and the input strip).
     Returns the Figure: one image for h (plus one for the inputs).
     """
     h = np.asarray(h, dtype=float)
@@ -64,18 +68,24 @@ def plot_hidden_states(
             raise ValueError(
                 f"inputs must have T = {T} rows like h; got shape {np.shape(inputs)}"
             )
+    if step_labels is not None and len(step_labels) != T:
+        raise ValueError(
+            f"step_labels must name the T = {T} steps; got {len(step_labels)} labels"
+        )
     ax_in = None
     if ax is None:
-        width = min(2.5 + 0.28 * T, 14)
-        height = 1.2 + 0.22 * H
+        per_step = 0.28 if step_labels is None else 0.75  # words need room
+        width = min(max(2.5 + per_step * T, 6.0 if step_labels else 0), 14)
+        height = 1.2 + 0.22 * H + (0.5 if step_labels is not None else 0)
         if inputs is None:
-            fig, ax = plt.subplots(figsize=(width, height))
+            fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
         else:
             D = x.shape[1]
             fig, (ax_in, ax) = plt.subplots(
                 2,
                 1,
                 figsize=(width, height + 0.35 + 0.22 * D),
+                layout="constrained",
                 sharex=True,
                 gridspec_kw={"height_ratios": [max(D, 1), max(H, 1)]},
             )
@@ -95,6 +105,9 @@ def plot_hidden_states(
     )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if step_labels is not None:
+        ax.set_xticks(np.arange(1, T + 1), [str(s) for s in step_labels])
+        ax.tick_params(axis="x", labelrotation=30)
     if colorbar:  # beside both panels, so the time axes stay aligned
         owners = [ax] if ax_in is None or ax_in in ax.child_axes else [ax_in, ax]
         fig.colorbar(image, ax=owners, fraction=0.04, pad=0.02, label="$h_t$")
@@ -127,6 +140,7 @@ def plot_lines(
     ylabel=None,
     hline=None,
     logy=False,
+    zero_floor=None,
     legend=None,
     **line_kwargs,
 ):
@@ -135,6 +149,10 @@ def plot_lines(
     ys: (N,) one line; (N, K) K lines; or {label: (N,)}.  x: (N,) shared
     x values (default 0 … N-1).  labels: K names (a dict brings its own).
     hline: a y value (or a list) drawn dashed, e.g. a target accuracy.
+    logy: a log y axis.  A log axis has no 0, so matplotlib silently drops
+    values that are exactly 0; with zero_floor (a positive height below
+    the data), they are drawn instead as × at that height, on a dotted line
+    marked "exactly 0" (the line breaks there: the floor is not a value).
     legend: shown when there are labels and at most 12 lines (default).
     Extra keyword arguments go to ax.plot (e.g. lw=1, alpha=0.8).
     Returns the Figure.
@@ -150,12 +168,49 @@ def plot_lines(
                 f"labels must name the {len(columns)} lines (columns of ys);"
                 f" got {len(labels)} labels"
             )
+    if zero_floor is not None:
+        if not logy:
+            raise ValueError("zero_floor is for a log axis: pass logy=True as well")
+        if not zero_floor > 0:
+            raise ValueError(f"zero_floor must be a positive height; got {zero_floor}")
+        smallest = min((c[c > 0].min() for c in columns if (c > 0).any()), default=None)
+        if smallest is not None and zero_floor >= smallest:
+            raise ValueError(
+                f"zero_floor must lie below the smallest positive value {smallest:.3g};"
+                f" got {zero_floor:.3g}"
+            )
     fig, ax = _new_axes(ax, (6, 3.4))
     for i, col in enumerate(columns):
         xs = np.arange(len(col)) if x is None else np.asarray(x)
         if len(xs) != len(col):
             raise ValueError(f"x must have {len(col)} values like ys; got {len(xs)}")
-        ax.plot(xs, col, label=None if labels is None else labels[i], **line_kwargs)
+        zero = col == 0
+        shown = np.where(zero, np.nan, col) if zero_floor is not None else col
+        (line,) = ax.plot(
+            xs, shown, label=None if labels is None else labels[i], **line_kwargs
+        )
+        if zero_floor is not None and zero.any():
+            ax.plot(
+                xs[zero],
+                np.full(int(zero.sum()), float(zero_floor)),
+                linestyle="none",
+                marker="x",
+                color=line.get_color(),
+                gid="exactly zero",
+            )
+    if zero_floor is not None:
+        ax.axhline(float(zero_floor), color="grey", linestyle=":", linewidth=1)
+        ax.annotate(
+            "exactly 0",
+            (1.0, float(zero_floor)),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            color="grey",
+        )
     for value in np.atleast_1d(hline) if hline is not None else []:
         ax.axhline(float(value), color="grey", linestyle="--", linewidth=1)
     if logy:
@@ -236,11 +291,14 @@ def plot_curves(
     (default 0, 1, 2, …), e.g. np.arange(50, 1501, 50) for a value every 50
     steps.  smooth: a window; each curve is then drawn faint with its moving
     average on top.  target: a value drawn as a dashed line, labelled
-    target_label (default "target <value>").  Returns the Figure.
+    target_label (default "target <value>"), always inside the y range.
+    When every x is a whole number (steps, epochs), the x ticks are whole
+    numbers too.  Returns the Figure.
     """
     if not isinstance(curves, dict):
         curves = {ylabel or "value": curves}
     fig, ax = _new_axes(ax, (6, 3.4))
+    whole_steps = True
     for i, (name, values) in enumerate(curves.items()):
         v = np.asarray(values, dtype=float).ravel()
         xs = np.arange(len(v)) if x is None else np.asarray(x, dtype=float)
@@ -248,6 +306,7 @@ def plot_curves(
             raise ValueError(
                 f"x must have {len(v)} values like curves[{name!r}]; got {len(xs)}"
             )
+        whole_steps = whole_steps and bool(np.all(xs == np.round(xs)))
         color = f"C{i}"
         if smooth and smooth > 1:
             ax.plot(xs, v, color=color, alpha=0.25, lw=1)
@@ -262,6 +321,11 @@ def plot_curves(
             linewidth=1,
             label=target_label or f"target {target:g}",
         )
+        # a dashed line at the very edge of the axes is easy to miss
+        ax.update_datalim([(ax.dataLim.x0, float(target))])
+        ax.autoscale_view()
+    if whole_steps:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
