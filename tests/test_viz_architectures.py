@@ -108,6 +108,8 @@ def test_plot_reading_draws_one_point_per_word_and_a_heatmap():
     line = fig.axes[0].lines[-1]
     assert np.allclose(line.get_ydata(), [0.5, 0.5, 0.2, 0.9])
     assert fig.axes[1].images[0].get_array().shape == (6, 4)
+    colorbars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "$h_t$"
     with pytest.raises(ValueError, match="probs"):
         plot_reading(tokens, [0.5, 0.5])
 

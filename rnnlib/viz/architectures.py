@@ -397,6 +397,7 @@ def plot_reading(tokens, probs, states=None, title=None, class_name="positive"):
         sharex=True,
         squeeze=False,
         gridspec_kw={"height_ratios": [1, 1.2][:rows]},
+        layout="constrained",
     )
     ax = axes[0, 0]
     ax.axhline(0.5, color="0.7", linewidth=1, linestyle=":")
@@ -411,7 +412,7 @@ def plot_reading(tokens, probs, states=None, title=None, class_name="positive"):
                 f"states must have shape (T, H) with T = {T}; got {states.shape}"
             )
         hax = axes[1, 0]
-        hax.imshow(
+        image = hax.imshow(
             states.T,
             aspect="auto",
             cmap="RdBu_r",
@@ -421,10 +422,10 @@ def plot_reading(tokens, probs, states=None, title=None, class_name="positive"):
         )
         hax.set_ylabel("hidden unit")
         hax.set_yticks(np.arange(0, states.shape[1], max(1, states.shape[1] // 4)))
+        fig.colorbar(image, ax=list(axes[:, 0]), fraction=0.04, pad=0.02, label="$h_t$")
     last = axes[-1, 0]
     last.set_xticks(np.arange(T))
     last.set_xticklabels(tokens, rotation=30, ha="right")
-    fig.tight_layout()
     return fig
 
 
