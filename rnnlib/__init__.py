@@ -20,6 +20,21 @@ from .activations import (
     tanh,
     tanh_derivative,
 )
+from .attention import (
+    AdditiveAttention,
+    DotProductAttention,
+    additive_scores_backward,
+    additive_scores_forward,
+    attention_backward,
+    attention_forward,
+    context_backward,
+    context_forward,
+    dot_scores_backward,
+    dot_scores_forward,
+    masked_softmax_backward,
+    masked_softmax_forward,
+)
+from .attention_seq2seq import AttentionEncoderDecoder, train_attention_model
 from .generator import NGramModel, SequenceGenerator, train_generator
 from .gradcheck import check_layer_gradients, numerical_gradient, rel_error
 from .gru import (
@@ -124,6 +139,20 @@ __all__ = [
     "EncoderDecoder",
     "exact_match",
     "train_encoder_decoder",
+    "AdditiveAttention",
+    "DotProductAttention",
+    "additive_scores_backward",
+    "additive_scores_forward",
+    "attention_backward",
+    "attention_forward",
+    "context_backward",
+    "context_forward",
+    "dot_scores_backward",
+    "dot_scores_forward",
+    "masked_softmax_backward",
+    "masked_softmax_forward",
+    "AttentionEncoderDecoder",
+    "train_attention_model",
     "CharLanguageModel",
     "CharNGram",
 ]

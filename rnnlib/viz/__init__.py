@@ -13,6 +13,7 @@ from .architectures import (
     plot_stacked_rnn,
     plot_tag_probabilities,
 )
+from .attention import draw_attention_step, plot_attention
 from .diagrams import (
     box_edge,
     connect,
@@ -39,6 +40,8 @@ from .plots import (
 )
 
 __all__ = [
+    "draw_attention_step",
+    "plot_attention",
     "plot_architecture_families",
     "plot_bidirectional_rnn",
     "plot_encoder_decoder",
