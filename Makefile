@@ -5,6 +5,7 @@
 #   make exercises  regenerate exercises/ from solutions/
 #   make student-edition  the course without solutions/ and hidden tests, in build/
 #   make slides     build offline reveal.js lectures into build/slides/
+#   make book       the course as an offline website in build/book/
 #   make bench      speed of rnnlib against naive loops and PyTorch
 #   make lint       ruff check + format check, notebooks included
 #   make test-numerics  notebooks and gradient tests again under another rounding
@@ -26,14 +27,14 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test test-numerics student-edition lint format exercises slides bench versions clean
+.PHONY: venv lab test test-numerics student-edition lint format exercises slides book bench versions clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
 	$(BIN)/python -m nbstripout --install 2>/dev/null || true
 	@touch $@
 
@@ -93,6 +94,12 @@ student-edition: $(STAMP)
 SLIDES_ARGS ?=
 slides: $(STAMP)
 	$(BIN)/python -m coursekit.slides $(SLIDES_ARGS)
+
+# e.g. make book BOOK_ARGS="--help"
+BOOK_ARGS ?=
+# the course as an offline website: open build/book/index.html
+book: $(STAMP)
+	$(BIN)/python -m coursekit.book $(BOOK_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py

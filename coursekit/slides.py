@@ -225,14 +225,14 @@ def notebook_title(nb, default):
 _NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*\n?", re.M)
 
 
-def _drop_nbval_markers(nb):
+def drop_nbval_markers(nb):
     """`# NBVAL_CHECK_OUTPUT` and friends are for the tests, not the audience."""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = _NBVAL_MARKER.sub("", cell.source)
 
 
-def _replace_widget_views(nb):
+def replace_widget_views(nb):
     """Widgets need a live kernel. An `interact` becomes a note saying so
     (instead of its text form, `interactive(children=...)`); other widgets,
     such as tqdm's progress bars, are dropped."""
@@ -484,8 +484,8 @@ def build_deck(
     nb = nbformat.read(path, as_version=4)
     if execute:
         execute_notebook(nb, path, timeout=timeout)
-    _replace_widget_views(nb)
-    _drop_nbval_markers(nb)
+    replace_widget_views(nb)
+    drop_nbval_markers(nb)
     fit_to_slides(nb)
     nb.metadata["title"] = notebook_title(nb, path.stem)
     exporter = exporter or make_exporter()
@@ -552,7 +552,7 @@ def write_index(out_dir):
 # Build
 
 
-def _last_line(err):
+def last_line(err):
     """The line of an error that says what went wrong (for a failed cell, the
     exception itself, after the traceback), without terminal colours."""
     lines = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()
@@ -575,7 +575,7 @@ def build(notebooks, out_dir=DEFAULT_OUT, execute=True, timeout=600, log=print):
         try:
             decks.append(build_deck(path, out_dir, execute, timeout, exporter))
         except Exception as err:  # report every broken notebook, not the first
-            failures.append(f"{path}: {type(err).__name__}: {_last_line(err)}")
+            failures.append(f"{path}: {type(err).__name__}: {last_line(err)}")
     write_index(out_dir)
     check_offline(out_dir)
     if failures:
