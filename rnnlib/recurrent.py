@@ -18,7 +18,9 @@ pack_padded_sequence).
 A subclass names its weights (`weight_names`) and its states (`state_names`:
 ("h0",) for the RNN, ("h0", "c0") for the LSTM) and implements
 `init_weights`, `direction_forward` and `direction_backward` on time-major
-arrays (T, B, ·).
+arrays (T, B, ·), by calling its fast path in rnnlib/kernels/ (the same math
+as the textbook loops `rnn_forward`, `lstm_forward`, ..., checked against
+them in tests/test_kernels.py).
 """
 
 import numpy as np

@@ -14,7 +14,14 @@ One set of weights serves every time step.
 Backpropagation through time (BPTT) walks the steps backwards, carrying
 dL/dh_{t-1} = (dL/dh_t * act'(a_t)) @ W_hh into the step before, and sums
 each weight's gradient over all steps.
+
+The functions here are the equations as written: `rnn_forward` is
+`rnn_step_forward` in a loop over t, `rnn_backward` is `rnn_step_backward`
+in a loop over t backwards.  The `RNN` layer runs the same math through the
+fast path in rnnlib/kernels/rnn.py; a test checks that both agree to 1e-12.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,6 +36,7 @@ from .checks import (
     check_state,
 )
 from .init import orthogonal, xavier_uniform
+from .kernels.rnn import rnn_backward_time_major, rnn_forward_time_major
 from .recurrent import RecurrentLayer
 
 
@@ -45,13 +53,44 @@ def _check_weights(W_hx, W_hh, b_h):
     return W_hx, W_hh, b_h
 
 
+class RNNStepCache(NamedTuple):
+    """What `rnn_step_backward` needs from `rnn_step_forward`."""
+
+    x_t: np.ndarray  # (B, D)
+    h_prev: np.ndarray  # (B, H)
+    W_hx: np.ndarray  # (H, D)
+    W_hh: np.ndarray  # (H, H)
+    h_next: np.ndarray  # (B, H) = act(a), act'(a) is read from it
+    activation: str  # "tanh" or "relu"
+
+
+class RNNCache(NamedTuple):
+    """What `rnn_backward` needs from `rnn_forward`: one cache per step."""
+
+    steps: list  # of RNNStepCache, in time order t = 0 … T-1
+    shape: tuple  # (B, T, H) of the forward's h
+    dtype: np.dtype
+
+
+# ---------------------------------------------------------------------------
+# One step: the equations as written
+# ---------------------------------------------------------------------------
+
+
+def _step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation):
+    """rnn_step_forward without the input checks."""
+    act, _ = ACTIVATIONS[activation]
+    h_next = act(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
+    return h_next, RNNStepCache(x_t, h_prev, W_hx, W_hh, h_next, activation)
+
+
 def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     """One time step of a vanilla RNN.
 
     h_next = act(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
 
     x_t (B, D), h_prev (B, H), W_hx (H, D), W_hh (H, H), b_h (H,)
-    Returns h_next (B, H) and a cache for rnn_step_backward.
+    Returns h_next (B, H) and an RNNStepCache for rnn_step_backward.
     """
     check_choice("activation", activation, tuple(ACTIVATIONS))
     W_hx, W_hh, b_h = _check_weights(W_hx, W_hh, b_h)
@@ -60,9 +99,15 @@ def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation="tanh"):
     check_finite("x_t", x_t)
     B = x_t.shape[0]
     h_prev = check_state("h_prev", h_prev, B, H, x_t.dtype, default_zeros=False)
-    act, _ = ACTIVATIONS[activation]
-    h_next = act(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
-    return h_next, (x_t, h_prev, W_hx, W_hh, h_next, activation)
+    return _step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation)
+
+
+def _step_backward(dh_next, cache):
+    """rnn_step_backward without the input checks."""
+    x_t, h_prev, W_hx, W_hh, h_next, activation = cache
+    _, act_grad = ACTIVATIONS[activation]
+    da = dh_next * act_grad(h_next)
+    return da @ W_hx, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
 
 
 def rnn_step_backward(dh_next, cache):
@@ -76,108 +121,16 @@ def rnn_step_backward(dh_next, cache):
     dh_next (B, H). Returns dx_t (B, D), dh_prev (B, H), dW_hx (H, D),
     dW_hh (H, H), db_h (H,).
     """
-    x_t, h_prev, W_hx, W_hh, h_next, activation = cache
     dh_next = as_float_array("dh_next", dh_next)
-    check_shape("dh_next", dh_next, h_next.shape, "(B, H)", "like h_next")
-    _, act_grad = ACTIVATIONS[activation]
-    da = dh_next * act_grad(h_next)
-    return da @ W_hx, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
+    check_shape("dh_next", dh_next, cache.h_next.shape, "(B, H)", "like h_next")
+    check_finite("dh_next", dh_next)
+    return _step_backward(dh_next, cache)
 
 
 # ---------------------------------------------------------------------------
-# Whole sequences.  The work is done time-major, (T, B, ·), so that every
-# step reads and writes one contiguous block; the public functions take and
-# return batch-first arrays as views.
+# Whole sequences: the step in a loop (the RNN layer runs the same math
+# through the fast path in rnnlib/kernels/rnn.py)
 # ---------------------------------------------------------------------------
-
-
-def rnn_forward_time_major(
-    x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse=False, skip=None
-):
-    """The RNN over a whole sequence, time-major and without input checks.
-
-    x_tm (T, B, D), h0 (B, H).  With reverse=True the sequence is read from
-    t = T-1 down to 0 (the backward half of a bidirectional RNN); h0 then
-    enters at t = T-1.  Returns h (T, B, H) and a cache.
-
-    skip (T, B, 1) bool, optional, marks padding: at a skipped step the
-    state is carried over unchanged, h_t = h_{t-1}, so padding reaches no
-    real step's state, whichever way the sequence is read.
-
-    The input projection x_t @ W_hx.T + b_h does not depend on h, so it is
-    one matrix product for all T steps; only h_{t-1} @ W_hh.T stays in the
-    loop.
-    """
-    T, B, D = x_tm.shape
-    H = W_hh.shape[0]
-    h = np.matmul(x_tm.reshape(T * B, D), W_hx.T).reshape(T, B, H)
-    h += b_h
-    W_hh_T = W_hh.T
-    recurrent = np.empty((B, H), dtype=h.dtype)
-    h_prev = h0
-    for t in range(T - 1, -1, -1) if reverse else range(T):
-        h_t = h[t]
-        np.matmul(h_prev, W_hh_T, out=recurrent)
-        h_t += recurrent
-        if activation == "tanh":
-            np.tanh(h_t, out=h_t)
-        else:
-            np.maximum(h_t, 0, out=h_t)
-        if skip is not None:
-            np.copyto(h_t, h_prev, where=skip[t])
-        h_prev = h_t
-    return h, (x_tm, h0, h, W_hx, W_hh, activation, reverse, skip)
-
-
-def rnn_backward_time_major(dh_tm, cache, dh_last=None):
-    """BPTT for `rnn_forward_time_major`.
-
-    dh_tm (T, B, H) is dL/dh_t from above each step (the output layer);
-    dh_last (B, H), optional, is dL/dh of the final state (h_n).  Returns
-    dx (T, B, D), dh0 (B, H), dW_hx (H, D), dW_hh (H, H), db_h (H,).
-
-    The loop only carries the gradient back through W_hh; the weight
-    gradients are sums over time, so they are one matrix product each
-    after the loop:
-        dW_hx = sum_t da_t.T @ x_t       dW_hh = sum_t da_t.T @ h_{t-1}
-    A skipped (padding) step passes dL/dh_t straight to h_{t-1}, da_t = 0.
-    """
-    x_tm, h0, h, W_hx, W_hh, activation, reverse, skip = cache
-    T, B, D = x_tm.shape
-    H = W_hh.shape[0]
-    _, act_grad = ACTIVATIONS[activation]
-    da = act_grad(h)  # act'(a_t) for every step, then overwritten with da_t
-    carry = np.zeros((B, H), dtype=h.dtype) if dh_last is None else dh_last.copy()
-    total = np.empty((B, H), dtype=h.dtype)
-    for t in range(T) if reverse else range(T - 1, -1, -1):
-        np.add(dh_tm[t], carry, out=total)  # dL/dh_t: from above + from t+1
-        da_t = da[t]
-        da_t *= total
-        if skip is not None:
-            np.copyto(da_t, 0, where=skip[t])
-        np.matmul(da_t, W_hh, out=carry)  # dL/dh_{t-1}
-        if skip is not None:
-            np.copyto(carry, total, where=skip[t])
-    dh0 = carry
-
-    da_flat = da.reshape(T * B, H)
-    dx = np.matmul(da_flat, W_hx).reshape(T, B, D)
-    dW_hx = da_flat.T @ x_tm.reshape(T * B, D)
-    first, later, earlier = (
-        (T - 1, slice(0, T - 1), slice(1, T))
-        if reverse
-        else (
-            0,
-            slice(1, T),
-            slice(0, T - 1),
-        )
-    )
-    # h_{t-1} is h[t-1] for every step but the first, where it is h0
-    dW_hh = da[first].T @ h0
-    if T > 1:
-        dW_hh += da[later].reshape(-1, H).T @ h[earlier].reshape(-1, H)
-    db_h = da_flat.sum(axis=0)
-    return dx, dh0, dW_hx, dW_hh, db_h
 
 
 def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
@@ -186,35 +139,57 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
     h_t = act(x_t @ W_hx.T + h_{t-1} @ W_hh.T + b_h),  t = 1 … T
 
     x (B, T, D), h0 (B, H) or None for zeros, W_hx (H, D), W_hh (H, H), b_h (H,)
-    Returns h (B, T, H), every hidden state, and a cache for rnn_backward.
+    Returns h (B, T, H), every hidden state, and an RNNCache for rnn_backward.
     """
     check_choice("activation", activation, tuple(ACTIVATIONS))
     W_hx, W_hh, b_h = _check_weights(W_hx, W_hh, b_h)
     H, D = W_hx.shape
     x = check_input("x", x, "(B, T, D)", D, "W_hx.shape[1]")
+    if x.shape[1] == 0:
+        raise ValueError(f"x must hold at least one time step; got {x.shape}")
     check_finite("x", x)
-    h0 = check_state("h0", h0, x.shape[0], H, x.dtype, default_zeros=True)
+    B, T, _ = x.shape
+    h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
     dtype = np.result_type(x, h0, W_hx, W_hh, b_h)
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
-    h, cache = rnn_forward_time_major(
-        x_tm, h0.astype(dtype, copy=False), W_hx, W_hh, b_h, activation
-    )
-    return h.transpose(1, 0, 2), cache
+    x, W_hx, W_hh, b_h = (a.astype(dtype, copy=False) for a in (x, W_hx, W_hh, b_h))
+
+    h = np.empty((B, T, H), dtype=dtype)
+    h_prev = h0.astype(dtype, copy=False)
+    steps = []
+    for t in range(T):
+        h_prev, step = _step_forward(x[:, t], h_prev, W_hx, W_hh, b_h, activation)
+        h[:, t] = h_prev
+        steps.append(step)
+    return h, RNNCache(steps, (B, T, H), dtype)
 
 
 def rnn_backward(dh, cache):
     """Backpropagation through time for `rnn_forward`.
 
     dh (B, T, H) is dL/dh_t from above each step (e.g. from the output layer).
+    Walking t = T … 1, each step receives dh[:, t] plus the dL/dh_t that
+    step t+1 sent back, and passes dL/dh_{t-1} on.
     Returns dx (B, T, D), dh0 (B, H), dW_hx (H, D), dW_hh (H, H), db_h (H,);
     each weight gradient is summed over all T steps.
     """
-    x_tm, h0, h = cache[:3]
-    T, B, _ = h.shape
+    B, T, H = cache.shape
     dh = as_float_array("dh", dh)
-    check_shape("dh", dh, (B, T, h.shape[2]), "(B, T, H)", "like the forward's h")
-    dx, dh0, dW_hx, dW_hh, db_h = rnn_backward_time_major(dh.transpose(1, 0, 2), cache)
-    return dx.transpose(1, 0, 2), dh0, dW_hx, dW_hh, db_h
+    check_shape("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
+    check_finite("dh", dh)
+    dh = dh.astype(cache.dtype, copy=False)
+    first = cache.steps[0]
+    dx = np.empty((B, T, first.x_t.shape[1]), dtype=cache.dtype)
+    dW_hx, dW_hh = np.zeros_like(first.W_hx), np.zeros_like(first.W_hh)
+    db_h = np.zeros(H, dtype=cache.dtype)
+    dh_prev = np.zeros((B, H), dtype=cache.dtype)  # nothing comes from after T
+    for t in reversed(range(T)):
+        dx[:, t], dh_prev, dW_hx_t, dW_hh_t, db_h_t = _step_backward(
+            dh[:, t] + dh_prev, cache.steps[t]
+        )
+        dW_hx += dW_hx_t
+        dW_hh += dW_hh_t
+        db_h += db_h_t
+    return dx, dh_prev, dW_hx, dW_hh, db_h
 
 
 class RNN(RecurrentLayer):

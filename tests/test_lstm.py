@@ -511,3 +511,11 @@ def test_lstm_constructor_rejects_bad_arguments(kwargs, error, match):
     args = {"input_size": D, "hidden_size": H, **kwargs}
     with pytest.raises(error, match=match):
         LSTM(**args)
+
+
+def test_lstm_backward_refuses_non_finite_dh():
+    h, cache = lstm_forward(_x, None, _W_x, _W_h, _b)
+    dh = np.ones_like(h)
+    dh[1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match="dh must be finite; it holds 1 NaN or inf"):
+        lstm_backward(dh, cache)

@@ -13,6 +13,7 @@ from rnnlib import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
 B, T, D, H = 3, 5, 4, 6
 
@@ -48,7 +49,7 @@ def test_rnn_step_backward_matches_numerical_gradient(rng, activation):
 
     for analytic, arg in zip(grads, (x_t, h_prev, W_hx, W_hh, b_h), strict=True):
         numeric = numerical_gradient(f, arg, dh_next)
-        assert rel_error(analytic, numeric) < 1e-7
+        assert gradient_error(analytic, numeric) < GRADIENT_TOLERANCE
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -64,7 +65,7 @@ def test_rnn_backward_matches_numerical_gradient(rng, activation):
 
     for analytic, arg in zip(grads, (x, h0, W_hx, W_hh, b_h), strict=True):
         numeric = numerical_gradient(f, arg, dh)
-        assert rel_error(analytic, numeric) < 1e-7
+        assert gradient_error(analytic, numeric) < GRADIENT_TOLERANCE
 
 
 def test_rnn_forward_equals_repeated_steps_with_shared_weights(rng):
@@ -115,7 +116,7 @@ def test_rnn_layer_gradients_match_numerical(num_layers, bidirectional, activati
     x = np.random.default_rng(5).standard_normal((2, 4, D))
     errors = check_layer_gradients(rnn, x)
     assert set(errors) == {"x"} | set(rnn.params)
-    assert max(errors.values()) < 1e-7, errors
+    assert max(errors.values()) < GRADIENT_TOLERANCE, errors
 
 
 def test_rnn_layer_h0_and_h_n_gradients_match_numerical(rng):
@@ -130,7 +131,7 @@ def test_rnn_layer_h0_and_h_n_gradients_match_numerical(rng):
 
     rnn.forward(x, h0)
     _, dh0 = rnn.backward(dout, dh_n)
-    assert rel_error(dh0, numerical_gradient(loss, h0)) < 1e-7
+    assert gradient_error(dh0, numerical_gradient(loss, h0)) < GRADIENT_TOLERANCE
 
 
 def test_rnn_layer_shapes_follow_torch_layout(rng):
@@ -178,3 +179,31 @@ def test_parameters_can_be_assigned(rng):
     rnn.params["b_h_l0"][...] = 0.5
     out, _ = rnn.forward(rng.standard_normal((B, T, D)))
     assert np.allclose(out, np.tanh(0.5))
+
+
+def test_rnn_forward_refuses_zero_time_steps_like_lstm_forward(rng):
+    W_hx, W_hh, b_h = weights(rng)
+    with pytest.raises(
+        ValueError, match=r"x must hold at least one time step; got \(3, 0, 4\)"
+    ):
+        rnn_forward(np.zeros((B, 0, D)), None, W_hx, W_hh, b_h)
+
+
+def test_rnn_backward_refuses_dh_unlike_the_forwards_h(rng):
+    W_hx, W_hh, b_h = weights(rng)
+    h, cache = rnn_forward(rng.standard_normal((B, T, D)), None, W_hx, W_hh, b_h)
+    with pytest.raises(
+        ValueError,
+        match=r"dh must have shape \(B, T, H\) = \(3, 5, 6\) like the forward's h; "
+        r"got \(3, 4, 6\)",
+    ):
+        rnn_backward(h[:, :-1], cache)
+
+
+def test_rnn_backward_refuses_non_finite_dh(rng):
+    W_hx, W_hh, b_h = weights(rng)
+    h, cache = rnn_forward(rng.standard_normal((B, T, D)), None, W_hx, W_hh, b_h)
+    dh = np.ones_like(h)
+    dh[1, 2, 3] = np.inf
+    with pytest.raises(ValueError, match="dh must be finite; it holds 1 NaN or inf"):
+        rnn_backward(dh, cache)

@@ -190,7 +190,7 @@ def lstm_gate_trace(lstm, x):
     trace = {k: np.empty((B, T, H)) for k in ("i", "f", "g", "o", "c", "h")}
     for t in range(T):
         h, c, cache = lstm_step_forward(xb[:, t], h, c, W_x, W_h, b)
-        i, f, g, o = cache[5:9]  # the cache holds (..., i, f, g, o, tanh(c_t))
+        i, f, g, o = cache.i, cache.f, cache.g, cache.o
         for key, value in zip("ifgoch", (i, f, g, o, c, h), strict=True):
             trace[key][:, t] = value
     return {k: v[0] if single else v for k, v in trace.items()}
