@@ -25,8 +25,11 @@ Grading a submission:
   `import rnnlib` works) whose working directory is an empty temporary
   folder; errors do not stop the run, so later parts still score;
 - a part scores its points when its test cell runs without error, else 0;
-  printed text is never read.  Manually graded cells (Markdown answers,
-  tasks) are left blank in the gradebook and not counted in max_total;
+  printed text is never read.  A part whose test stopped because it calls a
+  function of an earlier part that fails that part's test
+  (`coursekit.checks.check_upstream`) gets feedback saying to fix that
+  part first.  Manually graded cells (Markdown answers, tasks) are left
+  blank in the gradebook and not counted in max_total;
 - limits: --cell-timeout per cell (the cell is interrupted and the run goes
   on), --timeout for the whole notebook, counted from the kernel's start
   (the kernel is stopped; parts that already ran keep their score),
@@ -100,6 +103,7 @@ STATUSES = ("ok", "timeout", "memory", "invalid-notebook", "error")
 FIXED_COLUMNS = ("submission", "total", "max_total", "status")
 TAIL_COLUMNS = ("exercise", "message")
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
+UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
 KERNEL_NAME = "coursekit-grade"
 STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -515,6 +519,12 @@ class Result:
                 f"It needed more than {limits['memory_mb']} MB of memory: check "
                 f"the sizes of what you create in {where}."
             )
+        if ename == UPSTREAM_ENAME and evalue:
+            return (
+                f"{evalue[0].upper()}{evalue[1:]}\n\nThis part's own code may be"
+                " right: its test stopped at the earlier part's function, which"
+                " it calls. Once that part passes, this one is tested again."
+            )
         if ename == "AssertionError":
             if evalue:
                 return f"A check failed: {evalue}\n\nFix {where} so that it passes."
@@ -623,7 +633,12 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
     # forkserver: workers fork from a clean process with the modules loaded
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["coursekit.grade", "nbclient", "psutil"])
+        # Each worker re-runs the parent's main module (as __mp_main__).  When
+        # that is this module (`python -m coursekit.grade`), preloading it too
+        # would make runpy find it imported already and warn in every worker.
+        main = getattr(sys.modules["__main__"].__spec__, "name", None)
+        preload = [m for m in ("coursekit.grade", "nbclient", "psutil") if m != main]
+        ctx.set_forkserver_preload(preload)
     else:
         ctx = multiprocessing.get_context("spawn")
     queue = deque(i for i in range(len(results)) if i in notebooks)

@@ -104,21 +104,42 @@ def check_positive_int(name, value):
         raise ValueError(f"{name} must be an int >= 1; got {value}")
 
 
+def as_mask(name, mask, finite=False):
+    """A padding mask (1 = real step, 0 = padding) as floats, or raise.
+
+    Booleans and numbers are accepted; any value other than 0 and 1 is a
+    ValueError naming the argument and the offending values (NaN among
+    them, or, with finite=True, first "must be finite"), so a mask of
+    weights or of lengths is not taken for a padding mask.
+    """
+    if isinstance(mask, np.ndarray) and mask.dtype.kind == "b":
+        return mask.astype(np.float64)
+    if not isinstance(mask, np.ndarray):
+        mask = np.asarray(mask)
+        if mask.dtype.kind == "b":
+            return mask.astype(np.float64)
+    mask = as_float_array(name, mask)
+    if finite:
+        check_finite(name, mask)
+    bad = ~np.isin(mask, (0, 1))
+    if bad.any():
+        other = np.unique(mask[bad])
+        raise ValueError(
+            f"{name} must hold only 0 (padding) and 1 (real steps), as numbers or"
+            f" booleans; got also {', '.join(f'{v:g}' for v in other[:5])}"
+            + (" …" if len(other) > 5 else "")
+        )
+    return mask
+
+
 def check_mask(name, mask, shape):
     """A padding mask of exactly `shape` (1 = real step, 0 = padding) as
-    floats, or None; raise ValueError/TypeError otherwise."""
+    floats, or None; raise ValueError/TypeError otherwise (see as_mask)."""
     if mask is None:
         return None
-    mask = as_float_array(name, mask)
+    mask = as_mask(name, mask)
     if mask.shape != tuple(shape):
         raise ValueError(
             f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
-        )
-    if not np.isin(mask, (0, 1)).all():
-        other = np.unique(mask[~np.isin(mask, (0, 1))])
-        raise ValueError(
-            f"{name} must hold only 0 (padding) and 1 (real steps); "
-            f"got also {', '.join(f'{v:g}' for v in other[:5])}"
-            + (" …" if len(other) > 5 else "")
         )
     return mask

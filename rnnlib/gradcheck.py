@@ -5,22 +5,31 @@
 The course's one gradient-check policy (docs/gradient_checks.md), used by the
 tests, the notebooks, the exercises and their graders alike:
 
+    gradient_error(analytic, numerical_gradient(f, x)) < GRADIENT_TOLERANCE
+
 - step GRADIENT_STEP = 1e-5: the central difference is off by O(h²) from
   truncation and by about 1e-16 |f| / h from rounding; 1e-5 balances the two;
 - measure `gradient_error`, the largest entry of |analytic - numeric| over
   the largest entry of |analytic| + |numeric| (one scale for the whole
   array, so an entry near zero cannot turn rounding noise into a large
-  ratio, as the entrywise `rel_error` can);
-- bound GRADIENT_TOLERANCE, 100× above the worst error that correct float64
-  backward passes show over hundreds of random shapes and seeds on any CPU,
-  while every named mistake (a transposed weight, a missing time step, …)
-  stays at least 100× above it.
+  ratio, as the entrywise `rel_error` can: that is what failed a correct
+  RNN test at 1.09e-07 > 1e-07, and a correct exercise 09, on CPUs other
+  than the one the old bound was tuned on);
+- bound GRADIENT_TOLERANCE = 5e-5, measured by
+  benchmarks/gradient_tolerance.py over 300 random seeds and sizes (B, T,
+  D, H from 1 to 6, tanh and ReLU) of every reference backward pass, on
+  OpenBLAS's Haswell kernels (AVX2) and on its Sandybridge kernels with
+  NumPy's AVX2 code switched off: correct float64 gradients reach at most
+  3.1e-07 (160x below the bound: a small gradient of a large loss, or one
+  that vanishes through time, where the rounding of the loss sets the
+  error), and the smallest error any named mistake gives on the exercises'
+  inputs is 1.4e-02 (280x above it).
 """
 
 import numpy as np
 
 GRADIENT_STEP = 1e-5
-GRADIENT_TOLERANCE = 1e-6
+GRADIENT_TOLERANCE = 5e-5  # measured: see the module docstring
 
 
 def gradient_error(analytic, numeric):
@@ -80,7 +89,9 @@ def check_layer_gradients(
     (so every output matters).  `layer` has forward(x, ...) returning an
     array (or a tuple whose first item is the output), backward(dout)
     returning dx (or a tuple starting with dx), and params/grads dicts.
-    Returns {name: relative error} for "x" and every parameter key.
+    Returns {name: gradient_error(analytic, numeric)} for "x" and every
+    parameter key: the policy's measure, so each value is compared with
+    GRADIENT_TOLERANCE (not the entrywise `rel_error`).
     """
     x = np.array(x, dtype=np.float64)
 
@@ -99,7 +110,7 @@ def check_layer_gradients(
     def loss(_):
         return np.sum(dout * output(x))
 
-    errors = {"x": rel_error(dx, numerical_gradient(loss, x, h=h))}
+    errors = {"x": gradient_error(dx, numerical_gradient(loss, x, h=h))}
     for key, p in layer.params.items():
-        errors[key] = rel_error(grads[key], numerical_gradient(loss, p, h=h))
+        errors[key] = gradient_error(grads[key], numerical_gradient(loss, p, h=h))
     return errors

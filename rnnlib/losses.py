@@ -5,7 +5,8 @@ L = sum_t L_t(ŷ_t, y_t).  For a batch of B sequences we average that sum:
 
     loss = (1/B) * sum_b sum_t mask[b, t] * L_t[b]
 
-An optional `mask` (1 for a real step, 0 for padding) drops padded steps.
+An optional `mask` (1 for a real step, 0 for padding; numbers or booleans,
+nothing else) drops padded steps.
 Both functions take *logits* (the scores before sigmoid/softmax) and return
 `(loss, dlogits)`: the loss as a float and dL/dlogits shaped like the logits.
 They are written so that no logit, however large, gives NaN or inf.
@@ -13,20 +14,21 @@ They are written so that no logit, however large, gives NaN or inf.
 
 import numpy as np
 
-from .checks import as_float_array, check_finite, check_shape
+from .checks import as_float_array, as_mask, check_finite, check_shape
 
 
 def _check_mask(mask, shape):
-    """mask must match the leading axes of the logits: (B,) or (B, T)."""
+    """mask must match the leading axes of the logits, (B,) or (B, T), and
+    hold only 0 and 1 (numbers or booleans)."""
     if mask is None:
         return None
-    mask = as_float_array("mask", mask)
+    mask = np.asarray(mask)
     if mask.ndim == 0 or mask.shape != shape[: mask.ndim]:
         raise ValueError(
             f"mask must have the leading shape of the logits, (B, T) = {shape[:2]}"
             f" or (B,) = {shape[:1]}; got {mask.shape}"
         )
-    check_finite("mask", mask)
+    mask = as_mask("mask", mask, finite=True)
     return mask.reshape(mask.shape + (1,) * (len(shape) - mask.ndim))
 
 

@@ -17,6 +17,7 @@ from coursekit.checks import (
     rnn_step_mistakes,
     softmax_mistakes,
 )
+from rnnlib.gradcheck import GRADIENT_TOLERANCE
 
 
 @pytest.fixture
@@ -123,11 +124,108 @@ def test_check_scalar_accepts_numpy_scalars_and_refuses_arrays():
         check_scalar("loss", np.array([1.5]), 1.5)
 
 
-def test_check_gradient_uses_relative_error():
+def test_check_gradient_uses_the_policys_error_and_tolerance():
     g = np.array([1.0, 2.0, 3.0])
-    assert check_gradient("dW", g * (1 + 1e-9), g)
-    with pytest.raises(AssertionError, match="relative error 0.0099"):
+    # 2 * 3e-5 / (3 + 3 + 6e-5): just below GRADIENT_TOLERANCE = 5e-5 ...
+    assert GRADIENT_TOLERANCE == 5e-5
+    assert check_gradient("dW", g + np.array([0, 0, 6e-5]), g)
+    # ... and 2% more everywhere, 0.06 / (3.06 + 3), is far above it
+    with pytest.raises(
+        AssertionError, match=r"gradient error 0.0099 \(should be < 5e-05\)"
+    ):
         check_gradient("dW", g * 1.02, g)
+
+
+def test_check_gradient_ignores_rounding_noise_on_a_tiny_entry():
+    # the entrywise rel_error of this pair is 0.5, the policy's error 5e-7
+    g = np.array([1.0, 2.0, 1e-6])
+    noisy = np.array([1.0, 2.0, 3e-6])
+    assert rnnlib.rel_error(noisy, g) > 0.4
+    assert check_gradient("dW", noisy, g)
+
+
+def test_check_gradient_keeps_an_explicit_tolerance():
+    g = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(AssertionError, match=r"should be < 1e-08"):
+        check_gradient("dW", g * (1 + 1e-7), g, tol=1e-8)
+
+
+# --- check_upstream ----------------------------------------------------------
+
+
+def _step(x):
+    return 2 * x
+
+
+def _wrong_step(x):
+    return 3 * x
+
+
+def _sequence_with_step(xs):
+    return [_step(x) for x in xs]
+
+
+def _sequence_with_wrong_step(xs):
+    return [_wrong_step(x) for x in xs]
+
+
+def _sequence_on_its_own(xs):
+    return [2 * x for x in xs]
+
+
+def _test_step(step):
+    def test():
+        check_array("step(1.5)", step(np.array(1.5)), np.array(3.0))
+
+    return test
+
+
+def test_check_upstream_names_the_earlier_part_when_its_function_is_wrong():
+    with pytest.raises(checks.UpstreamError) as info:
+        checks.check_upstream(
+            "Part 2",
+            _wrong_step,
+            _test_step(_wrong_step),
+            _sequence_with_wrong_step,
+            "test_step",
+        )
+    message = str(info.value)
+    assert message.startswith(
+        "this part calls your `_wrong_step` from Part 2 (`test_step`), which does"
+        " not pass its tests yet: fix Part 2 first."
+    )
+    assert "Part 2's test says: step(1.5) is not right." in message
+    assert isinstance(info.value, AssertionError)  # a failed test, for nbgrader
+
+
+def test_check_upstream_passes_when_the_earlier_function_is_right():
+    assert checks.check_upstream(
+        "Part 2", _step, _test_step(_step), _sequence_with_step, "test_step"
+    )
+
+
+def test_check_upstream_ignores_a_wrong_function_that_this_part_does_not_call():
+    assert checks.check_upstream(
+        "Part 2", _wrong_step, _test_step(_wrong_step), _sequence_on_its_own
+    )
+
+
+def _broken_step(x):
+    raise NotImplementedError()
+
+
+def _sequence_with_broken_step(xs):
+    return [_broken_step(x) for x in xs]
+
+
+def test_check_upstream_reports_an_error_raised_by_the_earlier_function():
+    with pytest.raises(checks.UpstreamError, match="Part 1's test says: NotImpl"):
+        checks.check_upstream(
+            "Part 1",
+            _broken_step,
+            _test_step(_broken_step),
+            _sequence_with_broken_step,
+        )
 
 
 def test_check_unchanged_catches_in_place_changes():

@@ -2,19 +2,99 @@
 
 Every generated exercise (unsolved) must score 0 and every solution full
 marks: this is what tells an instructor that the grader and the exercise
-notebooks agree.  One grading run serves all the tests of this module.
+notebooks agree.  The solutions must keep full marks when every float
+their functions return is off by a relative 1e-10 (what another CPU or
+BLAS kernel may give), and a part that calls a wrong function of an
+earlier part must say so.  One grading run serves all the tests of this
+module.
 """
 
+import ast
 import csv
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from coursekit.notebooks import grade_id, is_solution, read_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+# exercises 01-10; the newer ones join once they are finished
+PERTURBED = [p for p in SOLUTIONS if p.name[:2] <= "10"]
+
+# Appended after each solution cell: every function the cell defines returns
+# its floats changed by a relative 1e-10, in alternating directions.
+PERTURB = """\
+import functools as _functools
+
+import numpy as _np
+
+
+def _perturb(value):
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        signs = _np.where(_np.arange(value.size) % 2, 1.0, -1.0).reshape(value.shape)
+        return value * (1 + 1e-10 * signs).astype(value.dtype)
+    if isinstance(value, float):
+        return type(value)(value * (1 + 1e-10))
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(_perturb(v) for v in value))
+    if isinstance(value, tuple | list):
+        return type(value)(_perturb(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _perturb(v) for k, v in value.items()}
+    return value
+
+
+def _perturbed(func):
+    @_functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return _perturb(func(*args, **kwargs))
+
+    return wrapper
+
+
+for _name in NAMES:
+    globals()[_name] = _perturbed(globals()[_name])
+"""
+
+# Exercise 09 with Part 2 wrong (dc_prev scaled): Part 4 calls it.
+WRONG_PART_2 = """\
+_right_lstm_step_backward = lstm_step_backward
+
+
+def lstm_step_backward(dh_next, dc_next, cache):
+    *grads, = _right_lstm_step_backward(dh_next, dc_next, cache)
+    grads[2] = 1.5 * grads[2]
+    return tuple(grads)
+"""
+
+
+def with_cell_after(path, make_source):
+    """The notebook with a code cell after each solution cell, whose source
+    make_source(cell) gives (None: no cell)."""
+    nb = read_notebook(path)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        source = make_source(cell) if is_solution(cell) else None
+        if cell.cell_type == "code" and source is not None:
+            cells.append(nbformat.v4.new_code_cell(source))
+    nb.cells = cells
+    return nbformat.writes(nb)
+
+
+def perturbation_cell(cell):
+    names = [
+        node.name
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.FunctionDef)
+    ]
+    return PERTURB.replace("NAMES", repr(names)) if names else None
+
 
 pytestmark = pytest.mark.skipif(
     not SOLUTIONS, reason="solutions/ holds no exercise notebook yet"
@@ -30,9 +110,22 @@ def gradebook(tmp_path_factory):
         (subs / label).mkdir()
         for path in paths:
             (subs / label / path.name).write_bytes(path.read_bytes())
+    (subs / "perturbed").mkdir()
+    for path in PERTURBED:
+        text = with_cell_after(path, perturbation_cell)
+        (subs / "perturbed" / path.name).write_text(text, encoding="utf-8")
+    (subs / "upstream").mkdir()
+    lstm = ROOT / "solutions" / "09_lstm_exercises.ipynb"
+    text = with_cell_after(
+        lstm,
+        lambda c: WRONG_PART_2 if grade_id(c) == "lstm_step_backward" else None,
+    )
+    (subs / "upstream" / lstm.name).write_text(text, encoding="utf-8")
+    feedback = out.parent / "feedback"
     result = subprocess.run(
         [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
-        + ["--source", str(ROOT / "solutions"), "--jobs", "2", "--timeout", "600"],
+        + ["--source", str(ROOT / "solutions"), "--jobs", "2", "--timeout", "600"]
+        + ["--feedback", str(feedback)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -40,7 +133,8 @@ def gradebook(tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with out.open() as f:
-        return {row["submission"]: row for row in csv.DictReader(f)}
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    return {"rows": rows, "feedback": feedback}
 
 
 def test_every_exercise_has_its_generated_copy():
@@ -51,7 +145,7 @@ def test_every_exercise_has_its_generated_copy():
 def test_solution_scores_full_marks(gradebook, name):
     row = next(
         r
-        for s, r in gradebook.items()
+        for s, r in gradebook["rows"].items()
         if s.endswith(f"solved/{name}") and "unsolved" not in s
     )
     assert row["status"] == "ok", row.get("message")
@@ -61,6 +155,49 @@ def test_solution_scores_full_marks(gradebook, name):
 
 @pytest.mark.parametrize("name", [p.name for p in EXERCISES])
 def test_unsolved_exercise_scores_zero(gradebook, name):
-    row = next(r for s, r in gradebook.items() if s.endswith(f"unsolved/{name}"))
+    row = next(
+        r for s, r in gradebook["rows"].items() if s.endswith(f"unsolved/{name}")
+    )
     assert row["status"] == "ok", row.get("message")
     assert float(row["total"]) == 0, row
+
+
+@pytest.mark.parametrize("name", [p.name for p in PERTURBED])
+def test_solution_keeps_full_marks_when_its_floats_move_by_1e_10(gradebook, name):
+    row = next(
+        r for s, r in gradebook["rows"].items() if s.endswith(f"perturbed/{name}")
+    )
+    assert row["status"] == "ok", row.get("message")
+    assert float(row["total"]) == float(row["max_total"]), row
+
+
+def test_a_wrong_earlier_part_is_named_in_the_later_parts_feedback(gradebook):
+    row = next(
+        r
+        for s, r in gradebook["rows"].items()
+        if s.endswith("upstream/09_lstm_exercises.ipynb")
+    )
+    scores = {
+        k: row[k]
+        for k in (
+            "test_lstm_step_forward",
+            "test_lstm_step_backward",
+            "test_lstm_forward",
+            "test_lstm_backward",
+        )
+    }
+    assert scores == {
+        "test_lstm_step_forward": "3",
+        "test_lstm_step_backward": "0",
+        "test_lstm_forward": "2",
+        "test_lstm_backward": "0",
+    }, scores
+    report = (gradebook["feedback"] / "upstream" / "09_lstm_exercises.md").read_text()
+    later = report.split("### `test_lstm_backward`")[1]
+    assert (
+        "This part calls your `lstm_step_backward` from Part 2"
+        " (`test_lstm_step_backward`), which does not pass its tests yet: fix Part 2"
+        " first." in later
+    )
+    assert "Part 2's test says: dc_prev" in later
+    assert "calls your" not in report.split("### `test_lstm_backward`")[0]

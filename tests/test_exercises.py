@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursekit import exercises
@@ -414,3 +415,56 @@ def test_regenerating_keeps_a_copy_of_a_learners_edits(tmp_path, monkeypatch):
     backups = list((tmp_path / "mywork" / "backups").glob("*.ipynb"))
     assert len(backups) == 1 and backups[0].read_text() == learner_text
     assert "raise NotImplementedError()" in target.read_text()  # regenerated
+
+
+# --------------------------------------------------------------------------
+# every named mistake fails, even 1e-10 away (another CPU's last bits)
+
+MISTAKE_EXERCISES = [p for p in SOLUTIONS if "01" <= p.name[:2] <= "09"]
+
+
+def _nudged(value):
+    """value changed by a relative 1e-10, in alternating directions."""
+    a = np.asarray(value, dtype=np.float64)
+    signs = np.where(np.arange(a.size) % 2, 1.0, -1.0).reshape(a.shape)
+    return a * (1 + 1e-10 * signs)
+
+
+@pytest.mark.parametrize("path", MISTAKE_EXERCISES, ids=lambda p: p.name)
+def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path):
+    """Run the solution's cells in-process with check_array and check_gradient
+    watched: every mistake a test cell names, nudged by 1e-10, must fail the
+    check it is named in (so its part scores 0), while the solution passes."""
+    from coursekit import checks as course_checks
+
+    tried, failed_as_it_should = [], []
+
+    def watch(check):
+        def watched(name, got, expected, *args, mistakes=None, **kwargs):
+            for key, wrong in (mistakes or {}).items():
+                same_shape = wrong is not None and np.shape(wrong) == np.shape(expected)
+                if not same_shape or course_checks._matches(
+                    wrong, expected, 1e-8, 1e-6
+                ):
+                    continue  # not a mistake on this input
+                tried.append((name, key))
+                try:
+                    check(name, _nudged(wrong), expected, *args, **kwargs)
+                except AssertionError:
+                    failed_as_it_should.append((name, key))
+            return check(name, got, expected, *args, mistakes=mistakes, **kwargs)
+
+        return watched
+
+    namespace = {"__name__": "__main__"}
+    for cell in read_notebook(path).cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, path.name, "exec"), namespace)
+        for name in ("check_array", "check_gradient"):
+            original = getattr(course_checks, name)
+            if namespace.get(name) is original:
+                namespace[name] = watch(original)
+    assert tried, "no named mistake was checked"
+    passed = sorted(set(tried) - set(failed_as_it_should))
+    assert not passed, f"{len(passed)} of {len(tried)} passed: {passed[:3]}"

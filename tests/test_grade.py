@@ -223,6 +223,7 @@ def graded(tmp_path_factory):
         "after": snapshot(subs),
         "elapsed": elapsed,
         "stdout": out,
+        "stderr": err,
     }
 
 
@@ -370,6 +371,25 @@ def test_submissions_are_never_written(graded):
     assert graded["after"] == graded["before"]
 
 
+def test_grading_from_the_command_line_prints_no_warning(graded):
+    # the workers re-run `python -m coursekit.grade` as their main module;
+    # runpy warned in each of them when that module was preloaded too
+    assert "Warning" not in graded["stderr"], graded["stderr"][-2000:]
+
+
+def test_help_prints_no_warning():
+    result = subprocess.run(
+        [sys.executable, "-m", "coursekit.grade", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith("usage: python -m coursekit.grade")
+
+
 def test_feedback_gives_points_and_friendly_messages_without_hidden_code(graded):
     folder = graded["base"] / "feedback"
 
@@ -453,3 +473,26 @@ def test_invalid_source_exits_2_naming_it(tmp_path, capsys):
     (tmp_path / "bad.ipynb").write_text("{")
     assert grade.main(["x.ipynb", "--source", str(tmp_path)]) == 2
     assert "bad.ipynb: not a valid notebook file" in capsys.readouterr().err
+
+
+def test_feedback_of_a_part_stopped_by_an_earlier_part_points_upstream():
+    from coursekit.notebooks import Part
+
+    part = Part("test_lstm_backward", 3, True, "lstm_backward")
+    result = grade.Result(submission="s.ipynb", label="s")
+    result.tests = {4: "test_lstm_backward"}
+    result.outcomes[4] = grade.Outcome(
+        False,
+        "UpstreamError",
+        "this part calls your `lstm_step_backward` from Part 2, which does not"
+        " pass its tests yet: fix Part 2 first.\nPart 2's test says: dc_prev ...",
+    )
+    limits = {"cell_timeout": 60, "memory_mb": 2048}
+    text = result.failure(part, limits)
+    assert text.startswith(
+        "This part calls your `lstm_step_backward` from Part 2, which does not"
+        " pass its tests yet: fix Part 2 first.\nPart 2's test says: dc_prev"
+    )
+    assert "Once that part passes, this one is tested again." in text
+    assert "Fix the solution cell" not in text
+    assert result.earned(part) == 0

@@ -7,6 +7,7 @@ import pytest
 
 from rnnlib import LSTM, RNN, numerical_gradient, rel_error, rnn_backward, rnn_forward
 from rnnlib.datasets import long_gap
+from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 from rnnlib.longterm import (
     gradient_descent_path,
     gradient_norms_by_distance,
@@ -71,7 +72,7 @@ def test_hidden_state_gradients_match_numerical_gradient(cell, t, rng):
         lambda e_: _loss_with_nudge(cell, weights, x, dh_last, t, e_), e
     )
     assert grads.shape == (T, B, H)
-    assert rel_error(grads[t], numeric) < 1e-7
+    assert gradient_error(grads[t], numeric) < GRADIENT_TOLERANCE
 
 
 def test_hidden_state_gradients_agree_with_rnn_backward(rng):
@@ -134,7 +135,7 @@ def test_one_unit_rnn_gradient_matches_numerical_gradient(w, b):
     numeric = numerical_gradient(
         lambda q: one_unit_rnn_loss(q[0], q[1], num_steps=12)[0], p
     )
-    assert rel_error(np.array([dw, db]), numeric) < 1e-7
+    assert gradient_error(np.array([dw, db]), numeric) < GRADIENT_TOLERANCE
 
 
 def test_one_unit_rnn_loss_evaluates_a_grid_at_once():
@@ -231,7 +232,7 @@ def test_lstm_cell_state_gradients_match_numerical_gradient(t, rng):
         return np.sum(dh_last * h)
 
     numeric = numerical_gradient(loss, np.zeros((B, H)))
-    assert rel_error(grads[t], numeric) < 1e-7
+    assert gradient_error(grads[t], numeric) < GRADIENT_TOLERANCE
 
 
 def test_cell_state_gradients_are_for_the_lstm_only(rng):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnlib import MLP, Adam, mlp_backward, mlp_forward, numerical_gradient, rel_error
+from rnnlib import MLP, Adam, mlp_backward, mlp_forward, numerical_gradient
+from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -17,10 +18,10 @@ def test_mlp_backward_matches_numerical_gradient(rng, activation):
     def loss(_):
         return np.sum(net.forward(x) * dscores)
 
-    assert rel_error(dx, numerical_gradient(loss, x)) < 1e-7
+    assert gradient_error(dx, numerical_gradient(loss, x)) < GRADIENT_TOLERANCE
     for key, p in net.params.items():
-        err = rel_error(net.grads[key], numerical_gradient(loss, p))
-        assert err < 1e-7, f"{key}: {err:.2e}"
+        err = gradient_error(net.grads[key], numerical_gradient(loss, p))
+        assert err < GRADIENT_TOLERANCE, f"{key}: {err:.2e}"
 
 
 def test_mlp_forward_matches_the_formula(rng):
@@ -50,7 +51,7 @@ def test_mlp_binary_loss_gradient_matches_numerical_gradient(rng):
     grads = {k: g.copy() for k, g in grads.items()}
     for key, p in net.params.items():
         num = numerical_gradient(lambda _: net.loss(x, y)[0], p)
-        assert rel_error(grads[key], num) < 1e-7, key
+        assert gradient_error(grads[key], num) < GRADIENT_TOLERANCE, key
 
 
 def test_mlp_params_count_and_keys():

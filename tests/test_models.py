@@ -9,8 +9,8 @@ from rnnlib import (
     SequenceClassifier,
     SequenceLabeler,
     numerical_gradient,
-    rel_error,
 )
+from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 from rnnlib.models import BagOfWordsClassifier, fit
 
 B, T, D, H, C, V = 3, 5, 4, 3, 3, 7
@@ -70,7 +70,7 @@ def test_labeler_gradients_match_numerical(rng, config, use_mask):
     model = SequenceLabeler(D, H, C, seed=0, **config)
     x, y = float_batch(rng), rng.integers(0, C, size=(B, T))
     err, errors = max_grad_error(model, x, y, MASK if use_mask else None)
-    assert err < 1e-7, errors
+    assert err < GRADIENT_TOLERANCE, errors
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -79,7 +79,7 @@ def test_classifier_gradients_match_numerical(rng, config, use_mask):
     model = SequenceClassifier(D, H, C, seed=0, **config)
     x, y = float_batch(rng), rng.integers(0, C, size=B)
     err, errors = max_grad_error(model, x, y, MASK if use_mask else None)
-    assert err < 1e-7, errors
+    assert err < GRADIENT_TOLERANCE, errors
 
 
 @pytest.mark.parametrize("model_class", [SequenceLabeler, SequenceClassifier])
@@ -91,7 +91,7 @@ def test_birnn_two_layers_masked_passes_entrywise_rel_error(rng, model_class):
     grads = {k: g.copy() for k, g in grads.items()}
     for key, p in model.params.items():
         num = numerical_gradient(lambda _: model.loss(x, y, MASK)[0], p, h=1e-5)
-        assert rel_error(grads[key], num) < 1e-7, key
+        assert gradient_error(grads[key], num) < GRADIENT_TOLERANCE, key
 
 
 @pytest.mark.parametrize("model_class", [SequenceLabeler, SequenceClassifier])
@@ -102,13 +102,13 @@ def test_embedding_gradients_match_numerical(rng, model_class):
         model, id_batch(rng), rng.integers(0, C, y_shape), MASK
     )
     assert "embed.W" in errors
-    assert err < 1e-7, errors
+    assert err < GRADIENT_TOLERANCE, errors
 
 
 def test_bag_of_words_gradients_match_numerical(rng):
     model = BagOfWordsClassifier(V, C, seed=0)
     err, errors = max_grad_error(model, id_batch(rng), rng.integers(0, C, B), MASK)
-    assert err < 1e-7, errors
+    assert err < GRADIENT_TOLERANCE, errors
 
 
 def test_labeler_shapes_and_keys():

@@ -199,3 +199,43 @@ def test_dense_and_embedding_check_their_inputs():
         match=r"ids must lie in \[0, V\) with V = W.shape\[0\] = 10; got values from 0 to 10",
     ):
         emb.forward(np.array([[0, 10]]))
+
+
+@pytest.mark.parametrize("loss", [softmax_cross_entropy, bce_with_logits])
+@pytest.mark.parametrize(
+    ("mask", "shown"), [(np.full((B, T), 0.5), "0.5"), ([[3, 1, 0], [1, 1, 2]], "2, 3")]
+)
+def test_losses_refuse_a_mask_with_values_other_than_0_and_1(loss, mask, shown):
+    logits = np.zeros((B, T, 4)) if loss is softmax_cross_entropy else np.zeros((B, T))
+    targets = np.zeros((B, T), int) if loss is softmax_cross_entropy else logits
+    with pytest.raises(
+        ValueError,
+        match=rf"mask must hold only 0 \(padding\) and 1 \(real steps\).*got also {shown}$",
+    ):
+        loss(logits, targets, mask=mask)
+
+
+def test_layers_refuse_a_mask_with_values_other_than_0_and_1():
+    rnn = RNN(D, H, seed=0)
+    with pytest.raises(ValueError, match=r"mask must hold only 0 .*got also -1$"):
+        rnn.forward(np.zeros((B, T, D)), mask=np.array([[1, 1, -1], [1, 0, 0]]))
+
+
+def test_a_boolean_mask_gives_what_its_0_1_numbers_give():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((B, T, 4))
+    targets = rng.integers(0, 4, (B, T))
+    flags = np.array([[True, True, False], [True, False, False]])
+    loss_b, d_b = softmax_cross_entropy(logits, targets, mask=flags)
+    loss_f, d_f = softmax_cross_entropy(logits, targets, mask=flags.astype(float))
+    assert loss_b == loss_f and np.array_equal(d_b, d_f)
+    loss_b, d_b = bce_with_logits(logits[..., 0], 1.0 * (targets > 1), mask=flags)
+    loss_f, d_f = bce_with_logits(logits[..., 0], 1.0 * (targets > 1), mask=flags * 1.0)
+    assert loss_b == loss_f and np.array_equal(d_b, d_f)
+    rnn = RNN(D, H, seed=0)
+    x = rng.standard_normal((B, T, D))
+    out_b, h_b = rnn.forward(x, mask=flags)
+    out_f, h_f = rnn.forward(x, mask=flags.astype(float))
+    assert np.array_equal(out_b, out_f) and np.array_equal(h_b, h_f)
+    # and the mask counts: the state stops at each sequence's last real step
+    assert np.array_equal(h_b[0, 1], out_b[1, 0])
