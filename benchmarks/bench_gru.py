@@ -15,7 +15,12 @@ import argparse
 import platform
 
 import numpy as np
-from timing import let_openmp_workers_sleep, median_times, numpy_threads
+from timing import (
+    let_openmp_workers_sleep,
+    median_times,
+    numpy_threads,
+    torch_forward_backward,
+)
 
 from rnnlib import GRU
 
@@ -35,19 +40,9 @@ def rnnlib_runner(T, B, D, H, dtype, rng):
 
 
 def torch_runner(torch, T, B, D, H, dtype, rng):
-    torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    gru = torch.nn.GRU(D, H, batch_first=True).to(torch_dtype)
-    x = torch.tensor(rng.standard_normal((B, T, D)), dtype=torch_dtype)
-    x.requires_grad_(True)
-    dout = torch.tensor(rng.standard_normal((B, T, H)), dtype=torch_dtype)
-
-    def run():
-        gru.zero_grad(set_to_none=True)
-        x.grad = None
-        out, _ = gru(x)
-        out.backward(dout)
-
-    return run
+    x = rng.standard_normal((B, T, D)).astype(dtype)
+    dout = rng.standard_normal((B, T, H)).astype(dtype)
+    return torch_forward_backward(torch, torch.nn.GRU, x, dout)
 
 
 def main():

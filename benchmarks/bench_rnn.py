@@ -26,7 +26,12 @@ import argparse
 import sys
 
 import numpy as np
-from timing import let_openmp_workers_sleep, median_times, numpy_threads
+from timing import (
+    let_openmp_workers_sleep,
+    median_times,
+    numpy_threads,
+    torch_forward_backward,
+)
 
 from rnnlib import RNN
 
@@ -106,18 +111,7 @@ def bench_size(T, B, D, H, dtype, repeats, torch):
 
     runs = {"ours": ours, "naive": naive, "products": products}
     if torch is not None:
-        tdtype = torch.float64 if dtype == np.float64 else torch.float32
-        net = torch.nn.RNN(D, H, batch_first=True, dtype=tdtype)
-        xt = torch.tensor(x, requires_grad=True)
-        dt = torch.tensor(dout)
-
-        def theirs():
-            net.zero_grad(set_to_none=True)
-            xt.grad = None
-            out, _ = net(xt)
-            out.backward(dt)
-
-        runs["torch"] = theirs
+        runs["torch"] = torch_forward_backward(torch, torch.nn.RNN, x, dout)
     return dict(zip(runs, median_times(list(runs.values()), repeats), strict=True))
 
 

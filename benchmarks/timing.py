@@ -41,3 +41,20 @@ def median_times(runs, repeats, warmup=2):
             run()
             record.append(time.perf_counter() - start)
     return [statistics.median(t) for t in times]
+
+
+def torch_forward_backward(torch, module_class, x, dout):
+    """A run of forward + backward through a fresh torch.nn.RNN, LSTM or GRU
+    (batch_first, input and hidden size read off x and dout, x's dtype)."""
+    dtype = torch.float64 if x.dtype.itemsize == 8 else torch.float32
+    net = module_class(x.shape[2], dout.shape[2], batch_first=True, dtype=dtype)
+    xt = torch.tensor(x, dtype=dtype, requires_grad=True)
+    dt = torch.tensor(dout, dtype=dtype)
+
+    def run():
+        net.zero_grad(set_to_none=True)
+        xt.grad = None
+        out, _ = net(xt)
+        out.backward(dt)
+
+    return run

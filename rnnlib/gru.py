@@ -40,7 +40,7 @@ from .checks import (
 )
 from .init import orthogonal, xavier_uniform
 from .kernels.gru import gru_backward_time_major, gru_forward_time_major
-from .recurrent import RecurrentLayer
+from .recurrent import HiddenStateLayer
 
 
 class GRUStepCache(NamedTuple):
@@ -235,7 +235,7 @@ def gru_backward(dh, cache):
 # ---------------------------------------------------------------------------
 
 
-class GRU(RecurrentLayer):
+class GRU(HiddenStateLayer):
     """A (multi-layer, optionally bidirectional) GRU layer.
 
     Laid out like torch.nn.GRU(batch_first=True): layer k > 0 reads the
@@ -259,7 +259,6 @@ class GRU(RecurrentLayer):
     """
 
     weight_names = ("W_x", "W_h", "b_x", "b_h")
-    state_names = ("h0",)
 
     def __init__(
         self,
@@ -290,36 +289,8 @@ class GRU(RecurrentLayer):
             "b_h": np.zeros(3 * H, dtype=self.dtype),
         }
 
-    def direction_forward(self, x_tm, state0, weights, reverse, skip):
-        (h0,) = state0
-        h, cache = gru_forward_time_major(x_tm, h0, *weights, reverse, skip)
-        return h, (h[0] if reverse else h[-1],), cache
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip):
+        return gru_forward_time_major(x_tm, h0, *weights, reverse, skip)
 
-    def direction_backward(self, dh_tm, dstate_last, cache):
-        (dh_last,) = dstate_last
-        dx, dh0, *dweights = gru_backward_time_major(dh_tm, cache, dh_last)
-        return dx, (dh0,), dweights
-
-    def forward(self, x, h0=None, mask=None):
-        """x (B, T, D), h0 (num_layers*dirs, B, H) or None for zeros.
-
-        Returns out (B, T, dirs*H), the top layer's hidden states, and
-        h_n (num_layers*dirs, B, H), every layer's and direction's last state.
-
-        mask (B, T), optional: 1 for a real step, 0 for padding.  At a
-        padding step every state is carried over unchanged, so padding
-        changes no real step's output, and h_n holds each sequence's state
-        after its last real step (for the reverse direction: after its
-        first), as PyTorch's pack_padded_sequence gives.
-        """
-        out, (h_n,) = self.run_forward(x, (h0,), mask)
-        return out, h_n
-
-    def backward(self, dout, dh_n=None):
-        """dout (B, T, dirs*H) = dL/dout; dh_n like h_n, or None.
-
-        Fills self.grads (same keys as self.params) and returns
-        dx (B, T, D) and dh0 (num_layers*dirs, B, H).
-        """
-        dx, (dh0,) = self.run_backward(dout, (dh_n,))
-        return dx, dh0
+    def kernel_backward(self, dh_tm, cache, dh_last):
+        return gru_backward_time_major(dh_tm, cache, dh_last)

@@ -15,6 +15,7 @@ steps: padding changes no real step's output, whichever way it is read, and
 the final states are those after each sequence's real steps (like PyTorch's
 pack_padded_sequence).
 
+The RNN and the GRU, whose one state is h, share `HiddenStateLayer` below.
 A subclass names its weights (`weight_names`) and its states (`state_names`:
 ("h0",) for the RNN, ("h0", "c0") for the LSTM) and implements
 `init_weights`, `direction_forward` and `direction_backward` on time-major
@@ -195,3 +196,53 @@ class RecurrentLayer:
             d_above = d_below
         dx = d_above.transpose(1, 0, 2)
         return dx, tuple(np.stack(s) for s in dstate0)
+
+
+class HiddenStateLayer(RecurrentLayer):
+    """A recurrent layer whose one state is h: the RNN and the GRU (the LSTM
+    carries c as well).  A subclass names its fast path (rnnlib/kernels/):
+    `kernel_forward(x_tm, h0, weights, reverse, skip) -> h, cache` and
+    `kernel_backward(dh_tm, cache, dh_last) -> dx, dh0, *dweights`."""
+
+    state_names = ("h0",)
+
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip):  # pragma: no cover
+        raise NotImplementedError
+
+    def kernel_backward(self, dh_tm, cache, dh_last):  # pragma: no cover
+        raise NotImplementedError
+
+    def direction_forward(self, x_tm, state0, weights, reverse, skip):
+        (h0,) = state0
+        h, cache = self.kernel_forward(x_tm, h0, weights, reverse, skip)
+        return h, (h[0] if reverse else h[-1],), cache
+
+    def direction_backward(self, dh_tm, dstate_last, cache):
+        (dh_last,) = dstate_last
+        dx, dh0, *dweights = self.kernel_backward(dh_tm, cache, dh_last)
+        return dx, (dh0,), dweights
+
+    def forward(self, x, h0=None, mask=None):
+        """x (B, T, D), h0 (num_layers*dirs, B, H) or None for zeros.
+
+        Returns out (B, T, dirs*H), the top layer's hidden states, and
+        h_n (num_layers*dirs, B, H), every layer's and direction's last state.
+
+        mask (B, T), optional: 1 for a real step, 0 for padding.  At a
+        padding step every state is carried over unchanged, so padding
+        (anywhere, read in either direction) changes no real step's output,
+        and h_n holds each sequence's state after its last real step (for
+        the reverse direction: after its first).  This is what PyTorch's
+        pack_padded_sequence gives; out at padding steps repeats the state.
+        """
+        out, (h_n,) = self.run_forward(x, (h0,), mask)
+        return out, h_n
+
+    def backward(self, dout, dh_n=None):
+        """dout (B, T, dirs*H) = dL/dout; dh_n like h_n, or None.
+
+        Fills self.grads (same keys as self.params) and returns
+        dx (B, T, D) and dh0 (num_layers*dirs, B, H).
+        """
+        dx, (dh0,) = self.run_backward(dout, (dh_n,))
+        return dx, dh0

@@ -37,7 +37,7 @@ from .checks import (
 )
 from .init import orthogonal, xavier_uniform
 from .kernels.rnn import rnn_backward_time_major, rnn_forward_time_major
-from .recurrent import RecurrentLayer
+from .recurrent import HiddenStateLayer
 
 
 def _check_weights(W_hx, W_hh, b_h):
@@ -192,7 +192,7 @@ def rnn_backward(dh, cache):
     return dx, dh_prev, dW_hx, dW_hh, db_h
 
 
-class RNN(RecurrentLayer):
+class RNN(HiddenStateLayer):
     """A (multi-layer, optionally bidirectional) vanilla RNN layer.
 
     Laid out like torch.nn.RNN(batch_first=True): layer k > 0 reads the
@@ -211,7 +211,6 @@ class RNN(RecurrentLayer):
     """
 
     weight_names = ("W_hx", "W_hh", "b_h")
-    state_names = ("h0",)
 
     def __init__(
         self,
@@ -237,39 +236,10 @@ class RNN(RecurrentLayer):
             "b_h": np.zeros(H, dtype=self.dtype),
         }
 
-    def direction_forward(self, x_tm, state0, weights, reverse, skip):
-        (h0,) = state0
-        h, cache = rnn_forward_time_major(
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip):
+        return rnn_forward_time_major(
             x_tm, h0, *weights, self.activation, reverse, skip
         )
-        return h, (h[0] if reverse else h[-1],), cache
 
-    def direction_backward(self, dh_tm, dstate_last, cache):
-        (dh_last,) = dstate_last
-        dx, dh0, *dweights = rnn_backward_time_major(dh_tm, cache, dh_last)
-        return dx, (dh0,), dweights
-
-    def forward(self, x, h0=None, mask=None):
-        """x (B, T, D), h0 (num_layers*dirs, B, H) or None for zeros.
-
-        Returns out (B, T, dirs*H), the top layer's hidden states, and
-        h_n (num_layers*dirs, B, H), every layer's and direction's last state.
-
-        mask (B, T), optional: 1 for a real step, 0 for padding.  At a
-        padding step every state is carried over unchanged, so padding
-        (anywhere, read in either direction) changes no real step's output,
-        and h_n holds each sequence's state after its last real step (for
-        the reverse direction: after its first).  This is what PyTorch's
-        pack_padded_sequence gives; out at padding steps repeats the state.
-        """
-        out, (h_n,) = self.run_forward(x, (h0,), mask)
-        return out, h_n
-
-    def backward(self, dout, dh_n=None):
-        """dout (B, T, dirs*H) = dL/dout; dh_n like h_n, or None.
-
-        Fills self.grads (same keys as self.params) and returns
-        dx (B, T, D) and dh0 (num_layers*dirs, B, H).
-        """
-        dx, (dh0,) = self.run_backward(dout, (dh_n,))
-        return dx, dh0
+    def kernel_backward(self, dh_tm, cache, dh_last):
+        return rnn_backward_time_major(dh_tm, cache, dh_last)
