@@ -32,7 +32,7 @@ from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .rnn import RNN, rnn_step_forward
-from .seq2seq import _check_src_mask
+from .seq2seq import check_source
 
 
 def log_softmax(logits):
@@ -148,12 +148,6 @@ class AttentionEncoderDecoder(Composite):
         )
 
     # -- the encoder --------------------------------------------------------
-    def _check_src(self, src, src_mask):
-        src = check_token_ids("src", src, self.src_vocab_size, 2, "(B, S)")
-        if src.shape[1] == 0:
-            raise ValueError(f"src must hold at least one token; got {src.shape}")
-        return src, _check_src_mask(src_mask, src.shape)
-
     def encode(self, src, src_mask=None):
         """Run the encoder over src (B, S) with src_mask (B, S).
 
@@ -161,7 +155,7 @@ class AttentionEncoderDecoder(Composite):
         steps are masked out of attention), the mask, and s_0 (B, H), the
         forward direction's state after each source's last real token.
         """
-        src, mask = self._check_src(src, src_mask)
+        src, mask = check_source(src, src_mask, self.src_vocab_size)
         keys, h_n = self.encoder.forward(self.src_embedding.forward(src), mask=mask)
         return keys, mask, h_n[0]
 
@@ -361,7 +355,7 @@ class AttentionEncoderDecoder(Composite):
         beam_search return them).  Returns (B,) log-probabilities, so two
         decoders' answers can be compared on the model's own terms.
         """
-        src, _ = self._check_src(src, src_mask)
+        src, _ = check_source(src, src_mask, self.src_vocab_size)
         if len(outputs) != src.shape[0]:
             raise ValueError(
                 f"outputs must hold B = src.shape[0] = {src.shape[0]} sequences;"

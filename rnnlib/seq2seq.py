@@ -49,6 +49,15 @@ def _check_src_mask(src_mask, shape):
     return mask
 
 
+def check_source(src, src_mask, src_vocab_size):
+    """src (B, S) token ids below src_vocab_size, S >= 1, and its mask (see
+    `_check_src_mask`; ones for None): what every encoder here reads."""
+    src = check_token_ids("src", src, src_vocab_size, 2, "(B, S)")
+    if src.shape[1] == 0:
+        raise ValueError(f"src must hold at least one token; got {src.shape}")
+    return src, _check_src_mask(src_mask, src.shape)
+
+
 class EncoderDecoder(Composite):
     """An RNN encoder and an RNN decoder joined by the encoder's last state.
 
@@ -119,15 +128,9 @@ class EncoderDecoder(Composite):
             f"hidden_size={self.hidden_size})"
         )
 
-    def _check_src(self, src, src_mask):
-        src = check_token_ids("src", src, self.src_vocab_size, 2, "(B, S)")
-        if src.shape[1] == 0:
-            raise ValueError(f"src must hold at least one token; got {src.shape}")
-        return src, _check_src_mask(src_mask, src.shape)
-
     def encode(self, src, src_mask=None):
         """Run the encoder; return c (B, H), each source's state at its last real token."""
-        src, mask = self._check_src(src, src_mask)
+        src, mask = check_source(src, src_mask, self.src_vocab_size)
         h, _ = self.encoder.forward(self.src_embedding.forward(src))
         last = mask.sum(axis=1).astype(int) - 1
         self._enc = (h.shape, last)
