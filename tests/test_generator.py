@@ -16,7 +16,6 @@ from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 V, E, H = 7, 3, 5
 # The loss sums cross-entropies over steps (about 10 here), so central
 # differences at h = 1e-5 keep both rounding and truncation error near 1e-9.
-STEP = 1e-5
 
 
 def small_model(num_layers=1, seed=0):

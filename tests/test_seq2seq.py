@@ -14,7 +14,6 @@ from rnnlib.seq2seq import (
 )
 
 SV, TV, E, H = 6, 5, 3, 4
-STEP = 1e-5  # central differences for a loss of order 10 (see test_generator.py)
 
 
 def small_model(seed=0):
