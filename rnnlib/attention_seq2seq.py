@@ -32,7 +32,7 @@ from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .rnn import RNN, rnn_step_forward
-from .seq2seq import check_source
+from .seq2seq import check_source, check_target
 
 
 def log_softmax(logits):
@@ -167,14 +167,7 @@ class AttentionEncoderDecoder(Composite):
         keeps the attention weights (B, T, S) in self.attention_weights.
         """
         keys, mask, s0 = self.encode(src, src_mask)
-        tgt_in = check_token_ids("tgt_in", tgt_in, self.tgt_vocab_size, 2, "(B, T)")
-        if tgt_in.shape[0] != keys.shape[0]:
-            raise ValueError(
-                f"tgt_in must have shape (B, T) with B = src.shape[0] = "
-                f"{keys.shape[0]}; got {tgt_in.shape}"
-            )
-        if tgt_in.shape[1] == 0:
-            raise ValueError(f"tgt_in must hold at least one token; got {tgt_in.shape}")
+        tgt_in = check_target(tgt_in, self.tgt_vocab_size, keys.shape[0])
         s, _ = self.decoder.forward(self.tgt_embedding.forward(tgt_in), s0[None])
         context, self.attention_weights = self.attention.forward(s, keys, mask)
         self._cache = s.shape

@@ -58,6 +58,20 @@ def check_source(src, src_mask, src_vocab_size):
     return src, _check_src_mask(src_mask, src.shape)
 
 
+def check_target(tgt_in, tgt_vocab_size, B):
+    """tgt_in (B, T) token ids below tgt_vocab_size, T >= 1, one row per
+    source (B = src.shape[0]): what every decoder here reads."""
+    tgt_in = check_token_ids("tgt_in", tgt_in, tgt_vocab_size, 2, "(B, T)")
+    if tgt_in.shape[0] != B:
+        raise ValueError(
+            f"tgt_in must have shape (B, T) with B = src.shape[0] = {B};"
+            f" got {tgt_in.shape}"
+        )
+    if tgt_in.shape[1] == 0:
+        raise ValueError(f"tgt_in must hold at least one token; got {tgt_in.shape}")
+    return tgt_in
+
+
 class EncoderDecoder(Composite):
     """An RNN encoder and an RNN decoder joined by the encoder's last state.
 
@@ -143,14 +157,7 @@ class EncoderDecoder(Composite):
         Returns logits (B, T, tgt_vocab_size), the scores of y_1 … y_T.
         """
         context = self.encode(src, src_mask)
-        tgt_in = check_token_ids("tgt_in", tgt_in, self.tgt_vocab_size, 2, "(B, T)")
-        if tgt_in.shape[0] != context.shape[0]:
-            raise ValueError(
-                f"tgt_in must have shape (B, T) with B = src.shape[0] = "
-                f"{context.shape[0]}; got {tgt_in.shape}"
-            )
-        if tgt_in.shape[1] == 0:
-            raise ValueError(f"tgt_in must hold at least one token; got {tgt_in.shape}")
+        tgt_in = check_target(tgt_in, self.tgt_vocab_size, context.shape[0])
         s, _ = self.decoder.forward(self.tgt_embedding.forward(tgt_in), context[None])
         self._cache = True
         return self.output.forward(s)
