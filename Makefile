@@ -54,14 +54,15 @@ format: $(STAMP)
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout $(NOTEBOOKS))
 
 # One pytest run: unit tests and every notebook folder (nbval). A notebook cell
-# that hangs fails after 300 s instead of stalling the run.
+# that hangs fails after 300 s, a test after 900 s (pyproject.toml), instead of
+# stalling the run; pytest and all it starts read no stdin (< /dev/null).
 test: $(STAMP) versions lint
 	$(if $(NOTEBOOKS),$(BIN)/nbstripout --verify $(NOTEBOOKS),@echo "no notebooks to verify")
 	@# the student edition has no solutions/ to check exercises/ against
 	@if [ -d solutions ]; then $(BIN)/python -m coursekit.exercises --check; fi
 	$(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
-		tests/ $(NB_TARGETS); \
+		tests/ $(NB_TARGETS) < /dev/null; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no test: that is a failure here"; fi; \
 	exit $$status
@@ -77,10 +78,10 @@ test-numerics: $(STAMP)
 	$(OTHER_ROUNDING) $(BIN)/python -m coursekit.rounding \
 		--differs-from $$($(BIN)/python -m coursekit.rounding)
 	$(OTHER_ROUNDING) $(BIN)/python -m pytest -n 2 -p no:cacheprovider \
-		tests/ -k "gradient or numerical"
+		tests/ -k "gradient or numerical" < /dev/null
 	$(OTHER_ROUNDING) $(BIN)/python -m pytest -n 2 --dist loadscope -p no:cacheprovider \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
-		$(filter-out exercises/,$(NB_TARGETS))
+		$(filter-out exercises/,$(NB_TARGETS)) < /dev/null
 
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit.exercises

@@ -2,7 +2,7 @@
 
     python -m coursekit.grade SUBMISSION.ipynb... [--out gradebook.csv]
         [--source solutions] [--timeout 300] [--cell-timeout 60]
-        [--memory 2048] [--feedback DIR] [--jobs N]
+        [--memory 2048] [--feedback DIR] [--roster CSV] [--jobs N]
 
 A SUBMISSION may also be a folder: every notebook below it is graded.
 
@@ -37,10 +37,19 @@ Grading a submission:
   beyond it raises MemoryError) with a second guard on the resident memory
   of the kernel and its children;
 - status: ok, timeout, memory (a MemoryError or the guard fired),
-  invalid-notebook, or error (the kernel died, e.g. `os._exit`, a crash).
+  invalid-notebook, error (the kernel died, e.g. `os._exit`, a crash), or
+  missing (a roster student who handed nothing in).
 
-Output: a CSV row per submission, in the order given (submission, total,
-max_total, status, one column per graded part, exercise, message).  The
+Output: a CSV row per submission, in the order given (submission, student,
+total, max_total, status, one column per graded part, exercise, message).
+The student ID comes from the file or folder name as Moodle, Canvas,
+nbgrader/JupyterHub or a folder per student name it
+(`coursekit.students`), below the class folder (the common folder of the
+arguments).  With --roster, the ID is the roster's, a submission of someone
+not on it says so, and each roster student gets a `missing` row (0 points)
+for each exercise that someone handed in and they did not: one row per
+student per exercise.  Two submissions of one exercise by one student are
+both graded, each saying so in its message.  The
 part columns are those of the exercises that some submission matched, in
 the order of the source notebooks (by name) and of their cells; a grade_id
 used by two exercises, or named like a fixed column, is written
@@ -83,6 +92,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from coursekit import students
 from coursekit.notebooks import (
     NotebookError,
     Part,
@@ -99,14 +109,17 @@ from coursekit.notebooks import (
     strip_outputs,
 )
 
-STATUSES = ("ok", "timeout", "memory", "invalid-notebook", "error")
-FIXED_COLUMNS = ("submission", "total", "max_total", "status")
+STATUSES = ("ok", "timeout", "memory", "invalid-notebook", "error", "missing")
+FIXED_COLUMNS = ("submission", "student", "total", "max_total", "status")
 TAIL_COLUMNS = ("exercise", "message")
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
 UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
 KERNEL_NAME = "coursekit-grade"
 STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# where IPython says a cell's code came from: "(1063758517.py, line 3)", or
+# "(/tmp/ipykernel_812/1063758517.py, line 3)"
+IPYTHON_FILE = re.compile(r"\((?:[^()]*[/\\])?\d+\.py, line (?P<line>\d+)\)")
 
 # The kernel: limit the address space, then start ipykernel.  No braces here:
 # jupyter_client formats `{name}` fields in a kernel's argv.
@@ -441,6 +454,8 @@ class Result:
     submission: str
     label: str  # path below the submissions' common folder, without .ipynb
     source: Source | None = None
+    student: str = ""  # coursekit.students.student_id, or the roster's ID
+    shown: str = ""  # the submission's path below the class folder
     status: str = "ok"
     message: str = ""
     tests: dict = field(default_factory=dict)  # run-notebook cell index -> grade_id
@@ -509,6 +524,7 @@ class Result:
             )
         else:
             prefix = ""
+        evalue = _in_cell(evalue, where)
         if ename == TIMEOUT_ENAME:
             return prefix + (
                 f"It was stopped after {limits['cell_timeout']:g} s: look for an "
@@ -537,6 +553,13 @@ class Result:
                 f"them in {where}."
             )
         return prefix + f"The error was {ename}: {evalue}\n\nFix {where}."
+
+
+def _in_cell(evalue: str, where: str) -> str:
+    """Name the cell instead of IPython's temporary file: a SyntaxError's
+    "invalid syntax (1063758517.py, line 3)" becomes "invalid syntax (the
+    solution cell `add_solution`, line 3)"."""
+    return IPYTHON_FILE.sub(lambda m: f"({where}, line {m['line']})", evalue)
 
 
 def _clean(text: str, limit: int = 600) -> str:
@@ -741,6 +764,7 @@ def write_gradebook(path: Path, results: list[Result], sources: list[Source]) ->
         for r in results:
             row = [
                 r.submission,
+                r.student,
                 format_points(r.total),
                 format_points(r.source.max_total) if r.source else "",
                 r.status,
@@ -754,7 +778,9 @@ def write_gradebook(path: Path, results: list[Result], sources: list[Source]) ->
 
 def feedback_text(result: Result, limits) -> str:
     lines = [f"# Feedback: {result.label}", ""]
-    lines.append(f"Submission: `{result.submission}`  ")
+    lines.append(f"Submission: `{result.shown or result.submission}`  ")
+    if result.student:
+        lines.append(f"Student: `{result.student}`  ")
     if result.source is None:
         lines += [
             "Exercise: not recognised  ",
@@ -805,6 +831,8 @@ def feedback_text(result: Result, limits) -> str:
 
 def write_feedback(folder: Path, results: list[Result], limits) -> None:
     for result in results:
+        if result.status == "missing":  # a roster line: nothing was handed in
+            continue
         path = folder / (result.label + ".md")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(feedback_text(result, limits), encoding="utf-8")
@@ -843,6 +871,70 @@ def _labels(paths: list[Path]) -> list[str]:
         if seen[label] > 1:
             labels[i] = f"{label}-{seen[label]}"
     return labels
+
+
+def _class_folder(given: list[str]) -> Path:
+    """The folder the submissions were given in: the common folder of the
+    folders given and of the given notebooks' folders."""
+    folders = [
+        Path(g).absolute() if Path(g).is_dir() else Path(g).absolute().parent
+        for g in given
+    ]
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives
+        return folders[0]
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def add_students(results: list[Result], root: Path, roster=None) -> list[Result]:
+    """Fill each result's student ID (`coursekit.students.student_id`); with
+    a roster (`coursekit.students.read_roster`), write the roster's ID, say
+    who is not on it, and add a `missing` row for each roster student without
+    a submission of an exercise that someone handed in.  Two submissions of
+    one exercise by one student are both kept, each saying so."""
+    for r in results:
+        exercise = r.source.name if r.source else None
+        r.student = students.student_id(Path(r.submission).absolute(), root, exercise)
+        if roster is not None:
+            key = students.roster_key(roster, r.student)
+            if key is None:
+                note = f"student {r.student or '(no ID)'} is not on the roster"
+                r.message = f"{r.message}; {note}" if r.message else note
+            else:
+                r.student = key
+    seen = {}
+    for r in results:
+        if r.student and r.source:
+            seen.setdefault((r.student, r.source.name), []).append(r)
+    for (student, exercise), same in seen.items():
+        for r in same if len(same) > 1 else ():
+            others = ", ".join(o.shown for o in same if o is not r)
+            note = f"{student} also handed in {exercise} as {others}"
+            r.message = f"{r.message}; {note}" if r.message else note
+    if roster is None:
+        return results
+    exercises = sorted({r.source.name: r.source for r in results if r.source}.items())
+    missing = [
+        Result(
+            submission="",
+            label="",
+            source=source,
+            student=student,
+            status="missing",
+            message="no submission",
+        )
+        for student in students.roster_ids(roster)
+        for name, source in exercises
+        if (student, name) not in seen
+    ]
+    return results + missing
 
 
 def _positive(kind):
@@ -885,6 +977,11 @@ def main(argv=None) -> int:
         "--feedback", metavar="DIR", help="write a report per submission"
     )
     parser.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="the students expected (a `student` column, or Canvas's export)",
+    )
+    parser.add_argument(
         "--jobs",
         type=_positive(int),
         default=os.cpu_count() or 1,
@@ -903,6 +1000,13 @@ def main(argv=None) -> int:
     paths = _expand(args.submissions)
     if not paths:
         parser.error("no submission notebook found")
+    roster = None
+    if args.roster:
+        try:
+            roster = students.read_roster(args.roster)
+        except (OSError, students.RosterError) as exc:
+            parser.error(str(exc))
+    root = _class_folder(args.submissions)
     out = Path(args.out)
     if any(out.absolute() == p.absolute() for p in paths):
         parser.error(f"--out {out} is a submission: it would be overwritten")
@@ -914,7 +1018,7 @@ def main(argv=None) -> int:
     }
     results, notebooks = [], {}
     for i, (path, label) in enumerate(zip(paths, _labels(paths), strict=True)):
-        result = Result(submission=str(path), label=label)
+        result = Result(submission=str(path), label=label, shown=_shown(path, root))
         results.append(result)
         try:
             submission = read_notebook(path)
@@ -935,6 +1039,7 @@ def main(argv=None) -> int:
         progress.update(len(results) - len(notebooks))
         run_all(results, notebooks, limits, args.jobs, progress)
 
+    results = add_students(results, root, roster)
     write_gradebook(out, results, sources)
     if args.feedback:
         write_feedback(Path(args.feedback), results, limits)

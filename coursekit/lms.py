@@ -10,12 +10,15 @@ each exercise's maximum.  From nbgrader's database the same file comes from
 
     nbgrader export --exporter=coursekit.lms.CanvasExportPlugin [--to canvas.csv]
 
-Who is the student of a gradebook row: the first folder of its submission
-path below --root (default: the submissions' common folder), so the layouts
+Who is the student of a gradebook row: its `student` column (the grader's
+`coursekit.students.student_id`, or the roster's ID); where that is empty,
+the first folder of its submission path below --root (default: the
+submissions' common folder), so the layouts
 `subs/<student>/<exercise>.ipynb` and nbgrader's
 `submitted/<student>/<assignment>/<exercise>.ipynb` both work (give --root
 when the guess cannot tell, e.g. a single student in nbgrader's layout).  Rows that
-matched no exercise (status invalid-notebook) are left out; two rows for the
+matched no exercise (status invalid-notebook) or record a missing submission
+(status missing) are left out; two rows for the
 same student and exercise are an error (grade each submission once).
 
 Canvas matches a row to a learner by ID, SIS User ID or SIS Login ID.  With
@@ -143,7 +146,8 @@ def gradebook_scores(path, root=None):
                 f"{path} is not a coursekit.grade gradebook: no column(s) "
                 f"{', '.join(missing)}"
             )
-        rows = [r for r in reader if r["exercise"]]
+        # rows that matched an exercise and were handed in (not `missing`)
+        rows = [r for r in reader if r["exercise"] and r["submission"]]
     if not rows:
         raise ExportError(f"{path}: no graded submission (every row is invalid)")
     if root is None:  # the common folder, above every submission's folder
@@ -156,7 +160,10 @@ def gradebook_scores(path, root=None):
     for row in sorted(rows, key=lambda r: r["exercise"]):
         exercise = row["exercise"]
         possible.setdefault(exercise, float(row["max_total"]))
-        student = student_of(row["submission"], root)
+        # the grader's own student column; a gradebook without it: the folder
+        student = (row.get("student") or "").strip() or student_of(
+            row["submission"], root
+        )
         mine = scores.setdefault(student, {})
         if exercise in mine:
             raise ExportError(

@@ -278,11 +278,19 @@ def test_student_prefix_and_grade_id_fallback_find_the_exercise(graded):
 
 def test_gradebook_columns(graded):
     assert graded["header"] == [
-        "submission", "total", "max_total", "status", "add_tests", "mean_tests",
-        "squares_tests", "explain_mean", "shout_tests", "exercise", "message",
+        "submission", "student", "total", "max_total", "status", "add_tests",
+        "mean_tests", "squares_tests", "explain_mean", "shout_tests", "exercise",
+        "message",
     ]  # fmt: skip
     assert len(graded["rows"]) == len(FAST) + 1 + len(SLOW)  # + the missing file
     assert f"graded {len(FAST) + 1} submission(s)" in graded["stdout"]
+
+
+def test_student_column_comes_from_the_folder_or_the_file_name(graded):
+    # one folder per student below the class folder (subs/), or a prefix
+    assert row(graded, "solved/fx01_arithmetic.ipynb")["student"] == "solved"
+    assert row(graded, "flat/carol_fx02_strings.ipynb")["student"] == "carol"
+    assert row(graded, "flat/renamed-by-lms.ipynb")["student"] == "flat"
 
 
 # --------------------------------------------------------------------------
@@ -411,6 +419,10 @@ def test_feedback_gives_points_and_friendly_messages_without_hidden_code(graded)
         "use it. It was stopped after 3 s"
     ) in report("looping")
     assert "not a valid notebook" in report("garbage")
+    # paths below the class folder, never the instructor's own
+    assert "Submission: `wrong/fx01_arithmetic.ipynb`  \nStudent: `wrong`" in wrong
+    for path in folder.rglob("*.md"):
+        assert str(graded["base"]) not in path.read_text(), path
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         {name.split("/")[0] for name in FAST} | {"missing.md"}
     )
@@ -496,3 +508,92 @@ def test_feedback_of_a_part_stopped_by_an_earlier_part_points_upstream():
     assert "Once that part passes, this one is tested again." in text
     assert "Fix the solution cell" not in text
     assert result.earned(part) == 0
+
+
+def test_a_syntax_error_names_the_cell_and_line_not_a_temporary_file():
+    from coursekit.notebooks import Part
+
+    part = Part("add_tests", 2, True, "add_solution")
+    result = grade.Result(submission="s.ipynb", label="s")
+    result.cells = [nbformat.v4.new_code_cell(metadata=_meta("add_solution"))]
+    result.tests = {1: "add_tests"}
+    result.outcomes[0] = grade.Outcome(
+        False, "SyntaxError", "invalid syntax (1063758517.py, line 3)"
+    )
+    result.outcomes[1] = grade.Outcome(False, "NameError", "name 'add' is not defined")
+    text = result.failure(part, {"cell_timeout": 60, "memory_mb": 2048})
+    assert text.startswith("The solution cell `add_solution` itself failed")
+    assert (
+        "SyntaxError: invalid syntax (the solution cell `add_solution`, line 3)"
+    ) in text
+    assert ".py" not in text and "NameError" not in text
+
+
+def _meta(gid):
+    return {"nbgrader": {"grade_id": gid, "solution": True, "grade": False}}
+
+
+def _results(*named):
+    """Results for (path, source name, status), matched without a kernel."""
+    sources = {s.name: s for s in grade.load_sources(SOURCE)}
+    return [
+        grade.Result(
+            submission=path,
+            label=path,
+            shown=path,
+            source=sources.get(exercise),
+            status=status,
+        )
+        for path, exercise, status in named
+    ]
+
+
+def test_roster_adds_a_missing_row_per_student_and_exercise(tmp_path):
+    from coursekit import students
+
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("student,name\nalice,Alice\nbob,Bob\ncarol,Carol\n")
+    roster = students.read_roster(roster_file)
+    results = _results(
+        ("class/alice/fx01_arithmetic.ipynb", "fx01_arithmetic", "ok"),
+        ("class/bob/fx02_strings.ipynb", "fx02_strings", "ok"),
+        ("class/dave/fx01_arithmetic.ipynb", "fx01_arithmetic", "ok"),
+        ("class/alice/old/fx01_arithmetic.ipynb", "fx01_arithmetic", "timeout"),
+    )
+    rows = grade.add_students(results, Path("class").absolute(), roster)
+    got = {(r.student, r.source.name, r.status) for r in rows}
+    assert got == {
+        ("alice", "fx01_arithmetic", "ok"),
+        ("alice", "fx01_arithmetic", "timeout"),
+        ("bob", "fx02_strings", "ok"),
+        ("dave", "fx01_arithmetic", "ok"),
+        ("alice", "fx02_strings", "missing"),
+        ("bob", "fx01_arithmetic", "missing"),
+        ("carol", "fx01_arithmetic", "missing"),
+        ("carol", "fx02_strings", "missing"),
+    }
+    assert "student dave is not on the roster" in rows[2].message
+    assert rows[0].message == (
+        "alice also handed in fx01_arithmetic as class/alice/old/fx01_arithmetic.ipynb"
+    )
+    missing = [r for r in rows if r.status == "missing"]
+    assert all(r.total == 0 and r.message == "no submission" for r in missing)
+
+
+def test_gradebook_with_a_roster_has_the_students_columns(tmp_path):
+    from coursekit import students
+
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("student\nalice\nbob\n")
+    results = _results(("c/alice/fx01_arithmetic.ipynb", "fx01_arithmetic", "ok"))
+    rows = grade.add_students(
+        results, Path("c").absolute(), students.read_roster(roster_file)
+    )
+    out = tmp_path / "gradebook.csv"
+    grade.write_gradebook(out, rows, grade.load_sources(SOURCE))
+    book = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [(r["student"], r["status"], r["total"]) for r in book] == [
+        ("alice", "ok", "0"),
+        ("bob", "missing", "0"),
+    ]
+    assert book[1]["submission"] == "" and book[1]["add_tests"] == "0"
