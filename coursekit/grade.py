@@ -62,19 +62,31 @@ in-memory copy, in a temporary folder elsewhere.  One bad submission never
 stops the others.  Exit status 0 once the gradebook is written; 2 for
 misuse (bad arguments, no source notebooks, an invalid source).
 
+Tampering: every kernel imports its own copy of `rnnlib` and `coursekit`,
+written from what those files held when grading began, so a submission that
+rewrites the course's files changes nothing for itself or anyone else; the
+checkout is checked after every notebook, a changed file is put back, and
+the submissions that were running then say so in their message.  Every
+graded test cell starts with `coursekit.seal.restore()` and the imports and
+definitions of the exercise's locked cells (`test_preamble`), which undoes
+`np.allclose = ...`, a shadowed or patched `check_array` and swapped
+function code.  tests/test_grade_tampering.py shows each of these scoring 0.
+
 Limits: the learner's code runs with the grader's user rights (it could read
-or write any file the grader can) and shares the kernel with the tests (it
-could, with effort, silence them); grade untrusted work in a container or as
-an unprivileged user, and read the code of surprising scores.  RLIMIT_AS
-counts address space, not resident memory: libraries that reserve a lot of
-it (PyTorch) need a larger --memory.  The memory limit needs Linux (or
-another system with `resource`); elsewhere only the resident-memory guard
-applies.
+any file the grader can, `solutions/` included, or write outside its folder)
+and shares the kernel with the tests (code determined enough can undo the
+seal in the kernel); grade untrusted work in a container or as an
+unprivileged user with no access to the course checkout, and read the code
+of surprising scores.  RLIMIT_AS counts address space, not resident memory:
+libraries that reserve a lot of it (PyTorch) need a larger --memory.  The
+memory limit needs Linux (or another system with `resource`); elsewhere only
+the resident-memory guard applies.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import csv
 import json
@@ -132,6 +144,8 @@ except ImportError:
     resource = None
 if limit > 0 and resource is not None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import coursekit.seal
+coursekit.seal.take()
 from ipykernel.kernelapp import launch_new_instance
 launch_new_instance()
 """
@@ -271,6 +285,92 @@ def build_run_notebook(source_nb, submission_nb):
 
 
 # --------------------------------------------------------------------------
+# what a submission cannot change: the tests' imports and the course's files
+
+PACKAGES = ("rnnlib", "coursekit")  # what each kernel gets a pristine copy of
+SEAL_LINE = "import coursekit.seal; coursekit.seal.restore()  # coursekit/seal.py"
+
+
+def test_preamble(source_nb) -> str:
+    """What every graded test cell runs first: `coursekit.seal.restore()`,
+    then the imports, functions and classes of the source's locked cells, so
+    that a submission's `def check_array(...)` or `np.allclose = ...` is
+    undone before the test uses them."""
+    lines = [SEAL_LINE]
+    kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
+    for cell in source_nb.cells:
+        if cell.cell_type != "code" or not is_locked(cell) or is_test(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, kinds):
+                lines.append(ast.get_source_segment(cell.source, node, padded=True))
+    return "\n".join(lines) + "\n"
+
+
+def seal_tests(run_nb, tests: dict, source_nb) -> None:
+    """Start each graded test cell of `run_nb` with the source's preamble."""
+    preamble = test_preamble(source_nb)
+    for index in tests:
+        cell = run_nb.cells[index]
+        cell.source = preamble + cell.source
+
+
+def library_files() -> dict[str, bytes]:
+    """{"coursekit/checks.py": bytes, ...}: every file of PACKAGES as the
+    grader found them when it started."""
+    import importlib
+
+    files = {}
+    for name in PACKAGES:
+        folder = Path(importlib.import_module(name).__file__).parent
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                rel = Path(name) / path.relative_to(folder)
+                files[rel.as_posix()] = path.read_bytes()
+    return files
+
+
+def write_library(folder: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def restore_library(files: dict[str, bytes]) -> list[str]:
+    """Put the course's files back as `library_files()` read them: rewrite a
+    changed or deleted file, delete an added `.py` file.  Returns the paths
+    changed (relative, e.g. ["coursekit/checks.py"])."""
+    import importlib
+
+    changed = []
+    for name in PACKAGES:
+        folder = Path(importlib.import_module(name).__file__).parent
+        for path in sorted(folder.rglob("*.py")):
+            rel = (Path(name) / path.relative_to(folder)).as_posix()
+            if rel not in files and "__pycache__" not in path.parts:
+                path.unlink()
+                changed.append(rel)
+        for rel, data in files.items():
+            if not rel.startswith(name + "/"):
+                continue
+            path = folder / Path(rel).relative_to(name)
+            try:
+                same = path.read_bytes() == data
+            except OSError:
+                same = False
+            if not same:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                changed.append(rel)
+    return sorted(changed)
+
+
+# --------------------------------------------------------------------------
 # running one notebook (in a worker process)
 
 
@@ -313,7 +413,7 @@ def _memory_guard(limit_bytes: int, tripped: threading.Event, stop: threading.Ev
             return
 
 
-def _write_kernelspec(folder: Path, memory_bytes: int) -> None:
+def _write_kernelspec(folder: Path, memory_bytes: int, library: Path) -> None:
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
     kernel = {
@@ -322,6 +422,10 @@ def _write_kernelspec(folder: Path, memory_bytes: int) -> None:
         "language": "python",
         "env": {
             "COURSEKIT_MEMORY_BYTES": str(memory_bytes),
+            # this submission's own copy of rnnlib and coursekit comes first
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(library), os.environ.get("PYTHONPATH")) if p
+            ),
             # one BLAS thread per kernel: jobs run side by side, and idle
             # thread pools and malloc arenas would eat the address space
             "OPENBLAS_NUM_THREADS": "1",
@@ -346,7 +450,9 @@ def _worker(payload: dict, conn) -> None:
     os.environ["JUPYTER_PATH"] = str(workdir / "jupyter")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(workdir / "runtime")
     os.environ["IPYTHONDIR"] = str(workdir / "ipython")
-    _write_kernelspec(workdir / "jupyter", payload["memory_bytes"])
+    library = workdir / "lib"
+    write_library(library, payload["library"])
+    _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library)
     run_dir = workdir / "run"
     run_dir.mkdir()
 
@@ -456,6 +562,7 @@ class Result:
     source: Source | None = None
     student: str = ""  # coursekit.students.student_id, or the roster's ID
     shown: str = ""  # the submission's path below the class folder
+    notes: list = field(default_factory=list)  # added to the message at the end
     status: str = "ok"
     message: str = ""
     tests: dict = field(default_factory=dict)  # run-notebook cell index -> grade_id
@@ -623,6 +730,7 @@ def _finish(result: Result, events: list, killed_for_time: bool, limits) -> None
         result.message = f"the grading process stopped unexpectedly{running}"
     else:
         result.status, result.message = done[1], done[2] + (running if done[2] else "")
+    result.message = "; ".join(m for m in (result.message, *result.notes) if m)
 
 
 # --------------------------------------------------------------------------
@@ -652,7 +760,13 @@ def _kill_tree(pid: int | None, kernel_pid: int | None = None) -> None:
 
 
 def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress):
-    """Run the notebooks of `results` (those in `notebooks`), `jobs` at a time."""
+    """Run the notebooks of `results` (those in `notebooks`), `jobs` at a time.
+
+    Each kernel imports its own copy of the course's packages, written from
+    what they held when grading began; after each notebook, a course file
+    that changed on disk is put back, and the notebooks that were running
+    then say so in their message."""
+    library = library_files()
     # forkserver: workers fork from a clean process with the modules loaded
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
@@ -675,6 +789,7 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
             "workdir": str(workdir),
             "cell_timeout": limits["cell_timeout"],
             "memory_bytes": limits["memory_mb"] * 2**20,
+            "library": library,
         }
         process = ctx.Process(target=_worker, args=(payload, sender), daemon=True)
         process.start()
@@ -698,6 +813,14 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
             process.join(timeout=5)
         conn.close()
         shutil.rmtree(state["workdir"], ignore_errors=True)
+        changed = restore_library(library)
+        if changed:
+            note = (
+                f"the course's own files changed while this ran ({', '.join(changed)}); "
+                "they were put back, and no submission used the changed copy"
+            )
+            for other in [state, *running.values()]:
+                results[other["i"]].notes.append(note)
         _finish(results[state["i"]], state["events"], killed_for_time, limits)
         progress.update(1)
 
@@ -1030,6 +1153,7 @@ def main(argv=None) -> int:
             result.status, result.message = "invalid-notebook", message
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
+        seal_tests(run_nb, result.tests, result.source.nb)
         result.cells = run_nb.cells
         notebooks[i] = notebook_text(run_nb)
 
