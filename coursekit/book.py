@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
+import multiprocessing
 import re
 import shutil
 import sys
@@ -117,7 +118,13 @@ def execute_all(
         else:
             todo.append((path, cached))
     failures = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
+    # spawn, not fork: a forked worker inherits the state of jupyter_core's
+    # event-loop thread but not the thread, and waits for it forever when
+    # the calling process had run a notebook before (as a test worker has)
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, len(todo) or 1)),
+        mp_context=multiprocessing.get_context("spawn"),
+    ) as pool:
         futures = {
             path: pool.submit(_execute, (str(path), str(workdir), timeout))
             for path, _ in todo

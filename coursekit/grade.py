@@ -128,6 +128,8 @@ TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
 UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
 KERNEL_NAME = "coursekit-grade"
 STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
+INTERRUPT_GRACE = 3  # seconds an interrupted kernel has to answer before a restart
+STUCK_EVALUE = "the cell ignored the interrupt; the kernel was restarted without it"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # where IPython says a cell's code came from: "(1063758517.py, line 3)", or
 # "(/tmp/ipykernel_812/1063758517.py, line 3)"
@@ -456,7 +458,10 @@ def _worker(payload: dict, conn) -> None:
     run_dir = workdir / "run"
     run_dir.mkdir()
 
+    import asyncio
+
     import nbformat
+    from jupyter_core.utils import ensure_async
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -478,6 +483,8 @@ def _worker(payload: dict, conn) -> None:
     def on_execute(cell_index, **_):
         conn.send(("start", cell_index))
 
+    skip = set(payload.get("skip", ()))  # cells that hung a kernel before
+
     def on_executed(cell_index, execute_reply, **_):
         content = (execute_reply or {}).get("content", {})
         ok = content.get("status") == "ok"
@@ -490,6 +497,40 @@ def _worker(payload: dict, conn) -> None:
             """Keep no output: scores come from execute replies, and a cell
             that prints without end must not fill this process's memory."""
             return None
+
+        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+            if cell_index in skip:  # it hung a kernel before: not run again
+                conn.send(("cell", cell_index, False, TIMEOUT_ENAME, STUCK_EVALUE))
+                return cell
+            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            """Interrupt the cell (nbclient); if the kernel does not answer
+            within INTERRUPT_GRACE, tell the grader, which starts the
+            notebook again in a new kernel without this cell."""
+            reply = await super()._async_handle_timeout(timeout, cell)
+            if not await self._answers(INTERRUPT_GRACE):
+                index = next(i for i, c in enumerate(self.nb.cells) if c is cell)
+                conn.send(("stuck", index))
+                await asyncio.sleep(STARTUP_LIMIT)  # the grader kills this process
+            return reply
+
+        async def _answers(self, seconds):
+            """Whether the kernel answers a kernel_info request in `seconds`."""
+            from queue import Empty
+
+            msg_id = self.kc.kernel_info()
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(
+                        self.kc.shell_channel.get_msg(timeout=left)
+                    )
+                except Empty:
+                    return False
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return True
+            return False
 
     client = Client(
         nb,
@@ -505,6 +546,8 @@ def _worker(payload: dict, conn) -> None:
             "traceback": [],
         },
         record_timing=False,
+        # outputs are not kept: no need to wait long for a stopped cell's last
+        iopub_timeout=1,
         extra_arguments=["--HistoryManager.hist_file=:memory:"],
         resources={"metadata": {"path": str(run_dir)}},
         on_notebook_start=on_start,
@@ -676,7 +719,7 @@ def _clean(text: str, limit: int = 600) -> str:
 
 def _finish(result: Result, events: list, killed_for_time: bool, limits) -> None:
     """Turn a worker's messages into the result's outcomes and status."""
-    done = None
+    done, restarted = None, []
     for event in events:
         kind = event[0]
         if kind == "start":
@@ -684,6 +727,8 @@ def _finish(result: Result, events: list, killed_for_time: bool, limits) -> None
         elif kind == "cell":
             _, index, ok, ename, evalue = event
             result.outcomes[index] = Outcome(ok, ename, evalue)
+        elif kind == "restarted":
+            restarted.append(event[1])
         elif kind == "done":
             done = event
 
@@ -693,7 +738,9 @@ def _finish(result: Result, events: list, killed_for_time: bool, limits) -> None
 
     enames = {o.ename for o in result.outcomes.values()}
     slow = [
-        name(i) for i, o in sorted(result.outcomes.items()) if o.ename == TIMEOUT_ENAME
+        name(i)
+        for i, o in sorted(result.outcomes.items())
+        if o.ename == TIMEOUT_ENAME and i not in restarted
     ]
     running = ""
     if result.last_started is not None and result.last_started not in result.outcomes:
@@ -719,12 +766,21 @@ def _finish(result: Result, events: list, killed_for_time: bool, limits) -> None
             )
         else:
             result.message += running
-    elif slow:
+    elif slow or restarted:
         result.status = "timeout"
-        result.message = (
-            f"{', '.join(slow)} ran longer than {per_cell:g} s and "
-            f"{'was' if len(slow) == 1 else 'were'} interrupted"
-        )
+        said = []
+        if slow:
+            said.append(
+                f"{', '.join(slow)} ran longer than {per_cell:g} s and "
+                f"{'was' if len(slow) == 1 else 'were'} interrupted"
+            )
+        said += [
+            f"{name(index)} ran longer than {per_cell:g} s and did not stop when "
+            "interrupted: the kernel was restarted, the cells above it ran "
+            "again, and the parts below it were graded in the new kernel"
+            for index in restarted
+        ]
+        result.message = "; ".join(said)
     elif done is None:
         result.status = "error"
         result.message = f"the grading process stopped unexpectedly{running}"
@@ -781,15 +837,19 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
     queue = deque(i for i in range(len(results)) if i in notebooks)
     running = {}  # connection -> state
 
-    def start(i):
+    def start(i, again=None):
+        """Start notebook i; `again`: the state of its run whose kernel a
+        cell hung, to run it anew without that cell, on the same clock."""
         workdir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
         receiver, sender = ctx.Pipe(duplex=False)
+        skip = again["skip"] if again else set()
         payload = {
             "notebook": notebooks[i],
             "workdir": str(workdir),
             "cell_timeout": limits["cell_timeout"],
             "memory_bytes": limits["memory_mb"] * 2**20,
             "library": library,
+            "skip": sorted(skip),
         }
         process = ctx.Process(target=_worker, args=(payload, sender), daemon=True)
         process.start()
@@ -798,10 +858,26 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
             "i": i,
             "process": process,
             "workdir": workdir,
-            "deadline": time.monotonic() + STARTUP_LIMIT,
-            "events": [],
+            "deadline": again["deadline"]
+            if again
+            else time.monotonic() + STARTUP_LIMIT,
+            "events": again["events"] if again else [],
             "kernel": None,
+            "skip": skip,
+            "started": bool(again),  # the total clock runs already
         }
+
+    def restart(conn, index):
+        """A cell ignored the interrupt: stop that run, start a new one
+        without the cell (the cells above it run again, then the rest)."""
+        state = running.pop(conn)
+        _kill_tree(state["process"].pid, state["kernel"])
+        state["process"].join(timeout=5)
+        conn.close()
+        shutil.rmtree(state["workdir"], ignore_errors=True)
+        state["skip"] = state["skip"] | {index}
+        state["events"].append(("restarted", index))
+        start(state["i"], again=state)
 
     def finish(conn, killed_for_time=False):
         state = running.pop(conn)
@@ -838,7 +914,11 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
                 state["events"].append(event)
                 if event[0] == "kernel":  # the clock starts with the kernel
                     state["kernel"] = event[1]
-                    state["deadline"] = time.monotonic() + limits["timeout"]
+                    if not state["started"]:
+                        state["started"] = True
+                        state["deadline"] = time.monotonic() + limits["timeout"]
+                elif event[0] == "stuck":
+                    restart(conn, event[1])
                 elif event[0] == "done":
                     finish(conn)
             now = time.monotonic()

@@ -11,6 +11,8 @@ and the search page must find "backpropagation".
 
 import html
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -129,6 +131,31 @@ def test_an_unchanged_notebook_is_not_run_again(tmp_path):
         f"book: {path} ({how})" for how in ("executing", "cached", "executing")
     ]
     assert len(list((tmp_path / "cache").glob("tiny.*.ipynb"))) == 1
+
+
+def test_notebooks_run_after_this_process_has_run_one(tmp_path):
+    # A forked worker would inherit jupyter_core's event-loop state without
+    # its thread and wait forever; the book's workers are spawned.  In a fresh
+    # Python, so that a regression fails by its timeout instead of hanging.
+    script = f"""
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+from pathlib import Path
+from coursekit import book, slides
+tmp = Path({str(tmp_path)!r})
+nb = new_notebook(cells=[new_code_cell("1 + 1")])
+slides.execute_notebook(nb, tmp / "first.ipynb", timeout=60)
+path = tmp / "second.ipynb"
+nbformat.write(new_notebook(cells=[new_code_cell("print(6 * 7)")]), path)
+done = book.execute_all([path], tmp / "cache", tmp / "run", 1, 60, print)
+print("output:", done[path].cells[0].outputs[0]["text"].strip())
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[-1] == "output: 42"
 
 
 def test_a_failing_notebook_is_named(tmp_path):

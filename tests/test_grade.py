@@ -93,14 +93,23 @@ def looping():
     return with_source(solved(), "mean_solution", "while True:\n    pass")
 
 
+IGNORES_INTERRUPTS = "import signal\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+
+
 def stubborn():
-    # ignores the interrupt: only the total --timeout stops it
-    return with_source(
-        solved(),
-        "mean_solution",
-        "import signal\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        "while True:\n    pass",
-    )
+    # ignores the interrupt: the kernel is restarted, the later parts still score
+    return with_source(solved(), "mean_solution", IGNORES_INTERRUPTS)
+
+
+def insatiable():
+    # two cells that ignore the interrupt: a restart for each
+    nb = with_source(solved(), "mean_solution", IGNORES_INTERRUPTS)
+    return with_source(nb, "squares_solution", IGNORES_INTERRUPTS)
+
+
+def unstoppable():
+    # runs (in the slow run) until the total --timeout, before its cell's own
+    return with_source(solved(), "mean_solution", IGNORES_INTERRUPTS)
 
 
 def hungry():
@@ -141,6 +150,7 @@ FAST = {  # run through the command line with a short cell timeout
     "faker/fx01_arithmetic.ipynb": faker,
     "looping/fx01_arithmetic.ipynb": looping,
     "stubborn/fx01_arithmetic.ipynb": stubborn,
+    "insatiable/fx01_arithmetic.ipynb": insatiable,
     "other/fx01_arithmetic.ipynb": lambda: solved(STRINGS),
     "flat/carol_fx02_strings.ipynb": lambda: solved(STRINGS),
     "flat/renamed-by-lms.ipynb": with_helper,
@@ -154,8 +164,13 @@ SLOW = {  # run in process with a long cell timeout and a small memory limit
     "hungry/fx01_arithmetic.ipynb": hungry,
     "children/fx01_arithmetic.ipynb": hungry_children,
     "crash/fx01_arithmetic.ipynb": crashing,
+    "unstoppable/fx01_arithmetic.ipynb": unstoppable,
 }
-TOTAL_TIMEOUT = 12
+# a restart after a cell that ignores interrupts takes about 3 + 3 + 1 s (cell
+# timeout, INTERRUPT_GRACE, nbclient's wait for the stopped cell's output) and
+# a kernel's start: two must fit, on a busy machine too
+TOTAL_TIMEOUT = 45
+SLOW_TIMEOUT = 20  # below the slow run's cell timeout (60 s)
 
 
 def write_submissions(folder, submissions):
@@ -197,7 +212,7 @@ def graded(tmp_path_factory):
     cli = subprocess.Popen(
         [sys.executable, "-m", "coursekit.grade", "subs/blank", "subs/solved",
          "subs/wrong", "subs/right", "subs/faker",
-         "subs/looping", "subs/stubborn", "subs/other",
+         "subs/looping", "subs/stubborn", "subs/insatiable", "subs/other",
          "subs/flat", "subs/garbage", "subs/empty", "subs/missing.ipynb",
          "--source", str(SOURCE), "--out", "fast.csv", "--feedback", "feedback",
          "--jobs", "2", "--cell-timeout", "3", "--timeout", str(TOTAL_TIMEOUT)],
@@ -206,7 +221,8 @@ def graded(tmp_path_factory):
     )  # fmt: skip
     slow_code = grade.main(
         [str(subs / "slow"), "--source", str(SOURCE), "--out", str(base / "slow.csv"),
-         "--jobs", "2", "--cell-timeout", "60", "--timeout", "60", "--memory", "1024"]
+         "--jobs", "2", "--cell-timeout", "60", "--timeout", str(SLOW_TIMEOUT),
+         "--memory", "1024"]
     )  # fmt: skip
     out, err = cli.communicate(timeout=600)
     elapsed = time.monotonic() - started
@@ -330,15 +346,37 @@ def test_infinite_loop_is_interrupted_and_later_parts_still_score(graded):
     )
 
 
-def test_loop_that_ignores_interrupts_hits_the_total_timeout(graded):
+def test_loop_that_ignores_interrupts_restarts_the_kernel_and_later_parts_score(
+    graded,
+):
+    # add_solution (above) runs again in the new kernel: squares_tests passes
     r = row(graded, "stubborn/fx01_arithmetic.ipynb")
+    assert scores(r) == ("4", "2", "0", "2", "timeout")
+    assert r["message"] == (
+        "cell 5 (mean_solution) ran longer than 3 s and did not stop when "
+        "interrupted: the kernel was restarted, the cells above it ran again, "
+        "and the parts below it were graded in the new kernel"
+    )
+
+
+def test_each_cell_that_ignores_interrupts_gets_its_own_restart(graded):
+    r = row(graded, "insatiable/fx01_arithmetic.ipynb")
     assert scores(r) == ("2", "2", "0", "0", "timeout")
-    assert f"longer than {TOTAL_TIMEOUT} s in total" in r["message"]
-    assert "cell 5 (mean_solution) ran longer than 3 s and did not stop" in r["message"]
+    for cell in ("cell 5 (mean_solution)", "cell 7 (squares_solution)"):
+        assert f"{cell} ran longer than 3 s and did not stop" in r["message"]
+
+
+def test_the_total_timeout_stops_a_cell_before_its_own_timeout(graded):
+    r = row(graded, "unstoppable/fx01_arithmetic.ipynb")
+    assert scores(r) == ("2", "2", "0", "0", "timeout")
+    assert r["message"] == (
+        f"the notebook ran longer than {SLOW_TIMEOUT} s in total and was stopped "
+        "while running cell 5 (mean_solution)"
+    )
 
 
 def test_grading_time_is_bounded(graded):
-    # the stubborn loop is stopped at TOTAL_TIMEOUT; generous for busy machines
+    # the unstoppable loop is stopped at SLOW_TIMEOUT; generous for busy machines
     assert graded["elapsed"] < 240
 
 
