@@ -31,7 +31,11 @@ Grading a submission:
   part first.  Manually graded cells (Markdown answers, tasks) are left
   blank in the gradebook and not counted in max_total;
 - limits: --cell-timeout per cell (the cell is interrupted and the run goes
-  on), --timeout for the whole notebook, counted from the kernel's start
+  on; if the kernel ignores the interrupt for INTERRUPT_GRACE seconds, it is
+  stopped and the notebook runs again in a new kernel without that cell, so
+  the cells above it define their functions again and the parts below it
+  still score; the cell's part gets the timeout), --timeout for the whole
+  notebook, counted from the first kernel's start, restarts included
   (the kernel is stopped; parts that already ran keep their score),
   --memory for the kernel's address space (RLIMIT_AS, so an allocation
   beyond it raises MemoryError) with a second guard on the resident memory
