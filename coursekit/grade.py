@@ -311,9 +311,13 @@ def test_preamble(source_nb) -> str:
             tree = ast.parse(cell.source)
         except SyntaxError:
             continue
+        source = cell.source.splitlines()
         for node in tree.body:
-            if isinstance(node, kinds):
-                lines.append(ast.get_source_segment(cell.source, node, padded=True))
+            if isinstance(node, kinds):  # with its decorators, if any
+                first = min(
+                    n.lineno for n in [node, *getattr(node, "decorator_list", [])]
+                )
+                lines += source[first - 1 : node.end_lineno]
     return "\n".join(lines) + "\n"
 
 

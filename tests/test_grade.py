@@ -635,3 +635,22 @@ def test_gradebook_with_a_roster_has_the_students_columns(tmp_path):
         ("bob", "missing", "0"),
     ]
     assert book[1]["submission"] == "" and book[1]["add_tests"] == "0"
+
+
+def test_test_preamble_restores_the_seal_then_the_locked_imports_and_definitions():
+    setup = nbformat.v4.new_code_cell(
+        "import numpy as np\ndata = load()\n@cache\ndef helper(a):\n    return a\n"
+        "print('ready')\nclass Box:\n    size = 2",
+        metadata={"nbgrader": {"grade_id": "setup", "locked": True, "grade": False}},
+    )
+    mine = nbformat.v4.new_code_cell("import os\ndef add(a, b):\n    return a + b")
+    nb = nbformat.v4.new_notebook(cells=[setup, mine])
+    assert grade.test_preamble(nb).splitlines() == [
+        grade.SEAL_LINE,
+        "import numpy as np",
+        "@cache",
+        "def helper(a):",
+        "    return a",
+        "class Box:",
+        "    size = 2",
+    ]
