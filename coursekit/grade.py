@@ -329,14 +329,19 @@ def seal_tests(run_nb, tests: dict, source_nb) -> None:
         cell.source = preamble + cell.source
 
 
+def _package_folder(name: str) -> Path:
+    """The folder this Python imports the package `name` from."""
+    import importlib
+
+    return Path(importlib.import_module(name).__file__).parent
+
+
 def library_files() -> dict[str, bytes]:
     """{"coursekit/checks.py": bytes, ...}: every file of PACKAGES as the
     grader found them when it started."""
-    import importlib
-
     files = {}
     for name in PACKAGES:
-        folder = Path(importlib.import_module(name).__file__).parent
+        folder = _package_folder(name)
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 rel = Path(name) / path.relative_to(folder)
@@ -355,11 +360,9 @@ def restore_library(files: dict[str, bytes]) -> list[str]:
     """Put the course's files back as `library_files()` read them: rewrite a
     changed or deleted file, delete an added `.py` file.  Returns the paths
     changed (relative, e.g. ["coursekit/checks.py"])."""
-    import importlib
-
     changed = []
     for name in PACKAGES:
-        folder = Path(importlib.import_module(name).__file__).parent
+        folder = _package_folder(name)
         for path in sorted(folder.rglob("*.py")):
             rel = (Path(name) / path.relative_to(folder)).as_posix()
             if rel not in files and "__pycache__" not in path.parts:
