@@ -93,6 +93,7 @@ import argparse
 import ast
 import copy
 import csv
+import functools
 import json
 import math
 import multiprocessing
@@ -168,6 +169,11 @@ class Source:
     nb: object
     parts: list[Part]
     ids: set[str]
+
+    @functools.cached_property
+    def preamble(self) -> str:
+        """What each of its graded test cells runs first (`test_preamble`)."""
+        return test_preamble(self.nb)
 
     @property
     def max_total(self) -> float:
@@ -321,9 +327,8 @@ def test_preamble(source_nb) -> str:
     return "\n".join(lines) + "\n"
 
 
-def seal_tests(run_nb, tests: dict, source_nb) -> None:
-    """Start each graded test cell of `run_nb` with the source's preamble."""
-    preamble = test_preamble(source_nb)
+def seal_tests(run_nb, tests: dict, preamble: str) -> None:
+    """Start each graded test cell of `run_nb` with `preamble`."""
     for index in tests:
         cell = run_nb.cells[index]
         cell.source = preamble + cell.source
@@ -623,6 +628,10 @@ class Result:
     outcomes: dict = field(default_factory=dict)  # cell index -> Outcome
     cells: list = field(default_factory=list)  # the run notebook's cells
     last_started: int | None = None
+
+    def add_note(self, text: str) -> None:
+        """Add `text` to the message (after grading: the gradebook's)."""
+        self.message = f"{self.message}; {text}" if self.message else text
 
     def outcome(self, part: Part) -> Outcome | None:
         return self.outcomes.get(self._index(part))
@@ -1119,8 +1128,7 @@ def add_students(results: list[Result], root: Path, roster=None) -> list[Result]
         if roster is not None:
             key = students.roster_key(roster, r.student)
             if key is None:
-                note = f"student {r.student or '(no ID)'} is not on the roster"
-                r.message = f"{r.message}; {note}" if r.message else note
+                r.add_note(f"student {r.student or '(no ID)'} is not on the roster")
             else:
                 r.student = key
     seen = {}
@@ -1130,8 +1138,7 @@ def add_students(results: list[Result], root: Path, roster=None) -> list[Result]
     for (student, exercise), same in seen.items():
         for r in same if len(same) > 1 else ():
             others = ", ".join(o.shown for o in same if o is not r)
-            note = f"{student} also handed in {exercise} as {others}"
-            r.message = f"{r.message}; {note}" if r.message else note
+            r.add_note(f"{student} also handed in {exercise} as {others}")
     if roster is None:
         return results
     exercises = sorted({r.source.name: r.source for r in results if r.source}.items())
@@ -1244,7 +1251,7 @@ def main(argv=None) -> int:
             result.status, result.message = "invalid-notebook", message
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
-        seal_tests(run_nb, result.tests, result.source.nb)
+        seal_tests(run_nb, result.tests, result.source.preamble)
         result.cells = run_nb.cells
         notebooks[i] = notebook_text(run_nb)
 
