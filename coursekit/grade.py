@@ -3,6 +3,7 @@
     python -m coursekit.grade SUBMISSION.ipynb... [--out gradebook.csv]
         [--source solutions] [--timeout 300] [--cell-timeout 60]
         [--memory 2048] [--feedback DIR] [--roster CSV] [--jobs N]
+        [--isolation auto|required|off]
 
 A SUBMISSION may also be a folder: every notebook below it is graded.
 
@@ -76,12 +77,24 @@ definitions of the exercise's locked cells (`test_preamble`), which undoes
 `np.allclose = ...`, a shadowed or patched `check_array` and swapped
 function code.  tests/test_grade_tampering.py shows each of these scoring 0.
 
-Limits: the learner's code runs with the grader's user rights (it could read
-any file the grader can, `solutions/` included, or write outside its folder)
-and shares the kernel with the tests (code determined enough can undo the
-seal in the kernel); grade untrusted work in a container or as an
-unprivileged user with no access to the course checkout, and read the code
-of surprising scores.  RLIMIT_AS counts address space, not resident memory:
+Isolation (--isolation, `coursekit.sandbox`): graded as root on Linux, each
+kernel runs as the user `nobody` with no network, and sees the system's
+folders, Python and its own temporary folder only: the course checkout,
+--source, the class folder and every other submission, the gradebook's and
+the feedback's folders, /home, /root, /opt ... look empty, and /tmp is its
+own.  `auto` (the default) isolates when it can and otherwise warns on
+stderr that the submissions run with the grader's rights; `required`
+refuses to grade (exit 2) if it cannot; `off` never isolates.
+tests/test_grade_tampering.py shows submissions that read the solutions, a
+classmate's work or the network, or plant files, scoring 0 isolated (and
+the first ones 8 of 8 without isolation).
+
+Limits: without isolation, the learner's code runs with the grader's user
+rights (it could read any file the grader can, `solutions/` included, or
+write outside its folder): grade untrusted work as root, or in a container
+(docs/instructor_guide.md).  The code shares the kernel with the tests, so
+code determined enough can undo the seal in the kernel: read the code of
+surprising scores.  RLIMIT_AS counts address space, not resident memory:
 libraries that reserve a lot of it (PyTorch) need a larger --memory.  The
 memory limit needs Linux (or another system with `resource`); elsewhere only
 the resident-memory guard applies.
@@ -109,7 +122,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from coursekit import students
+from coursekit import sandbox, students
 from coursekit.notebooks import (
     NotebookError,
     Part,
@@ -140,10 +153,15 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # "(/tmp/ipykernel_812/1063758517.py, line 3)"
 IPYTHON_FILE = re.compile(r"\((?:[^()]*[/\\])?\d+\.py, line (?P<line>\d+)\)")
 
-# The kernel: limit the address space, then start ipykernel.  No braces here:
+# The kernel: isolate it (coursekit.sandbox), limit its address space, seal
+# numpy and the checks (coursekit.seal), then start ipykernel.  No braces here:
 # jupyter_client formats `{name}` fields in a kernel's argv.
 KERNEL_BOOT = """\
 import os, sys
+plan = os.environ.pop('COURSEKIT_SANDBOX', '')
+if plan:
+    import coursekit.sandbox
+    coursekit.sandbox.enter(plan)
 limit = int(os.environ.pop('COURSEKIT_MEMORY_BYTES', '0'))
 try:
     import resource
@@ -431,7 +449,9 @@ def _memory_guard(limit_bytes: int, tripped: threading.Event, stop: threading.Ev
             return
 
 
-def _write_kernelspec(folder: Path, memory_bytes: int, library: Path) -> None:
+def _write_kernelspec(
+    folder: Path, memory_bytes: int, library: Path, plan: dict | None
+) -> None:
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
     kernel = {
@@ -453,6 +473,8 @@ def _write_kernelspec(folder: Path, memory_bytes: int, library: Path) -> None:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         },
     }
+    if plan:
+        kernel["env"][sandbox.ENV] = json.dumps(plan)
     (spec / "kernel.json").write_text(json.dumps(kernel, indent=1), encoding="utf-8")
 
 
@@ -470,9 +492,23 @@ def _worker(payload: dict, conn) -> None:
     os.environ["IPYTHONDIR"] = str(workdir / "ipython")
     library = workdir / "lib"
     write_library(library, payload["library"])
-    _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library)
+    plan = payload["sandbox"]
+    _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library, plan)
     run_dir = workdir / "run"
     run_dir.mkdir()
+    config = None
+    if plan:
+        from traitlets.config import Config
+
+        sandbox.prepare(workdir)
+        # no network in the sandbox: the kernel's sockets are files here
+        runtime = workdir / "runtime"
+        ipc = {
+            "transport": "ipc",
+            "ip": str(runtime / "kernel"),
+            "connection_file": str(runtime / "kernel.json"),
+        }
+        config = Config({"KernelManager": ipc})
 
     import asyncio
 
@@ -570,6 +606,7 @@ def _worker(payload: dict, conn) -> None:
         on_cell_execute=on_execute,
         on_cell_executed=on_executed,
         log=log,
+        config=config,
     )
     tripped, stop = threading.Event(), threading.Event()
     guard = threading.Thread(
@@ -870,7 +907,12 @@ def run_all(results: list[Result], notebooks: dict, limits, jobs: int, progress)
             "memory_bytes": limits["memory_mb"] * 2**20,
             "library": library,
             "skip": sorted(skip),
+            "sandbox": None,
         }
+        if limits.get("hide") is not None:  # isolated: coursekit.sandbox
+            payload["sandbox"] = sandbox.make_plan(
+                workdir, limits["hide"], payload["memory_bytes"]
+            )
         process = ctx.Process(target=_worker, args=(payload, sender), daemon=True)
         process.start()
         sender.close()
@@ -1168,6 +1210,28 @@ def _positive(kind):
     return parse
 
 
+def _isolation(args, paths: list[Path], root: Path) -> list[Path] | None:
+    """The folders to hide from the kernels, or None if they run unisolated
+    (--isolation off, or not possible here: a warning says why)."""
+    if args.isolation == "off":
+        return None
+    reason = sandbox.unavailable_reason()
+    if reason:
+        if args.isolation == "auto":
+            print(
+                f"warning: the submissions run unisolated, with your user's rights "
+                f"({reason})",
+                file=sys.stderr,
+            )
+        return None
+    checkout = Path(__file__).resolve().parents[1]
+    hide = [Path(args.source), root, *(p.parent for p in paths), Path(args.out).parent]
+    if (checkout / "pyproject.toml").exists():
+        hide.append(checkout)
+    hide += [Path(f) for f in (args.feedback, args.roster) if f]
+    return [str(p.absolute()) for p in hide]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.grade",
@@ -1203,6 +1267,14 @@ def main(argv=None) -> int:
         help="the students expected (a `student` column, or Canvas's export)",
     )
     parser.add_argument(
+        "--isolation",
+        choices=("auto", "required", "off"),
+        default="auto",
+        help="run each kernel in a sandbox (coursekit.sandbox; needs root on "
+        "Linux): auto (default) when possible, else with a warning; required: "
+        "refuse to grade without it; off",
+    )
+    parser.add_argument(
         "--jobs",
         type=_positive(int),
         default=os.cpu_count() or 1,
@@ -1236,7 +1308,15 @@ def main(argv=None) -> int:
         "timeout": args.timeout,
         "cell_timeout": args.cell_timeout,
         "memory_mb": args.memory,
+        # the folders a kernel must not see, or None: not isolated
+        "hide": _isolation(args, paths, root),
     }
+    if args.isolation == "required" and limits["hide"] is None:
+        print(
+            f"cannot grade in isolation: {sandbox.unavailable_reason()}",
+            file=sys.stderr,
+        )
+        return 2
     results, notebooks = [], {}
     for i, (path, label) in enumerate(zip(paths, _labels(paths), strict=True)):
         result = Result(submission=str(path), label=label, shown=_shown(path, root))
