@@ -18,7 +18,8 @@ Upstream:    check_upstream (a later part that calls an earlier part's
              function says so when that function is wrong: UpstreamError)
 Own work:    check_not_calling (bytecode + stand-ins that raise)
 Randomness:  check_frequencies (chi-square), check_global_random_untouched
-Mistakes:    MISTAKES (the usual ones, by key) and the `*_mistakes` functions,
+Mistakes:    MISTAKES (the usual ones, by key), shape_error_hint (the one
+             behind a NumPy shape error) and the `*_mistakes` functions,
              which compute what the common wrong versions of an RNN step, a
              forward pass, BPTT, a softmax, a masked loss, a many-to-one
              backward or a generation loop return, so `check_array` can name
@@ -62,6 +63,29 @@ MISTAKES = {
 def describe(mistake):
     """The explanation of a mistake key of MISTAKES, or the text itself."""
     return MISTAKES.get(mistake, mistake)
+
+
+def shape_error_hint(message):
+    """The usual mistake behind a NumPy shape error, from its message ('' if
+    the message is no shape error).  A transposed weight only shows as a
+    shape error (the tests use D != H first), so the grader's feedback adds
+    this to a ValueError's text."""
+    product = ("matmul: Input operand", "not aligned", "shapes not aligned")
+    if any(text in message for text in product):
+        return (
+            "The shapes in a matrix product do not fit: a @ b needs a's last"
+            " axis as long as b's first. The usual cause is "
+            + MISTAKES["transposed"]
+            + ". Print the shapes of both sides of each @ to find it."
+        )
+    if "could not be broadcast together" in message:
+        return (
+            "Arrays whose shapes do not fit were combined value by value (+, -,"
+            " *): print the shapes of both sides. A product before it with "
+            + MISTAKES["transposed"]
+            + " gives a wrong shape too."
+        )
+    return ""
 
 
 # ---------------------------------------------------------------------------

@@ -123,6 +123,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from coursekit import sandbox, students
+from coursekit.checks import shape_error_hint
 from coursekit.notebooks import (
     NotebookError,
     Part,
@@ -759,6 +760,9 @@ class Result:
                 f"{ename}: {evalue}. Keep the names the exercise gives, and define "
                 f"them in {where}."
             )
+        hint = shape_error_hint(evalue) if ename == "ValueError" else ""
+        if hint:
+            return prefix + f"The error was {ename}: {evalue}\n\n{hint}\n\nFix {where}."
         return prefix + f"The error was {ename}: {evalue}\n\nFix {where}."
 
 

@@ -847,3 +847,20 @@ def test_state_gradient_mistakes_recognise_a_missing_tanh_derivative():
     mistakes = checks.state_gradient_mistakes(x, W_hx, W_hh, b_h, dh_last)
     with pytest.raises(AssertionError, match="tanh derivative left out"):
         check_array("grads", wrong, right, mistakes=mistakes)
+
+
+def numpy_error(operation) -> str:
+    with pytest.raises(ValueError) as info:
+        operation()
+    return str(info.value)
+
+
+def test_shape_error_hint_names_the_mistake_behind_numpys_message():
+    x_t, W_hx = np.ones((2, 3)), np.ones((4, 3))  # (B, D), (H, D)
+    for product in (lambda: x_t @ W_hx, lambda: np.dot(x_t, W_hx)):
+        hint = checks.shape_error_hint(numpy_error(product))
+        assert hint.startswith("The shapes in a matrix product do not fit")
+        assert checks.MISTAKES["transposed"] in hint
+    added = checks.shape_error_hint(numpy_error(lambda: x_t + np.ones(4)))
+    assert added.startswith("Arrays whose shapes do not fit were combined")
+    assert checks.shape_error_hint("math domain error") == ""

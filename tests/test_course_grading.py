@@ -72,6 +72,13 @@ def lstm_step_backward(dh_next, dc_next, cache):
     return tuple(grads)
 """
 
+# Exercise 01 with W_hx used untransposed: with D != H a shape error, which
+# the feedback must explain as the transposed-weights mistake.
+TRANSPOSED = """\
+def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
+    return np.tanh(x_t @ W_hx + h_prev @ W_hh.T + b_h)
+"""
+
 
 def with_cell_after(path, make_source):
     """The notebook with a code cell after each solution cell, whose source
@@ -121,6 +128,13 @@ def gradebook(tmp_path_factory):
         lambda c: WRONG_PART_2 if grade_id(c) == "lstm_step_backward" else None,
     )
     (subs / "upstream" / lstm.name).write_text(text, encoding="utf-8")
+    (subs / "transposed").mkdir()
+    forward = ROOT / "solutions" / "01_forward_propagation_exercises.ipynb"
+    text = with_cell_after(
+        forward,
+        lambda c: TRANSPOSED if grade_id(c) == "rnn_step_forward" else None,
+    )
+    (subs / "transposed" / forward.name).write_text(text, encoding="utf-8")
     feedback = out.parent / "feedback"
     result = subprocess.run(
         [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
@@ -201,3 +215,20 @@ def test_a_wrong_earlier_part_is_named_in_the_later_parts_feedback(gradebook):
     )
     assert "Part 2's test says: dc_prev" in later
     assert "calls your" not in report.split("### `test_lstm_backward`")[0]
+
+
+def test_a_shape_error_is_explained_as_the_mistake_behind_it(gradebook):
+    row = next(
+        r
+        for s, r in gradebook["rows"].items()
+        if s.endswith("transposed/01_forward_propagation_exercises.ipynb")
+    )
+    assert (row["status"], row["test_rnn_step_forward"]) == ("ok", "0"), row
+    assert row["test_concat_weights"] == "1"  # the other parts still score
+    report = gradebook["feedback"] / "transposed"
+    text = (report / "01_forward_propagation_exercises.md").read_text()
+    part1 = text.split("### `test_rnn_step_forward`")[1].split("### ")[0]
+    assert "The error was ValueError: matmul" in part1
+    assert "The usual cause is transposed weights" in part1
+    assert "x_t @ W_hx.T" in part1
+    assert "Fix the solution cell `rnn_step_forward`." in part1
