@@ -40,6 +40,8 @@ import sys
 from pathlib import Path, PurePath
 
 from coursekit.notebooks import format_points
+from coursekit.students import RosterError
+from coursekit.students import read_roster as read_roster_lines
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"
@@ -93,23 +95,27 @@ def write_csv(path, rows) -> None:
 
 def read_roster(path) -> dict:
     """{key: Canvas columns} for each roster line, under each non-empty key
-    of ROSTER_KEYS (so a student can be found by any of them)."""
+    of ROSTER_KEYS (so a student can be found by any of them); the lines are
+    read by `coursekit.students.read_roster`."""
     with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in CANVAS_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ExportError(
-                f"roster {path} lacks the column(s) {', '.join(missing)}; "
-                f"expected Canvas's {', '.join(CANVAS_COLUMNS)}"
-            )
-        people = {}
-        for line in reader:
-            if line["Student"].strip() == POINTS_POSSIBLE:
-                continue
-            person = {c: line[c] for c in CANVAS_COLUMNS}
-            for key in reversed(ROSTER_KEYS):  # SIS Login ID wins a clash
-                if line[key].strip():
-                    people[line[key].strip()] = person
+        found = csv.DictReader(f).fieldnames or []
+    missing = [c for c in CANVAS_COLUMNS if c not in found]
+    if missing:
+        raise ExportError(
+            f"roster {path} lacks the column(s) {', '.join(missing)}; "
+            f"expected Canvas's {', '.join(CANVAS_COLUMNS)}"
+        )
+    try:
+        entries = read_roster_lines(path)
+    except RosterError as exc:
+        raise ExportError(str(exc)) from None
+    people = {}
+    for entry in entries:
+        line = entry["row"]
+        person = {c: line[c] for c in CANVAS_COLUMNS}
+        for key in reversed(ROSTER_KEYS):  # SIS Login ID wins a clash
+            if line[key].strip():
+                people[line[key].strip()] = person
     return people
 
 
