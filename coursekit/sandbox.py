@@ -98,6 +98,18 @@ def _locked_ancestors(path: str, uid: int, gid: int) -> list[str]:
     return locked
 
 
+def ways_in(folder: str, keep) -> list[str]:
+    """The names that a cover of `folder` shows: the first step on the way
+    to each kept folder inside it (a venv in /tmp/ci shows "ci")."""
+    folder = os.path.realpath(folder)
+    names = {
+        Path(k).relative_to(folder).parts[0]
+        for k in map(os.path.realpath, keep)
+        if _inside(k, folder) and k != folder
+    }
+    return sorted(names)
+
+
 def outside_system(root: str = "/") -> list[str]:
     """The folders at the top of `root` that are not system folders (such as
     /home, /root, /opt, /srv, /var, /run, /tmp): all of them are covered."""
@@ -313,9 +325,12 @@ def _probe() -> None:
             if child == 0:
                 try:
                     os.chdir(workdir)  # as a kernel starts in its folder
-                    enter(make_plan(workdir, [hidden], 16 * 2**20))
+                    plan = make_plan(workdir, [hidden], 16 * 2**20)
+                    enter(plan)
                     assert not os.path.exists(hidden), "a hidden folder is visible"
-                    assert os.listdir(tempfile.gettempdir()) == [Path(workdir).name]
+                    tmp = tempfile.gettempdir()
+                    seen, kept = sorted(os.listdir(tmp)), ways_in(tmp, plan["keep"])
+                    assert seen == kept, f"{tmp} shows {seen}, not only {kept}"
                     try:
                         socket.create_connection(("127.0.0.1", 9), timeout=1).close()
                     except OSError:

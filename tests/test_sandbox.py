@@ -68,6 +68,13 @@ def test_a_hidden_folder_inside_a_kept_one_is_covered_after_the_bind(tmp_path):
     assert not covered(private, [(b, False) for b in binds if b != plan["workdir"]])
 
 
+def test_a_cover_shows_only_the_way_to_each_kept_folder(tmp_path):
+    keep = [tmp_path / "ci" / ".venv", tmp_path / "run" / "w1", tmp_path / "run"]
+    assert sandbox.ways_in(str(tmp_path), keep) == ["ci", "run"]
+    assert sandbox.ways_in(str(tmp_path / "ci"), keep) == [".venv"]
+    assert sandbox.ways_in(str(tmp_path / "elsewhere"), keep) == []
+
+
 def test_folders_nobody_may_enter_are_found_on_the_way(tmp_path):
     locked = tmp_path / "locked"
     (locked / "python").mkdir(parents=True)
@@ -149,7 +156,8 @@ def inside(tmp_path_factory):
         env={**os.environ, "PYTHONPATH": str(Path(sandbox.__file__).parents[1])},
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    return {"seen": json.loads(run.stdout), "workdir": workdir, "secret": secret}
+    seen = json.loads(run.stdout)
+    return {"seen": seen, "workdir": workdir, "secret": secret, "plan": plan}
 
 
 def test_inside_it_runs_as_nobody_who_cannot_regain_root(inside):
@@ -163,9 +171,8 @@ def test_inside_it_runs_as_nobody_who_cannot_regain_root(inside):
 def test_inside_it_sees_no_other_work(inside):
     seen = inside["seen"]
     assert (seen["secret"], seen["class"]) == (False, False)
-    workdir = Path(os.path.realpath(inside["workdir"]))
-    own = [workdir.parts[2]] if workdir.parts[1] == "tmp" else []
-    assert seen["tmp"] == own  # the way to its own folder, nothing else
+    # the way to its own folder and to Python (a venv may live in /tmp)
+    assert seen["tmp"] == sandbox.ways_in("/tmp", inside["plan"]["keep"])
     assert seen["home"] == []
     assert inside["secret"].read_text() == "bob's work"  # outside, untouched
 
