@@ -374,7 +374,7 @@ def train_attention_model(
     epochs=10,
     batch_size=32,
     lr=3e-3,
-    max_norm=5.0,
+    clip=5.0,
     seed=0,
     progress=True,
 ):
@@ -389,5 +389,5 @@ def train_attention_model(
     from .seq2seq import train_encoder_decoder
 
     return train_encoder_decoder(
-        model, data, epochs, batch_size, lr, max_norm, seed, progress
+        model, data, epochs, batch_size, lr, clip, seed, progress
     )

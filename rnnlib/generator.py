@@ -28,7 +28,7 @@ from .datasets.padding import pad_sequences
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
-from .optim import Adam, clip_grad_norm
+from .models import fit, per_token_means
 from .rnn import RNN, rnn_step_forward
 
 
@@ -317,56 +317,27 @@ def train_generator(
     epochs=20,
     batch_size=16,
     lr=1e-2,
-    max_norm=5.0,
+    clip=5.0,
     seed=0,
     progress=True,
 ):
     """Train `model` with teacher forcing, Adam and gradient clipping.
 
     sequences: a list of 1-D id arrays (they are padded and masked per
-    batch).  Each epoch shuffles the sequences (seeded) and takes one
-    Adam step per minibatch, after clipping the gradients' global norm to
-    `max_norm`.  Returns the mean training cross-entropy per token of every
-    epoch (nats), a list of length `epochs`.
+    batch).  `rnnlib.fit` runs the loop: each epoch shuffles the sequences
+    (seeded) and takes one Adam step per minibatch, after clipping the
+    gradients' global norm to `clip`.  Returns the mean training
+    cross-entropy per token of every epoch (nats), a list of length `epochs`.
     """
+    weights = []  # (B, predicted tokens) of every step, for per_token_means
 
-    def batch(idx):
+    def make_batch(idx):
         ids, mask = pad_sequences([sequences[j] for j in idx])
-        return (ids, mask), mask[:, 1:].sum()
+        weights.append((len(idx), mask[:, 1:].sum()))
+        return ids, mask
 
-    return train_per_token(
-        model, len(sequences), batch, epochs, batch_size, lr, max_norm, seed, progress
-    )
-
-
-def train_per_token(model, n, batch, epochs, batch_size, lr, max_norm, seed, progress):
-    """The training loop of train_generator and train_encoder_decoder.
-
-    Each epoch shuffles the n examples (seeded); for every minibatch of
-    indices, batch(idx) gives (args, n_tokens), then
-    loss = model.loss_and_grads(*args), the gradients are clipped to
-    `max_norm` and Adam takes a step.  Returns the mean loss per token of
-    each epoch (nats).
-    """
-    from tqdm.auto import tqdm
-
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    rng = as_rng(seed)
-    optimizer = Adam(model.params, lr=lr)
-    history = []
-    bar = tqdm(range(epochs), desc="training", disable=not progress)
-    for _ in bar:
-        order = rng.permutation(n)
-        total, tokens = 0.0, 0.0
-        for i in range(0, n, batch_size):
-            idx = order[i : i + batch_size]
-            args, n_tokens = batch(idx)
-            loss = model.loss_and_grads(*args)
-            clip_grad_norm(model.grads, max_norm)
-            optimizer.step(model.grads)
-            total += loss * len(idx)
-            tokens += n_tokens
-        history.append(total / tokens)
-        bar.set_postfix(loss=f"{history[-1]:.3f}")
-    return history
+    losses = fit(
+        model, sequences, epochs, batch_size=batch_size, lr=lr, clip=clip,
+        seed=seed, progress=progress, make_batch=make_batch,
+    )  # fmt: skip
+    return per_token_means(losses, weights, epochs)

@@ -389,13 +389,22 @@ class BagOfWordsClassifier:
         return float((pred == y).mean())
 
 
-def _batches(data, batch_size, rng):
-    """Yield minibatch tuples from arrays (x, y[, mask]), in a shuffled order."""
-    n = len(data[0])
+def _batches(n, batch_size, rng, make_batch):
+    """Yield make_batch(idx) for the index arrays of a shuffled order of n."""
     order = rng.permutation(n)
     for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
-        yield tuple(a[idx] for a in data)
+        yield make_batch(order[start : start + batch_size])
+
+
+def _array_batches(data):
+    """For `fit`'s (x, y[, mask]) arrays: (x, make_batch slicing every array)."""
+    if len(data) not in (2, 3):
+        raise ValueError(f"data must be (x, y) or (x, y, mask); got {len(data)} arrays")
+    arrays = tuple(np.asarray(a) for a in data)
+    lengths = [len(a) for a in arrays]
+    if any(n != lengths[0] for n in lengths):
+        raise ValueError(f"data arrays must have the same length; got {lengths}")
+    return arrays[0], lambda idx: tuple(a[idx] for a in arrays)
 
 
 def fit(
@@ -410,46 +419,48 @@ def fit(
     seed=0,
     progress=True,
     desc="training",
+    make_batch=None,
 ):
     """Train `model` with minibatches; return the loss of every step (a list).
 
     data       (x, y) or (x, y, mask) arrays, shuffled into minibatches of
                `batch_size` at every epoch; or a list of such tuples, each
-               one batch, used in order.
+               one batch, used in order; or, with `make_batch`, any
+               collection of examples (it only needs len(data)).
+    make_batch make_batch(idx) -> the batch tuple for the example indices
+               idx (an int array, shuffled at every epoch), e.g. padding
+               variable-length sequences; see train_generator.
     optimizer  any rnnlib.optim optimiser built on model.params; default
                Adam(model.params, lr=lr).
     clip       if set, the global gradient norm is clipped to it
-               (`clip_grad_norm`) before every step.
+               (`clip_grad_norm(grads, max_norm=clip)`) before every step.
     seed       seeds the shuffling (the model has its own seed).
 
     Each step: loss, grads = model.loss(*batch); clip; optimizer.step(grads).
     """
     check_positive_int("epochs", epochs)
-    if isinstance(data, tuple):
-        data = tuple(np.asarray(a) for a in data)
-        if len(data) not in (2, 3):
-            raise ValueError(
-                f"data must be (x, y) or (x, y, mask); got {len(data)} arrays"
-            )
-        n = len(data[0])
-        if any(len(a) != n for a in data):
-            raise ValueError(
-                f"data arrays must have the same length; got {[len(a) for a in data]}"
-            )
-        steps_per_epoch = -(-n // batch_size)
-    elif isinstance(data, list):
-        steps_per_epoch = len(data)
-    else:
+    check_positive_int("batch_size", batch_size)
+    if make_batch is None and isinstance(data, tuple):
+        data, make_batch = _array_batches(data)
+    elif make_batch is None and not isinstance(data, list):
         raise TypeError(
-            f"data must be a tuple of arrays or a list of batches; got {type(data).__name__}"
+            "data must be a tuple of arrays or a list of batches (or any "
+            f"collection with make_batch); got {type(data).__name__}"
         )
+    if make_batch is None:
+        steps_per_epoch = len(data)  # a list of batches, used in order
+    else:
+        steps_per_epoch = -(-len(data) // batch_size)
     if optimizer is None:
         optimizer = Adam(model.params, lr=lr)
     rng = as_rng(seed)
     history = []
     bar = tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress)
     for _ in range(epochs):
-        batches = _batches(data, batch_size, rng) if isinstance(data, tuple) else data
+        if make_batch is None:
+            batches = data
+        else:
+            batches = _batches(len(data), batch_size, rng, make_batch)
         for batch in batches:
             loss, grads = model.loss(*batch)
             if clip is not None:
@@ -460,3 +471,23 @@ def fit(
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
     bar.close()
     return history
+
+
+def per_token_means(step_losses, weights, epochs):
+    """The mean loss per token of each epoch, from `fit`'s step losses.
+
+    step_losses: the loss of every step (averaged over the batch's B
+    examples); weights: (B, tokens) of every step, in the same order.
+    Returns a list of `epochs` floats: sum(loss * B) / sum(tokens) over
+    the steps of each epoch.
+    """
+    losses = np.asarray(step_losses, dtype=float)
+    examples, tokens = np.asarray(weights, dtype=float).reshape(-1, 2).T
+    if not (len(losses) == len(examples) and len(losses) % epochs == 0):
+        raise ValueError(
+            f"need one (B, tokens) per step and the same number of steps per "
+            f"epoch; got {len(losses)} losses, {len(examples)} weights, {epochs} epochs"
+        )
+    per_epoch = len(losses) // epochs
+    totals = (losses * examples).reshape(epochs, per_epoch).sum(axis=1)
+    return [float(v) for v in totals / tokens.reshape(epochs, per_epoch).sum(axis=1)]

@@ -26,10 +26,11 @@ loss by `tgt_mask`.
 import numpy as np
 
 from .checks import check_mask, check_positive_int
-from .generator import check_token_ids, train_per_token
+from .generator import check_token_ids
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
+from .models import fit, per_token_means
 from .rnn import RNN, rnn_step_forward
 
 
@@ -230,26 +231,31 @@ def train_encoder_decoder(
     epochs=10,
     batch_size=64,
     lr=1e-2,
-    max_norm=5.0,
+    clip=5.0,
     seed=0,
     progress=True,
 ):
-    """Train with teacher forcing, Adam and gradient clipping.
+    """Train with teacher forcing, Adam and gradient clipping (`rnnlib.fit`).
 
     data: a split with `len(data)` examples and `data.batch(index)` returning
     (src, src_mask, tgt_in, tgt_out, tgt_mask), such as
     rnnlib.datasets.numbers.TranslationSplit.  Each epoch shuffles the
-    examples (seeded).  Returns the mean training loss per target token of
-    each epoch (nats), a list of length `epochs`.
+    examples (seeded); the gradients' global norm is clipped to `clip`.
+    Returns the mean training loss per target token of each epoch (nats),
+    a list of length `epochs`.
     """
+    weights = []  # (B, target tokens) of every step, for per_token_means
 
-    def batch(idx):
+    def make_batch(idx):
         src, src_mask, tgt_in, tgt_out, tgt_mask = data.batch(idx)
-        return (src, tgt_in, tgt_out, src_mask, tgt_mask), tgt_mask.sum()
+        weights.append((len(idx), tgt_mask.sum()))
+        return src, tgt_in, tgt_out, src_mask, tgt_mask
 
-    return train_per_token(
-        model, len(data), batch, epochs, batch_size, lr, max_norm, seed, progress
-    )
+    losses = fit(
+        model, data, epochs, batch_size=batch_size, lr=lr, clip=clip,
+        seed=seed, progress=progress, make_batch=make_batch,
+    )  # fmt: skip
+    return per_token_means(losses, weights, epochs)
 
 
 def exact_match(model, data, max_len=None, batch_size=64):

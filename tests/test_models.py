@@ -11,7 +11,7 @@ from rnnlib import (
     numerical_gradient,
 )
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
-from rnnlib.models import BagOfWordsClassifier, fit
+from rnnlib.models import BagOfWordsClassifier, fit, per_token_means
 
 B, T, D, H, C, V = 3, 5, 4, 3, 3, 7
 
@@ -223,6 +223,66 @@ def test_fit_is_deterministic_with_a_seed():
         model = SequenceLabeler(D, H, C, seed=1)
         runs.append(fit(model, (x, y), epochs=2, batch_size=8, seed=3, progress=False))
     assert runs[0] == runs[1]
+
+
+def test_fit_with_make_batch_sees_the_same_shuffled_batches_as_arrays():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((21, 4, D)), rng.integers(0, C, (21, 4))
+    seen = []
+
+    def make_batch(idx):
+        seen.append(len(idx))
+        return x[idx], y[idx]
+
+    runs = []
+    for kwargs in ({"data": (x, y)}, {"data": list(x), "make_batch": make_batch}):
+        model = SequenceLabeler(D, H, C, seed=1)
+        runs.append(
+            fit(model, epochs=2, batch_size=8, seed=3, progress=False, **kwargs)
+        )
+    assert runs[0] == runs[1] and len(runs[0]) == 6
+    assert seen == [8, 8, 5] * 2  # 21 examples in batches of 8, twice
+
+
+def test_fit_clips_the_gradient_norm_before_each_step():
+    class Steep:  # a "model" whose gradient is always 30 long
+        params = {"w": np.zeros(4)}
+
+        def loss(self):
+            return 0.0, {"w": np.full(4, 15.0)}
+
+    class Record:
+        def step(self, grads):
+            self.norm = np.linalg.norm(grads["w"])
+
+    optimizer = Record()
+    fit(Steep(), [()], optimizer=optimizer, clip=2.0, progress=False)
+    assert optimizer.norm == pytest.approx(2.0, rel=1e-6)
+    fit(Steep(), [()], optimizer=optimizer, progress=False)
+    assert optimizer.norm == pytest.approx(30.0)
+
+
+def test_per_token_means_weigh_each_step_by_its_examples_and_tokens():
+    losses = [2.0, 4.0, 1.0, 3.0]  # each the mean over its batch's examples
+    weights = [(2, 5), (1, 2), (2, 4), (1, 1)]  # (examples, tokens) per step
+    means = per_token_means(losses, weights, epochs=2)
+    assert means == pytest.approx([(2 * 2 + 4 * 1) / 7, (1 * 2 + 3 * 1) / 5])
+    with pytest.raises(ValueError, match="one \\(B, tokens\\) per step"):
+        per_token_means(losses, weights[:3], epochs=2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"data": {"x": 1}}, TypeError, "tuple of arrays or a list of batches"),
+        ({"data": (np.zeros(3),)}, ValueError, "got 1 arrays"),
+        ({"data": (np.zeros(3), np.zeros(2))}, ValueError, "same length"),
+        ({"data": [], "batch_size": 0}, ValueError, "batch_size"),
+    ],
+)
+def test_fit_says_what_data_it_expected(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fit(SequenceLabeler(D, H, C, seed=0), progress=False, **kwargs)
 
 
 def test_classifier_passes_forget_bias_to_the_lstm():
