@@ -183,8 +183,19 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
         carry += scratch  # dL/dh_{t-1}
         if skip is not None:
             np.copyto(carry, dh, where=skip[t])
-    dh0 = carry
+    dx, dW_x, dW_h, db_x, db_h = _weight_gradients(cache, dgh, da_n)
+    return dx, carry, dW_x, dW_h, db_x, db_h
 
+
+def _weight_gradients(cache, dgh, da_n):
+    """dx, dW_x, dW_h, db_x, db_h of `gru_backward_time_major` from
+    dL/dgh_t (T, B, 3H) and dgi_t's n block (T, B, H) of every step: one
+    matrix product over all steps each, by blocks (dgi = dgh but for n)."""
+    x_tm, h0, W_x, W_h, gates, _, h, reverse, _ = cache
+    T, B, D = x_tm.shape
+    H = W_h.shape[1]
+    dtype = gates.dtype
+    first, later, earlier = _time_order(T, reverse)
     dgh_flat = dgh.reshape(T * B, 3 * H)
     da_rz = dgh_flat[:, : 2 * H]  # dgi's r and z blocks
     da_n_flat = da_n.reshape(T * B, H)
@@ -201,4 +212,4 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
     dW_h = dgh[first].T @ h0
     if T > 1:
         dW_h += dgh[later].reshape(-1, 3 * H).T @ h[earlier].reshape(-1, H)
-    return dx.reshape(T, B, D), dh0, dW_x, dW_h, db_x, db_h
+    return dx.reshape(T, B, D), dW_x, dW_h, db_x, db_h
