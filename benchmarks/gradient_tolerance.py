@@ -113,8 +113,25 @@ def load_reference(name):
 
 
 def correct_cases(rng, references, high=6):
-    """One draw of every case, sizes in 1..high; yields (case name, {array: error})."""
+    """One draw of every case, sizes in 1..high; yields (case name, {array: error}).
+
+    The cases draw from `rng` in this order, so one seed gives one draw."""
     ex02, ex03, ex04, ex07, ex08, ex09 = (references[k] for k in sorted(references))
+    yield from _rnnlib_rnn_cases(rng, high)
+    yield from _solution_rnn_cases(rng, high, ex02)
+    yield from _lstm_cases(rng, high, ex09)
+    yield from _loss_cases(rng, high, ex03, ex04)
+    yield from _classifier_cases(rng, high, ex04)
+    yield from _bidirectional_cases(rng, high, ex07)
+    yield from _state_gradient_cases(rng, high, ex08)
+    yield from _layer_cases(rng, high)
+
+
+RNN_NAMES = ("x", "h0", "W_hx", "W_hh", "b_h")
+
+
+def _rnnlib_rnn_cases(rng, high):
+    """rnnlib's RNN backward passes, step and sequence, tanh and ReLU."""
     for activation in ("tanh", "relu"):
         B, T, D, H = sizes(rng, high=high)
         x, h0, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, activation)
@@ -126,10 +143,9 @@ def correct_cases(rng, references, high=6):
         _, cache = rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h, activation=activation)
         grads = rnnlib.rnn_backward(dh, cache)
         arrays = (x, h0, W_hx, W_hh, b_h)
-        names = ("x", "h0", "W_hx", "W_hh", "b_h")
         yield (
             f"rnnlib rnn_backward ({activation})",
-            vjp_errors(seq, [dh], zip(names, arrays, grads, strict=True)),
+            vjp_errors(seq, [dh], zip(RNN_NAMES, arrays, grads, strict=True)),
         )
         x_t = x[:, 0].copy()
         dh_t = dh[:, 0]
@@ -142,10 +158,12 @@ def correct_cases(rng, references, high=6):
         arrays = (x_t, h0, W_hx, W_hh, b_h)
         yield (
             f"rnnlib rnn_step_backward ({activation})",
-            vjp_errors(step, [dh_t], zip(names, arrays, grads, strict=True)),
+            vjp_errors(step, [dh_t], zip(RNN_NAMES, arrays, grads, strict=True)),
         )
 
-    # the solutions' RNN backward passes (exercise 02, tanh)
+
+def _solution_rnn_cases(rng, high, ex02):
+    """The solutions' RNN backward passes (exercise 02, tanh)."""
     B, T, D, H = sizes(rng, high=high)
     x, h0, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, "tanh")
     dh = rng.standard_normal((B, T, H))
@@ -156,7 +174,7 @@ def correct_cases(rng, references, high=6):
         vjp_errors(
             lambda: [ex02["rnn_forward"](x, h0, W_hx, W_hh, b_h)[0]],
             [dh],
-            zip(names, (x, h0, W_hx, W_hh, b_h), grads, strict=True),
+            zip(RNN_NAMES, (x, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),
     )
     x_t = x[:, 0].copy()
@@ -167,11 +185,13 @@ def correct_cases(rng, references, high=6):
         vjp_errors(
             lambda: [ex02["rnn_step_forward"](x_t, h0, W_hx, W_hh, b_h)[0]],
             [dh[:, 0]],
-            zip(names, (x_t, h0, W_hx, W_hh, b_h), grads, strict=True),
+            zip(RNN_NAMES, (x_t, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),
     )
 
-    # LSTM, rnnlib's and the solution's (exercise 09)
+
+def _lstm_cases(rng, high, ex09):
+    """LSTM, rnnlib's and the solution's (exercise 09)."""
     B, T, D, H = sizes(rng, high=high)
     x, h0, c0, W_x, W_h, b = lstm_problem(rng, B, T, D, H)
     dh = rng.standard_normal((B, T, H))
@@ -220,7 +240,9 @@ def correct_cases(rng, references, high=6):
         ),
     )
 
-    # losses: rnnlib's and the solutions' (exercises 03 and 04)
+
+def _loss_cases(rng, high, ex03, ex04):
+    """Losses: rnnlib's and the solutions' (exercises 03 and 04)."""
     B, T, _, C = sizes(rng, high=high)
     C += 1
     z = 2 * rng.standard_normal((B, T, C))
@@ -246,7 +268,9 @@ def correct_cases(rng, references, high=6):
     num = numerical_gradient(lambda v: ex04["binary_cross_entropy"](v, y1)[0], z1)
     yield "solution 04 binary_cross_entropy", {"logits": gradient_error(dz, num)}
 
-    # the solution's many-to-one classifier (exercise 04)
+
+def _classifier_cases(rng, high, ex04):
+    """The solution's many-to-one classifier (exercise 04)."""
     B, T, D, H = sizes(rng, high=high)
     params = ex04["init_classifier"](D, H, int(rng.integers(1 << 30)))
     x = rng.standard_normal((B, T, D))
@@ -266,7 +290,9 @@ def correct_cases(rng, references, high=6):
         },
     )
 
-    # the solution's bidirectional backward pass (exercise 07)
+
+def _bidirectional_cases(rng, high, ex07):
+    """The solution's bidirectional backward pass (exercise 07)."""
     B, T, D, H = sizes(rng, high=high)
     x = rng.standard_normal((B, T, D))
     h0 = rng.standard_normal((2, B, H))
@@ -285,7 +311,9 @@ def correct_cases(rng, references, high=6):
         bidirectional_errors(ex07, x, h0, weights, dout, dh_n),
     )
 
-    # the solution's walk back through the states (exercise 08)
+
+def _state_gradient_cases(rng, high, ex08):
+    """The solution's walk back through the states (exercise 08)."""
     B, T, D, H = sizes(rng, high=high)
     x, _, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, "tanh")
     dh_last = rng.standard_normal((B, H))
@@ -306,7 +334,9 @@ def correct_cases(rng, references, high=6):
         )
     yield "solution 08 state_gradients", errors
 
-    # layers and models
+
+def _layer_cases(rng, high):
+    """Layers and models."""
     B, T, D, H = sizes(rng, high=high)
     dense = rnnlib.Dense(D, H, seed=int(rng.integers(1 << 30)))
     errs = rnnlib.check_layer_gradients(dense, rng.standard_normal((B, T, D)))
