@@ -228,17 +228,7 @@ def plot_stacked_rnn(num_layers=3, steps=4, layer=None, figsize=None):
             f"num_layers and steps must be >= 1; got {num_layers}, {steps}"
         )
     sizes = {"input_size": 1, "hidden_size": 1, "num_layers": num_layers}
-    fig = draw_unrolled_rnn(
-        sizes if layer is None else getattr(layer, "rnn", layer),
-        steps,
-        show_h0=False,
-        show_shapes=layer is not None,
-        output_label="y_{t}",
-        title=f"a {num_layers}-layer RNN",
-    )
-    if figsize:
-        fig.set_size_inches(figsize)
-    return fig
+    return _unrolled(layer, sizes, steps, figsize, title=f"a {num_layers}-layer RNN")
 
 
 def plot_bidirectional_rnn(steps=4, tokens=None, layer=None, figsize=None):
@@ -256,14 +246,23 @@ def plot_bidirectional_rnn(steps=4, tokens=None, layer=None, figsize=None):
     if steps < 2:
         raise ValueError(f"steps must be >= 2; got {steps}")
     sizes = {"input_size": 1, "hidden_size": 1, "bidirectional": True}
+    inputs = "x_{t}" if tokens is None else [str(x) for x in tokens]
+    return _unrolled(
+        layer, sizes, steps, figsize, input_label=inputs, title="a bidirectional RNN"
+    )
+
+
+def _unrolled(layer, sizes, steps, figsize, **kwargs):
+    """draw_unrolled_rnn of `layer` (an RNN/LSTM or a model's .rnn), or of
+    these sizes without their shapes: no h_0, the outputs named y_t,
+    resized to figsize when given."""
     fig = draw_unrolled_rnn(
         sizes if layer is None else getattr(layer, "rnn", layer),
         steps,
         show_h0=False,
         show_shapes=layer is not None,
-        input_label="x_{t}" if tokens is None else [str(x) for x in tokens],
         output_label="y_{t}",
-        title="a bidirectional RNN",
+        **kwargs,
     )
     if figsize:
         fig.set_size_inches(figsize)

@@ -42,6 +42,7 @@ from .drawing import (
 from .rolled import describe_rnn, draw_rolled_rnn
 
 BIDI_SHIFT = 0.55  # horizontal shift of the two directions' boxes
+BIDI_BOX_W = 0.8  # ... which are narrower, to sit side by side
 GAP = 0.6  # the extra room, in steps, where an elided diagram skips steps
 
 
@@ -90,15 +91,17 @@ class _Grid:
     1 reverse) is hidden row 1 + l * dirs + d above the inputs.
     """
 
-    def __init__(self, info, T, elide, origin, label_weights, show_shapes, labels):
+    def __init__(self, info, T, *, elide, origin, labels, show_shapes):
+        """info: describe_rnn's dict; labels: (label_weights, state_label,
+        input_label) as draw_unrolled_rnn takes them."""
         self.info, self.T, self.origin = info, T, origin
         self.layers, self.bidi = info["num_layers"], info["bidirectional"]
         self.dirs = 2 if self.bidi else 1
         self.shown, self.gap = _shown_steps(T, elide)
-        self.label_weights, self.show_shapes = label_weights, show_shapes
-        self.state_label, self.input_label = labels
+        self.label_weights, self.state_label, self.input_label = labels
+        self.show_shapes = show_shapes
         self.labelled = set()  # the weight kinds labelled so far
-        self.cell_size = (BOX_W if not self.bidi else 0.8, BOX_H)
+        self.cell_size = (BOX_W if not self.bidi else BIDI_BOX_W, BOX_H)
         self.fontsize = 11 if self.bidi or self.layers > 1 else 12
 
     def x(self, t):
@@ -220,8 +223,10 @@ def draw_unrolled_rnn(
         raise ValueError(
             f"input_label must be a template or T = {T} labels; got {input_label!r}"
         )
-    labels = (state_label, input_label)
-    grid = _Grid(info, T, elide, origin, label_weights, show_shapes, labels)
+    labels = (label_weights, state_label, input_label)
+    grid = _Grid(
+        info, T, elide=elide, origin=origin, labels=labels, show_shapes=show_shapes
+    )
     in_steps = _steps(inputs, T, "inputs")
     out_steps = _steps(outputs, T, "outputs")
     fig, ax, own = new_axes(ax, _unrolled_figsize(grid, show_h0))
