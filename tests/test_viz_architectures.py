@@ -58,27 +58,37 @@ def test_families_panels_have_the_right_boxes_and_arrows(
 
 
 def test_stacked_rnn_has_a_grid_of_states():
+    # drawn by draw_unrolled_rnn, so its boxes carry that diagram's gids
     fig = plot_stacked_rnn(num_layers=3, steps=4)
-    assert count_artists(fig, "node:h") == 12
+    assert count_artists(fig, "box:cell") == 12
     assert count_artists(fig, "arrow:recurrent") == 3 * 3
     assert count_artists(fig, "arrow:layer") == 2 * 4
-    assert count_artists(fig, "node:y") == 4
+    assert count_artists(fig, "box:output") == 4
 
 
 def test_stacked_rnn_reads_num_layers_from_a_layer_or_model():
     assert (
         count_artists(
-            plot_stacked_rnn(layer=RNN(2, 3, num_layers=2), steps=3), "node:h"
+            plot_stacked_rnn(layer=RNN(2, 3, num_layers=2), steps=3), "box:cell"
         )
         == 6
     )
     model = SequenceLabeler(2, 3, 2, num_layers=1)
-    assert count_artists(plot_stacked_rnn(layer=model, steps=3), "node:h") == 3
+    assert count_artists(plot_stacked_rnn(layer=model, steps=3), "box:cell") == 3
+
+
+def test_stacked_rnn_names_each_layers_weights_with_their_shapes():
+    fig = plot_stacked_rnn(layer=RNN(4, 5, num_layers=3, seed=0), steps=4)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for k in (1, 2, 3):
+        assert sum(f"W_{{hx}}^{{({k})}}" in t for t in texts) == 1
+        assert sum(f"W_{{hh}}^{{({k})}}" in t for t in texts) == 1
+    assert any(r"5\times4" in t for t in texts)  # layer 1 reads x_t (D = 4)
 
 
 def test_bidirectional_rnn_has_two_chains_and_two_inputs_per_output():
     fig = plot_bidirectional_rnn(steps=5)
-    assert count_artists(fig, "node:h") == 10
+    assert count_artists(fig, "box:cell") == 10
     assert count_artists(fig, "arrow:recurrent") == 2 * 4
     assert count_artists(fig, "arrow:output") == 2 * 5
     assert count_artists(fig, "arrow:input") == 2 * 5

@@ -251,3 +251,34 @@ def test_weight_shapes_are_read_from_the_layer_params():
     assert any("W_{x}" in t and r"20\times3" in t for t in labels)
     assert any("W_{h}" in t and r"20\times5" in t for t in labels)
     assert not any(r"5\times3" in t for t in labels)
+
+
+def test_unrolled_rnn_writes_a_list_of_input_labels_as_given():
+    fig = draw_unrolled_rnn((4, 3), T=3, input_label=["A", "C", "G"])
+    assert {"A", "C", "G"} <= set(texts(fig))
+    with pytest.raises(ValueError, match="input_label"):
+        draw_unrolled_rnn((4, 3), T=3, input_label=["A", "C"])
+
+
+def test_the_old_diagrams_module_still_names_everything():
+    import rnnlib.viz.diagrams as diagrams
+    import rnnlib.viz.drawing as drawing
+
+    assert diagrams.draw_box is drawing.draw_box
+    assert diagrams.draw_unrolled_rnn is draw_unrolled_rnn
+    assert diagrams.FILL is drawing.FILL
+    for name in diagrams.__all__:
+        assert hasattr(diagrams, name), name
+
+
+def test_a_square_box_spans_its_width_and_height():
+    from rnnlib.viz.drawing import draw_box
+
+    fig, ax = plt.subplots()
+    box = draw_box(ax, (1.0, 2.0), "k", width=0.9, height=0.5, style="square", pad=0)
+    assert np.allclose(
+        [box.get_x(), box.get_y(), box.get_width(), box.get_height()],
+        [0.55, 1.75, 0.9, 0.5],
+    )
+    assert box.get_gid() == "box:cell"
+    plt.close(fig)

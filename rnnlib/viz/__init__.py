@@ -2,7 +2,8 @@
 
 Each function returns a matplotlib Figure (and never calls plt.show(); the
 notebook does).  Diagrams are drawn from an actual layer, so what the
-picture shows (sizes, shared weights) is what the code does.
+picture shows (sizes, shared weights) is what the code does, with the one
+drawing kit of drawing.py (boxes, arrows, colours).
 """
 
 from .architectures import (
@@ -14,17 +15,8 @@ from .architectures import (
     plot_tag_probabilities,
 )
 from .attention import draw_attention_step, plot_attention
-from .diagrams import (
-    box_edge,
-    connect,
-    describe_rnn,
-    draw_arrow,
-    draw_box,
-    draw_computation_graph,
-    draw_rolled_and_unrolled,
-    draw_rolled_rnn,
-    draw_unrolled_rnn,
-)
+from .computation_graph import draw_computation_graph
+from .drawing import box_edge, connect, draw_arrow, draw_box
 from .frameworks_map import draw_frameworks_map
 from .gradients import plot_accuracy_vs_gap, plot_gradient_norms, plot_loss_surface
 from .language_model import plot_model_comparison, plot_unit_over_text
@@ -38,6 +30,8 @@ from .plots import (
     plot_training_curves,
     plot_trajectories,
 )
+from .rolled import describe_rnn, draw_rolled_rnn
+from .unrolled import draw_rolled_and_unrolled, draw_unrolled_rnn
 
 __all__ = [
     "draw_attention_step",

@@ -11,7 +11,8 @@ is the same matrix at every step):
 
 `plot_stacked_rnn` and `plot_bidirectional_rnn` take an optional `layer`
 (an `RNN`/`LSTM` or a model with `.rnn`) and draw its num_layers and
-directions.
+directions; both are draw_unrolled_rnn (unrolled.py) with these defaults,
+so their artists carry its gids ("box:cell", "arrow:layer", …).
 
 Figures of trained models:
 
@@ -19,28 +20,28 @@ Figures of trained models:
     plot_tag_probabilities(states, curves)   per-step P(tag) against the truth
 
 Every function returns a matplotlib Figure and does not call plt.show().
-Artists carry a gid, "node:x", "node:h", "node:y", "node:c" for boxes and
-"arrow:<kind>" for arrows (kinds: input, recurrent, output, layer,
-context, feedback), so tests and readers can count them.
+The other diagrams' artists carry a gid, "node:x", "node:h", "node:y",
+"node:c" for boxes and "arrow:<kind>" for arrows (kinds: input, recurrent,
+output, context, feedback), so tests and readers can count them.  Boxes
+and arrows come from the drawing kit (drawing.py).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from .drawing import connect, draw_box, frame_axes
+from .unrolled import draw_unrolled_rnn
 
 COLORS = {
     "x": "#d9ead3",  # inputs: green
     "h": "#cfe2f3",  # hidden states: blue
-    "h_reverse": "#fce5cd",  # backward-direction hidden states: orange
     "y": "#f4cccc",  # outputs: red
     "c": "#ead1dc",  # context vector: purple
 }
 ARROW_COLORS = {
     "input": "0.25",
     "recurrent": "#1f4e79",
-    "recurrent_reverse": "#b45f06",
     "output": "0.25",
-    "layer": "0.25",
     "context": "#741b47",
     "feedback": "0.5",
 }
@@ -48,72 +49,45 @@ NODE_W, NODE_H = 0.62, 0.46
 
 
 def _node(ax, x, y, kind, label, fontsize=11):
-    """A rounded box centred at (x, y); kind is x, h, h_reverse, y or c."""
-    box = FancyBboxPatch(
-        (x - NODE_W / 2, y - NODE_H / 2),
-        NODE_W,
-        NODE_H,
-        boxstyle="round,pad=0.0,rounding_size=0.1",
-        facecolor=COLORS[kind],
+    """A vector: a rounded box centred at (x, y); kind is x, h, y or c.
+    Returns its centre."""
+    draw_box(
+        ax,
+        (x, y),
+        label,
+        width=NODE_W,
+        height=NODE_H,
+        color=COLORS[kind],
         edgecolor="0.25",
-        linewidth=1.2,
+        pad=0.0,
+        rounding=0.1,
         zorder=2,
+        fontsize=fontsize,
+        gid=f"node:{kind}",
     )
-    box.set_gid(f"node:{kind.split('_')[0]}")
-    ax.add_patch(box)
-    ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=3)
     return (x, y)
 
 
-def _edge_point(center, direction):
-    """Where a ray from a box's centre along `direction` leaves the box."""
-    dx, dy = direction
-    scale = min(
-        NODE_W / 2 / abs(dx) if dx else np.inf,
-        NODE_H / 2 / abs(dy) if dy else np.inf,
-    )
-    return center[0] + dx * scale, center[1] + dy * scale
-
-
-def _arrow(ax, a, b, kind, style="-", rad=0.0, label=None):
-    """An arrow from box centre a to box centre b, clipped to the boxes."""
-    d = np.subtract(b, a, dtype=float)
-    d /= np.hypot(*d)
-    start, end = _edge_point(a, d), _edge_point(b, -d)
-    arrow = _arrow_between(ax, start, end, kind, rad, style)
-    if label:
-        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        ax.text(mx, my + 0.12, label, ha="center", va="bottom", fontsize=8, color="0.3")
-    return arrow
-
-
-def _arrow_between(ax, start, end, kind, rad=0.0, style="-"):
-    """An arrow between two given points (not box centres)."""
-    arrow = FancyArrowPatch(
-        start,
-        end,
-        arrowstyle="-|>",
-        mutation_scale=11,
-        linewidth=1.3,
-        linestyle=style,
+def _arrow(ax, a, b, kind, style="-"):
+    """A weight: an arrow from box centre a to box centre b, clipped to the boxes."""
+    return connect(
+        ax,
+        a,
+        b,
+        size_a=(NODE_W, NODE_H),
+        size_b=(NODE_W, NODE_H),
         color=ARROW_COLORS[kind],
-        connectionstyle=f"arc3,rad={rad}",
-        shrinkA=1,
-        shrinkB=1,
+        gid=f"arrow:{kind}",
+        linestyle=style,
+        linewidth=1.3,
+        head_size=11,
         zorder=1,
     )
-    arrow.set_gid(f"arrow:{kind.split('_')[0]}")
-    ax.add_patch(arrow)
-    return arrow
 
 
 def _frame(ax, xlim, ylim, title=None, caption=None):
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11)
+    """Show xlim × ylim without axes, titled, the caption at the bottom."""
+    frame_axes(ax, xlim, ylim, title, title_size=11)
     if caption:
         ax.text(
             (xlim[0] + xlim[1]) / 2,
@@ -243,39 +217,18 @@ def _layer_shape(layer, num_layers, bidirectional):
 def plot_stacked_rnn(num_layers=3, steps=4, layer=None, figsize=None):
     """A deep (stacked) RNN unrolled: layer k's h_t is layer k+1's input at t.
 
-    Each layer has its own W_hx, W_hh, b_h (one per row of the figure);
-    the output y_t is read from the top layer.  `layer`: draw this RNN/LSTM
-    (or model)'s num_layers instead.
+    Each layer has its own W_hx, W_hh, b_h (one per row of the figure, its
+    weights named on their first arrow); the output y_t is read from the
+    top layer.  `layer`: draw this RNN/LSTM (or model)'s layers instead,
+    with the shapes of its weights.  Drawn by draw_unrolled_rnn.
     """
     num_layers, _ = _layer_shape(layer, num_layers, False)
     if num_layers < 1 or steps < 1:
         raise ValueError(
             f"num_layers and steps must be >= 1; got {num_layers}, {steps}"
         )
-    height = num_layers + 2
-    fig, ax = plt.subplots(figsize=figsize or (1.3 * steps + 1.2, 1.05 * height))
-    below = [_node(ax, t, 0, "x", f"$x_{t + 1}$") for t in range(steps)]
-    for k in range(1, num_layers + 1):
-        row = []
-        for t in range(steps):
-            h = _node(ax, t, k, "h", f"$h^{{({k})}}_{t + 1}$", fontsize=10)
-            _arrow(ax, below[t], h, "input" if k == 1 else "layer")
-            if row:
-                _arrow(ax, row[-1], h, "recurrent")
-            row.append(h)
-        ax.text(
-            -0.55, k, f"layer {k}", ha="right", va="center", fontsize=9, color="0.3"
-        )
-        below = row
-    for t in range(steps):
-        _arrow(
-            ax, below[t], _node(ax, t, num_layers + 1, "y", f"$y_{t + 1}$"), "output"
-        )
-    _frame(
-        ax, (-1.5, steps - 0.4), (-0.5, num_layers + 1.5), f"a {num_layers}-layer RNN"
-    )
-    fig.tight_layout()
-    return fig
+    sizes = {"input_size": 1, "hidden_size": 1, "num_layers": num_layers}
+    return _unrolled(layer, sizes, steps, figsize, title=f"a {num_layers}-layer RNN")
 
 
 def plot_bidirectional_rnn(steps=4, tokens=None, layer=None, figsize=None):
@@ -283,7 +236,8 @@ def plot_bidirectional_rnn(steps=4, tokens=None, layer=None, figsize=None):
     backward chain reads x_T..x_1, and y_t sees both h→_t and h←_t.
 
     tokens: optional labels for the inputs (e.g. bases "ACGT"); steps is
-    then len(tokens).  `layer`: checked to be bidirectional.
+    then len(tokens).  `layer`: a bidirectional RNN/LSTM (or model) to draw,
+    with the shapes of its weights.  Drawn by draw_unrolled_rnn.
     """
     if layer is not None and not _layer_shape(layer, 1, True)[1]:
         raise ValueError("layer must be bidirectional (bidirectional=True)")
@@ -291,35 +245,27 @@ def plot_bidirectional_rnn(steps=4, tokens=None, layer=None, figsize=None):
         steps = len(tokens)
     if steps < 2:
         raise ValueError(f"steps must be >= 2; got {steps}")
-    fig, ax = plt.subplots(figsize=figsize or (1.6 * steps + 1.6, 4.4))
-    gap, side = 1.4, 0.16  # column spacing; the skip arrows leave the boxes here
-    fwd, bwd = [], []
-    for t in range(steps):
-        c = gap * t
-        label = f"$x_{t + 1}$" if tokens is None else str(tokens[t])
-        x = _node(ax, c, 0, "x", label)
-        f = _node(ax, c, 1, "h", rf"$\overrightarrow{{h}}_{t + 1}$")
-        b = _node(ax, c, 2, "h_reverse", rf"$\overleftarrow{{h}}_{t + 1}$")
-        y = _node(ax, c, 3, "y", f"$y_{t + 1}$")
-        _arrow(ax, x, f, "input")
-        _arrow(ax, b, y, "output")
-        # x_t -> backward chain, passing left of the forward box;
-        # forward chain -> y_t, passing right of the backward box
-        _arrow_between(
-            ax, (c - side, NODE_H / 2), (c - side, 2 - NODE_H / 2), "input", -0.5
-        )
-        _arrow_between(
-            ax, (c + side, 1 + NODE_H / 2), (c + side, 3 - NODE_H / 2), "output", 0.5
-        )
-        fwd.append(f)
-        bwd.append(b)
-    for t in range(steps - 1):
-        _arrow(ax, fwd[t], fwd[t + 1], "recurrent")
-        _arrow(ax, bwd[t + 1], bwd[t], "recurrent_reverse")
-    ax.text(-0.7, 1, "forward", ha="right", va="center", fontsize=9, color="#1f4e79")
-    ax.text(-0.7, 2, "backward", ha="right", va="center", fontsize=9, color="#b45f06")
-    _frame(ax, (-1.8, gap * (steps - 1) + 0.6), (-0.5, 3.5), "a bidirectional RNN")
-    fig.tight_layout()
+    sizes = {"input_size": 1, "hidden_size": 1, "bidirectional": True}
+    inputs = "x_{t}" if tokens is None else [str(x) for x in tokens]
+    return _unrolled(
+        layer, sizes, steps, figsize, input_label=inputs, title="a bidirectional RNN"
+    )
+
+
+def _unrolled(layer, sizes, steps, figsize, **kwargs):
+    """draw_unrolled_rnn of `layer` (an RNN/LSTM or a model's .rnn), or of
+    these sizes without their shapes: no h_0, the outputs named y_t,
+    resized to figsize when given."""
+    fig = draw_unrolled_rnn(
+        sizes if layer is None else getattr(layer, "rnn", layer),
+        steps,
+        show_h0=False,
+        show_shapes=layer is not None,
+        output_label="y_{t}",
+        **kwargs,
+    )
+    if figsize:
+        fig.set_size_inches(figsize)
     return fig
 
 
@@ -353,7 +299,7 @@ def plot_encoder_decoder(
         y = _node(ax, S + 1.2 + t, 2, "y", str(token), fontsize=9)
         _arrow(ax, s, y, "output")
         if feed_back and t + 1 < T:
-            _arrow(ax, y, (S + 2.2 + t, 1), "feedback", style="--", rad=0.0)
+            _arrow(ax, y, (S + 2.2 + t, 1), "feedback", style="--")
         prev = s
     ax.text(
         (S - 1) / 2, 2.0, "encoder", ha="center", va="center", fontsize=10, color="0.3"

@@ -4,6 +4,8 @@ of a whole translation as a heat map (rnnlib/attention.py computes them)."""
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .drawing import draw_box, frame_axes, new_axes
+
 KEY_COLOR = "#cfe2f3"
 QUERY_COLOR = "#f9cb9c"
 CONTEXT_COLOR = "#b6d7a8"
@@ -23,17 +25,25 @@ def _check_weights(weights, rows, columns, layout):
 
 
 def _box(ax, x, y, text, color, gid, width=0.9, height=0.55, fontsize=12):
-    box = plt.Rectangle(
-        (x - width / 2, y - height / 2),
-        width,
-        height,
-        facecolor=color,
+    """A state vector: a square-cornered box with its name."""
+    draw_box(
+        ax,
+        (x, y),
+        text,
+        width=width,
+        height=height,
+        color=color,
         edgecolor="black",
-        linewidth=1.2,
+        style="square",
+        pad=0,
+        zorder=1,
+        fontsize=fontsize,
         gid=gid,
     )
-    ax.add_patch(box)
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+# the rows of the picture: encoder states, weight bars, decoder state
+KEYS_Y, BARS_Y, TOP_Y = 0.0, 1.0, 3.6
 
 
 def draw_attention_step(weights, source_tokens, output_token=None, ax=None):
@@ -50,57 +60,83 @@ def draw_attention_step(weights, source_tokens, output_token=None, ax=None):
     """
     weights = _check_weights(weights, source_tokens, None, "(S,)")
     S = len(source_tokens)
-    made_here = ax is None
-    if made_here:
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.25 * S + 2.5), 4.6))
-    fig = ax.figure
+    fig, ax, made_here = new_axes(ax, (max(6.0, 1.25 * S + 2.5), 4.6))
     xs = np.arange(S, dtype=float) * 1.2
     middle = xs.mean()
-    top, bars, keys = 3.6, 1.0, 0.0
     for s, (x, word, a) in enumerate(zip(xs, source_tokens, weights, strict=True)):
-        _box(ax, x, keys, f"$k_{{{s + 1}}}$", KEY_COLOR, f"key:{s}")
-        ax.text(x, keys - 0.55, word, ha="center", va="top", fontsize=10)
-        ax.add_patch(
-            plt.Rectangle(
-                (x - 0.3, bars),
-                0.6,
-                1.4 * a,
-                facecolor=WEIGHT_COLOR,
-                alpha=0.8,
-                gid=f"weight:{s}",
-            )
-        )
-        ax.text(x, bars - 0.08, f"{a:.2f}", ha="center", va="top", fontsize=8)
-        ax.plot(
-            [x, middle],
-            [keys + 0.28, top - 0.28],
-            color=WEIGHT_COLOR,
-            linewidth=0.3 + 6.0 * a,
-            alpha=0.25 + 0.75 * a,
-            zorder=0,
-            gid=f"line:{s}",
-        )
-    _box(ax, middle, top, "$c_t$", CONTEXT_COLOR, "context")
+        _draw_key(ax, s, x, word, a, middle)
+    _box(ax, middle, TOP_Y, "$c_t$", CONTEXT_COLOR, "context")
     query_x = xs[0] - 1.4
-    _box(ax, query_x, top, "$s_t$", QUERY_COLOR, "query")
+    _draw_query(ax, query_x, xs[0], output_token)
+    _write_equations(ax, xs[-1], middle)
+    frame_axes(ax, (query_x - 1.6, xs[-1] + 2.8), (KEYS_Y - 1.1, TOP_Y + 0.9))
+    if made_here:
+        fig.tight_layout()
+    return fig
+
+
+def _draw_key(ax, s, x, word, a, middle):
+    """Encoder state k_{s+1} at x over its word, its weight a as a bar with
+    the number under it, and a line to the context at `middle` as wide as a."""
+    _box(ax, x, KEYS_Y, f"$k_{{{s + 1}}}$", KEY_COLOR, f"key:{s}")
+    ax.text(x, KEYS_Y - 0.55, word, ha="center", va="top", fontsize=10)
+    ax.add_patch(
+        plt.Rectangle(
+            (x - 0.3, BARS_Y),
+            0.6,
+            1.4 * a,
+            facecolor=WEIGHT_COLOR,
+            alpha=0.8,
+            gid=f"weight:{s}",
+        )
+    )
+    ax.text(x, BARS_Y - 0.08, f"{a:.2f}", ha="center", va="top", fontsize=8)
+    ax.plot(
+        [x, middle],
+        [KEYS_Y + 0.28, TOP_Y - 0.28],
+        color=WEIGHT_COLOR,
+        linewidth=0.3 + 6.0 * a,
+        alpha=0.25 + 0.75 * a,
+        zorder=0,
+        gid=f"line:{s}",
+    )
+
+
+def _draw_query(ax, query_x, first_key_x, output_token):
+    """The decoder state s_t (the query) at the top left, a dashed arrow to
+    the weights it scores, and the token it writes above it."""
+    _box(ax, query_x, TOP_Y, "$s_t$", QUERY_COLOR, "query")
     ax.annotate(
         "",
-        xy=(xs[0] - 0.45, bars + 0.7),
-        xytext=(query_x, top - 0.3),
+        xy=(first_key_x - 0.45, BARS_Y + 0.7),
+        xytext=(query_x, TOP_Y - 0.3),
         arrowprops={"arrowstyle": "->", "color": "gray", "linestyle": "--"},
     )
     ax.text(
         query_x - 0.1,
-        (top + bars) / 2 + 0.3,
+        (TOP_Y + BARS_Y) / 2 + 0.3,
         "scores\n$e_{t,s}$",
         ha="right",
         va="center",
         fontsize=9,
         color="gray",
     )
+    if output_token is not None:
+        ax.text(
+            query_x,
+            TOP_Y + 0.45,
+            f"writes '{output_token}'",
+            ha="center",
+            va="bottom",
+            fontsize=10,
+        )
+
+
+def _write_equations(ax, last_key_x, middle):
+    """a = softmax(e) right of the bars, c_t = sum a k right of the context."""
     ax.text(
-        xs[-1] + 0.7,
-        bars + 0.7,
+        last_key_x + 0.7,
+        BARS_Y + 0.7,
         "$a_{t,s}$ = softmax$_s(e_{t,s})$",
         ha="left",
         va="center",
@@ -108,28 +144,12 @@ def draw_attention_step(weights, source_tokens, output_token=None, ax=None):
     )
     ax.text(
         middle + 0.6,
-        top,
+        TOP_Y,
         r"$c_t = \sum_s a_{t,s}\, k_s$",
         ha="left",
         va="center",
         fontsize=10,
     )
-    if output_token is not None:
-        ax.text(
-            query_x,
-            top + 0.45,
-            f"writes '{output_token}'",
-            ha="center",
-            va="bottom",
-            fontsize=10,
-        )
-    ax.set_xlim(query_x - 1.6, xs[-1] + 2.8)
-    ax.set_ylim(keys - 1.1, top + 0.9)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if made_here:
-        fig.tight_layout()
-    return fig
 
 
 def plot_attention(weights, source_tokens, output_tokens, ax=None, title=None):
@@ -140,11 +160,8 @@ def plot_attention(weights, source_tokens, output_tokens, ax=None, title=None):
     greedy_decode(..., return_attention=True).  Returns the Figure.
     """
     weights = _check_weights(weights, output_tokens, source_tokens, "(T, S)")
-    made_here = ax is None
-    if made_here:
-        T, S = weights.shape
-        fig, ax = plt.subplots(figsize=(1.0 + 0.62 * S, 1.2 + 0.45 * T))
-    fig = ax.figure
+    T, S = weights.shape
+    fig, ax, made_here = new_axes(ax, (1.0 + 0.62 * S, 1.2 + 0.45 * T))
     image = ax.imshow(weights, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
     ax.set_yticks(range(len(output_tokens)), output_tokens)

@@ -24,9 +24,9 @@ rnnlib-to-PyTorch arrow and "bias:<cell>" for the bias note.
 """
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ..checks import check_choice
+from .drawing import draw_arrow, draw_box, frame_axes
 
 # gate -> (colour, what it does); keys are rnnlib's gate names
 GATE_STYLE = {
@@ -78,22 +78,23 @@ X_RNNLIB, X_TORCH, X_KERAS = 1.9, 5.0, 8.2
 
 
 def _block(ax, xy, width, height, gate, gid, text):
-    color = GATE_STYLE[gate][0]
-    rect = Rectangle(xy, width, height, facecolor=color, edgecolor="0.25", lw=1.2)
-    rect.set_gid(gid)
-    ax.add_patch(rect)
-    if text:
-        ax.text(
-            xy[0] + width / 2,
-            xy[1] + height / 2,
-            text,
-            ha="center",
-            va="center",
-            fontsize=11,
-            style="italic",
-            zorder=3,
-        )
-    return rect
+    """One gate's block of a weight matrix: a rectangle with its lower left
+    corner at xy, coloured by the gate, its name in italics."""
+    return draw_box(
+        ax,
+        (xy[0] + width / 2, xy[1] + height / 2),
+        text,
+        width=width,
+        height=height,
+        color=GATE_STYLE[gate][0],
+        edgecolor="0.25",
+        style="square",
+        pad=0,
+        zorder=1,
+        fontsize=11,
+        fontstyle="italic",
+        gid=gid,
+    )
 
 
 def _tall(ax, x, cell, framework, blocks):
@@ -124,29 +125,50 @@ def _header(ax, x, text):
 
 
 def _row(ax, cell):
+    """One cell's row: rnnlib's and PyTorch's (G*H, D) matrices side by side,
+    Keras's kernel above right, the lines between PyTorch's and Keras's
+    blocks, and the bias rule under them."""
     layout = LAYOUTS[cell]
-    blocks = layout["rnnlib"][1]
-    G = len(blocks)
-    gates = "G" if G == 1 else f"{G}"
-    rows = "H" if G == 1 else f"{gates}H"
+    G = len(layout["rnnlib"][1])
+    rows = "H" if G == 1 else f"{G}H"
     ax.text(0.0, TOP, layout["title"], fontsize=13, weight="bold", va="top")
+    torch_centres = _draw_same_arrays(ax, cell, layout, rows)
+    keras_bottoms = _draw_keras_kernel(ax, cell, layout, rows)
+    for gate, start in torch_centres.items():
+        (link,) = ax.plot(
+            [start[0], keras_bottoms[gate][0]],
+            [start[1], keras_bottoms[gate][1]],
+            color="0.45",
+            lw=1.0,
+            zorder=0,
+        )
+        link.set_gid(f"link:{cell}:{gate}")
+    bias = ax.text(0.0, _bottom(G) + 0.3, layout["bias"], fontsize=9.5, va="center")
+    bias.set_gid(f"bias:{cell}")
 
-    _tall(ax, X_RNNLIB, cell, "rnnlib", blocks)
+
+def _draw_same_arrays(ax, cell, layout, rows):
+    """rnnlib's and PyTorch's matrices, gate blocks as rows, and the
+    two-headed arrow that says they are the same array.  Returns the
+    centres of PyTorch's blocks' right edges, by gate."""
+    G = len(layout["rnnlib"][1])
+    _tall(ax, X_RNNLIB, cell, "rnnlib", layout["rnnlib"][1])
     _header(ax, X_RNNLIB + DEPTH / 2, f"rnnlib {layout['rnnlib'][0]}\n({rows}, D)")
     torch_centres = _tall(ax, X_TORCH, cell, "torch", layout["torch"][1])
     _header(ax, X_TORCH + DEPTH / 2, f"PyTorch {layout['torch'][0]}\n({rows}, D)")
-
     y_mid = TOP - G * BLOCK / 2
-    same = FancyArrowPatch(
+    draw_arrow(
+        ax,
         (X_RNNLIB + DEPTH + 0.15, y_mid),
         (X_TORCH - 0.15, y_mid),
-        arrowstyle="<|-|>",
-        mutation_scale=12,
         color="0.3",
-        lw=1.3,
+        linewidth=1.3,
+        head="<|-|>",
+        head_size=12,
+        shrink=2,
+        zorder=1,
+        gid=f"same:{cell}",
     )
-    same.set_gid(f"same:{cell}")
-    ax.add_patch(same)
     ax.text(
         (X_RNNLIB + DEPTH + X_TORCH) / 2,
         y_mid + 0.12,
@@ -155,9 +177,15 @@ def _row(ax, cell):
         va="bottom",
         fontsize=9,
     )
+    return torch_centres
 
-    # Keras above and to the right: lines from PyTorch's rows rise to its
-    # columns, parallel when the order is kept and crossing where it is not
+
+def _draw_keras_kernel(ax, cell, layout, rows):
+    """Keras's kernel above and to the right, gate blocks as columns in
+    Keras's order, so the lines from PyTorch's rows run parallel where the
+    order is kept and cross where it is not.  Returns the bottom centre of
+    each block, by gate."""
+    G = len(layout["keras"][1])
     width = G * BLOCK * 1.4
     y_keras = TOP + 0.35
     keras_bottoms = _wide(ax, X_KERAS, y_keras, cell, layout["keras"][1])
@@ -171,18 +199,7 @@ def _row(ax, cell):
         va="bottom",
         fontsize=9.5,
     )
-    for gate, start in torch_centres.items():
-        (link,) = ax.plot(
-            [start[0], keras_bottoms[gate][0]],
-            [start[1], keras_bottoms[gate][1]],
-            color="0.45",
-            lw=1.0,
-            zorder=0,
-        )
-        link.set_gid(f"link:{cell}:{gate}")
-
-    bias = ax.text(0.0, _bottom(G) + 0.3, layout["bias"], fontsize=9.5, va="center")
-    bias.set_gid(f"bias:{cell}")
+    return keras_bottoms
 
 
 def _bottom(G):
@@ -219,10 +236,7 @@ def draw_frameworks_map(cells=("rnn", "lstm", "gru")):
     axes = [axes] if len(cells) == 1 else list(axes)
     for ax, cell, ylim in zip(axes, cells, spans, strict=True):
         _row(ax, cell)
-        ax.set_xlim(0, 13.2)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
-        ax.axis("off")
+        frame_axes(ax, (0, 13.2), ylim)
     fig.suptitle(
         "Input weights in rnnlib, PyTorch and Keras (recurrent weights: the same map)",
         fontsize=11,

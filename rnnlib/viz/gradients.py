@@ -17,13 +17,7 @@ leaves the grid), "accuracy:<label>", "seeds:<label>", "chance", "surface".
 import matplotlib.pyplot as plt
 import numpy as np
 
-
-def _axes(ax, figsize):
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
-
+from .drawing import new_axes
 
 HIDDEN_GRADIENT_LABEL = (
     r"$\|\partial L/\partial h_{T-k}\| \;/\; \|\partial L/\partial h_T\|$"
@@ -42,7 +36,7 @@ def plot_gradient_norms(norms, bounds=None, ax=None, title=None, ylabel=None):
             (an LSTM's dL/dc_t, say), so the axis names every curve.
     The y-range follows the measured norms (a bound that leaves it is cut).
     """
-    fig, ax = _axes(ax, (6.5, 4))
+    fig, ax, _ = new_axes(ax, (6.5, 4))
     bounds = bounds or {}
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(norms), 1)))
     finite = []
@@ -88,7 +82,7 @@ def plot_loss_surface(w, b, loss, paths=None, ax=None, title=None):
     written in a bottom corner clear of the path ("step 13 jumps off the
     grid, to w = -3.6, b = -10.9"), with an arrow to its last point inside.
     """
-    fig, ax = _axes(ax, (6.5, 4.8))
+    fig, ax, _ = new_axes(ax, (6.5, 4.8))
     w, b, loss = (np.asarray(a, dtype=float) for a in (w, b, loss))
     if not (w.shape == b.shape == loss.shape and w.ndim == 2):
         raise ValueError(
@@ -180,7 +174,7 @@ def plot_accuracy_vs_gap(gaps, accuracy, chance=0.5, ax=None, title=None):
               the dots are the seeds.
     chance    drawn as a dotted line (None to leave it out).
     """
-    fig, ax = _axes(ax, (6.5, 4))
+    fig, ax, _ = new_axes(ax, (6.5, 4))
     gaps = np.asarray(gaps)
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     for i, (label, acc) in enumerate(accuracy.items()):

@@ -8,6 +8,8 @@ plot_unit_over_text     one hidden unit's value at every character of a text,
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .drawing import new_axes
+
 
 def plot_model_comparison(scores, ax=None, title=None, ylabel="nats per character"):
     """Bars of {model name: score}, in the dict's order, each labelled with its
@@ -15,10 +17,7 @@ def plot_model_comparison(scores, ax=None, title=None, ylabel="nats per characte
     if not isinstance(scores, dict) or not scores:
         raise ValueError("scores must be a non-empty dict {model name: number}")
     names, values = list(scores), np.array([float(v) for v in scores.values()])
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 3.2))
-    else:
-        fig = ax.figure
+    fig, ax, _ = new_axes(ax, (1.2 * len(names) + 2, 3.2))
     bars = ax.bar(
         names, values, color=plt.cm.viridis(np.linspace(0.15, 0.85, len(names)))
     )
@@ -44,10 +43,7 @@ def plot_unit_over_text(text, values, unit=None, ax=None, vmax=1.0, cmap="RdBu_r
         raise ValueError(
             f"values must have shape (len(text),) = ({len(text)},); got {values.shape}"
         )
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(0.45 * len(text) + 1.5, 1.3))
-    else:
-        fig = ax.figure
+    fig, ax, _ = new_axes(ax, (0.45 * len(text) + 1.5, 1.3))
     image = ax.imshow(values[None, :], cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
     for t, char in enumerate(text):
         ax.text(t, 0, char, ha="center", va="center", fontsize=13, family="monospace")

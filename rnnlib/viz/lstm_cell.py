@@ -19,10 +19,11 @@ the heatmap images.
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle
 
 from ..checks import as_float_array
 from ..lstm import LSTM, lstm_step_forward
+from .drawing import draw_arrow, draw_box, frame_axes, new_axes
 
 GATE_COLORS = {"f": "#f4cccc", "i": "#d9ead3", "g": "#fff2cc", "o": "#cfe2f3"}
 CELL_COLOR = "#b45f06"
@@ -36,21 +37,20 @@ GATE_NAMES = {
 }
 
 
-def _arrow(ax, a, b, gid="arrow", color="0.2", lw=1.4, shrink=(0, 0), style="-|>"):
-    arrow = FancyArrowPatch(
+def _arrow(ax, a, b, gid="arrow", color="0.2", lw=1.4, style="-|>"):
+    """An arrow from point a to point b (style "-": a bare line)."""
+    return draw_arrow(
+        ax,
         a,
         b,
-        arrowstyle=style,
-        mutation_scale=12,
         color=color,
-        lw=lw,
-        shrinkA=shrink[0],
-        shrinkB=shrink[1],
+        linewidth=lw,
+        head=style,
+        head_size=12,
+        shrink=0,
         zorder=1,
+        gid=gid,
     )
-    arrow.set_gid(gid)
-    ax.add_patch(arrow)
-    return arrow
 
 
 def _op(ax, xy, text, name):
@@ -63,24 +63,49 @@ def _op(ax, xy, text, name):
 
 
 def _gate(ax, xy, name, act):
-    """A gate: a box holding its nonlinearity, its name below."""
-    w, h = 0.8, 0.6
-    box = FancyBboxPatch(
-        (xy[0] - w / 2, xy[1] - h / 2),
-        w,
-        h,
-        boxstyle="round,pad=0.02,rounding_size=0.08",
-        facecolor=GATE_COLORS[name],
+    """A gate: a 0.8 × 0.6 box holding its nonlinearity, its name at the left."""
+    pad = 0.02
+    draw_box(
+        ax,
+        xy,
+        act,
+        width=0.8 + 2 * pad,
+        height=0.6 + 2 * pad,
+        color=GATE_COLORS[name],
         edgecolor="0.2",
-        lw=1.3,
-        zorder=3,
+        linewidth=1.3,
+        pad=pad,
+        rounding=0.08,
+        gid=f"gate:{name}",
     )
-    box.set_gid(f"gate:{name}")
-    ax.add_patch(box)
-    ax.text(xy[0], xy[1], act, ha="center", va="center", fontsize=12, zorder=4)
     ax.text(
         xy[0] - 0.5, xy[1] + 0.05, f"${name}_t$", ha="right", va="center", fontsize=11
     )
+
+
+def _draw_body(ax):
+    """The cell's grey body, behind everything (gid "cell")."""
+    pad = 0.05
+    draw_box(
+        ax,
+        (1.2 + 7.8 / 2, 0.75 + 4.35 / 2),
+        "",
+        width=7.8 + 2 * pad,
+        height=4.35 + 2 * pad,
+        color="0.96",
+        edgecolor="0.6",
+        pad=pad,
+        rounding=0.3,
+        zorder=0,
+        gid="cell",
+    )
+
+
+# where the parts of the cell sit: the rows (y) of the cell state, the input
+# bus, the gates and the operations between them; the gates' columns (x)
+Y_CELL, Y_BUS, Y_GATE, Y_MID = 4.5, 1.2, 2.3, 3.4
+GATES = {"f": (3.0, "σ"), "i": (4.6, "σ"), "g": (6.4, "tanh"), "o": (7.6, "σ")}
+X_FORGET, X_ADD, X_OUT = 3.0, 5.5, 8.3
 
 
 def draw_lstm_cell(ax=None, title="One LSTM step"):
@@ -92,62 +117,11 @@ def draw_lstm_cell(ax=None, title="One LSTM step"):
     no squashing, which is why gradients travel far along it.  Returns a
     Figure with 4 "gate:*" boxes, 5 "op:*" circles and 3 "cell-path" arrows.
     """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8.5, 4.6))
-    else:
-        fig = ax.figure
-    body = FancyBboxPatch(
-        (1.2, 0.75),
-        7.8,
-        4.35,
-        boxstyle="round,pad=0.05,rounding_size=0.3",
-        facecolor="0.96",
-        edgecolor="0.6",
-        lw=1.2,
-        zorder=0,
-    )
-    body.set_gid("cell")
-    ax.add_patch(body)
-
-    yc, ybus, ygate, ymid = 4.5, 1.2, 2.3, 3.4
-    gates = {"f": (3.0, "σ"), "i": (4.6, "σ"), "g": (6.4, "tanh"), "o": (7.6, "σ")}
-    x_mult_f, x_add, x_out = 3.0, 5.5, 8.3
-
-    # the cell-state path: c_{t-1} -> (x f) -> (+ i*g) -> c_t
-    for a, b in [
-        ((0.2, yc), (x_mult_f, yc)),
-        ((x_mult_f, yc), (x_add, yc)),
-        ((x_add, yc), (10.6, yc)),
-    ]:
-        _arrow(ax, a, b, gid="cell-path", color=CELL_COLOR, lw=3.2, shrink=(0, 0))
-    ax.text(0.2, yc + 0.25, "$c_{t-1}$", fontsize=12, color=CELL_COLOR)
-    ax.text(10.6, yc + 0.25, "$c_t$", fontsize=12, color=CELL_COLOR, ha="right")
-    _op(ax, (x_mult_f, yc), "×", "forget")
-    _op(ax, (x_add, yc), "+", "add")
-    _op(ax, (x_add, ymid), "×", "write")
-    _op(ax, (x_out, ymid + 0.45), "tanh", "squash")
-    _op(ax, (x_out, ymid - 0.55), "×", "show")
-
-    # inputs: h_{t-1} from the left, x_t from below, joined on one bus
-    _arrow(ax, (0.2, ybus), (7.6, ybus), style="-")
-    ax.text(0.2, ybus + 0.18, "$h_{t-1}$", fontsize=12)
-    _arrow(ax, (1.8, 0.1), (1.8, ybus), style="-")
-    ax.text(1.9, 0.15, "$x_t$", fontsize=12)
-    for name, (x, act) in gates.items():
-        _arrow(ax, (x, ybus), (x, ygate - 0.3))
-        _gate(ax, (x, ygate), name, act)
-
-    # gates into the operations
-    _arrow(ax, (3.0, ygate + 0.3), (x_mult_f, yc - 0.28))  # f -> x on the c path
-    _arrow(ax, (4.6, ygate + 0.3), (x_add - 0.2, ymid - 0.2))  # i -> x
-    _arrow(ax, (6.4, ygate + 0.3), (x_add + 0.2, ymid - 0.2))  # g -> x
-    _arrow(ax, (x_add, ymid + 0.28), (x_add, yc - 0.28))  # i*g -> +
-    _arrow(ax, (x_out, yc), (x_out, ymid + 0.73))  # c_t -> tanh
-    _arrow(ax, (x_out, ymid + 0.17), (x_out, ymid - 0.27))  # tanh -> x
-    _arrow(ax, (7.6, ygate + 0.3), (x_out - 0.22, ymid - 0.72))  # o -> x
-    _arrow(ax, (x_out + 0.28, ymid - 0.55), (10.6, ymid - 0.55))  # -> h_t
-    ax.text(10.6, ymid - 0.35, "$h_t$", fontsize=12, ha="right")
-
+    fig, ax, _ = new_axes(ax, (8.5, 4.6))
+    _draw_body(ax)
+    _draw_cell_path(ax)
+    _draw_gate_inputs(ax)
+    _draw_gate_outputs(ax)
     ax.text(
         5.9,
         5.4,
@@ -155,14 +129,53 @@ def draw_lstm_cell(ax=None, title="One LSTM step"):
         ha="center",
         fontsize=11,
     )
-    ax.set_xlim(0, 10.8)
-    ax.set_ylim(0, 5.8)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
+    frame_axes(ax, (0, 10.8), (0, 5.8), title)
     fig.tight_layout()
     return fig
+
+
+def _draw_cell_path(ax):
+    """The cell state along the top: c_{t-1} -> (× f) -> (+ i*g) -> c_t, and
+    the operations that read it."""
+    for a, b in [
+        ((0.2, Y_CELL), (X_FORGET, Y_CELL)),
+        ((X_FORGET, Y_CELL), (X_ADD, Y_CELL)),
+        ((X_ADD, Y_CELL), (10.6, Y_CELL)),
+    ]:
+        _arrow(ax, a, b, gid="cell-path", color=CELL_COLOR, lw=3.2)
+    ax.text(0.2, Y_CELL + 0.25, "$c_{t-1}$", fontsize=12, color=CELL_COLOR)
+    ax.text(10.6, Y_CELL + 0.25, "$c_t$", fontsize=12, color=CELL_COLOR, ha="right")
+    _op(ax, (X_FORGET, Y_CELL), "×", "forget")
+    _op(ax, (X_ADD, Y_CELL), "+", "add")
+    _op(ax, (X_ADD, Y_MID), "×", "write")
+    _op(ax, (X_OUT, Y_MID + 0.45), "tanh", "squash")
+    _op(ax, (X_OUT, Y_MID - 0.55), "×", "show")
+
+
+def _draw_gate_inputs(ax):
+    """h_{t-1} from the left and x_t from below, joined on one bus that
+    feeds every gate."""
+    _arrow(ax, (0.2, Y_BUS), (7.6, Y_BUS), style="-")
+    ax.text(0.2, Y_BUS + 0.18, "$h_{t-1}$", fontsize=12)
+    _arrow(ax, (1.8, 0.1), (1.8, Y_BUS), style="-")
+    ax.text(1.9, 0.15, "$x_t$", fontsize=12)
+    for name, (x, act) in GATES.items():
+        _arrow(ax, (x, Y_BUS), (x, Y_GATE - 0.3))
+        _gate(ax, (x, Y_GATE), name, act)
+
+
+def _draw_gate_outputs(ax):
+    """The gates into the operations, and h_t = o * tanh(c_t) out to the right."""
+    top = Y_GATE + 0.3
+    _arrow(ax, (3.0, top), (X_FORGET, Y_CELL - 0.28))  # f -> x on the c path
+    _arrow(ax, (4.6, top), (X_ADD - 0.2, Y_MID - 0.2))  # i -> x
+    _arrow(ax, (6.4, top), (X_ADD + 0.2, Y_MID - 0.2))  # g -> x
+    _arrow(ax, (X_ADD, Y_MID + 0.28), (X_ADD, Y_CELL - 0.28))  # i*g -> +
+    _arrow(ax, (X_OUT, Y_CELL), (X_OUT, Y_MID + 0.73))  # c_t -> tanh
+    _arrow(ax, (X_OUT, Y_MID + 0.17), (X_OUT, Y_MID - 0.27))  # tanh -> x
+    _arrow(ax, (7.6, top), (X_OUT - 0.22, Y_MID - 0.72))  # o -> x
+    _arrow(ax, (X_OUT + 0.28, Y_MID - 0.55), (10.6, Y_MID - 0.55))  # -> h_t
+    ax.text(10.6, Y_MID - 0.35, "$h_t$", fontsize=12, ha="right")
 
 
 def lstm_gate_trace(lstm, x):

@@ -14,11 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-
-def _new_axes(ax, figsize):
-    if ax is not None:
-        return ax.figure, ax
-    return plt.subplots(figsize=figsize)
+from .drawing import new_axes
 
 
 def _as_2d(name, a):
@@ -54,53 +50,18 @@ def plot_hidden_states(
     labelled $h_t$ beside the heatmap (and the input strip).
     Returns the Figure: one image for h (plus one for the inputs).
     """
-    h = np.asarray(h, dtype=float)
-    if h.ndim != 2:
-        raise ValueError(
-            f"h must have shape (T, H), one sequence (use h[b] for a batch); got {h.shape}"
-        )
+    h, x = _check_hidden_states(h, inputs, step_labels)
     T, H = h.shape
     vmax = float(np.abs(h).max()) if vmax is None else float(vmax)
     vmax = vmax if vmax > 0 else 1.0
-    if inputs is not None:
-        x = _as_2d("inputs", inputs)
-        if x.shape[0] != T:
-            raise ValueError(
-                f"inputs must have T = {T} rows like h; got shape {np.shape(inputs)}"
-            )
-    if step_labels is not None and len(step_labels) != T:
-        raise ValueError(
-            f"step_labels must name the T = {T} steps; got {len(step_labels)} labels"
-        )
-    ax_in = None
-    if ax is None:
-        per_step = 0.28 if step_labels is None else 0.75  # words need room
-        width = min(max(2.5 + per_step * T, 6.0 if step_labels else 0), 14)
-        height = 1.2 + 0.22 * H + (0.5 if step_labels is not None else 0)
-        if inputs is None:
-            fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
-        else:
-            D = x.shape[1]
-            fig, (ax_in, ax) = plt.subplots(
-                2,
-                1,
-                figsize=(width, height + 0.35 + 0.22 * D),
-                layout="constrained",
-                sharex=True,
-                gridspec_kw={"height_ratios": [max(D, 1), max(H, 1)]},
-            )
-    else:
-        fig = ax.figure
-        if inputs is not None:
-            ax_in = ax.inset_axes([0.0, 1.04, 1.0, min(0.4, 0.08 * x.shape[1] + 0.06)])
-    extent = (0.5, T + 0.5, H + 0.5, 0.5)
+    fig, ax, ax_in = _hidden_state_axes(ax, T, H, x, step_labels)
     image = ax.imshow(
         h.T,
         aspect="auto",
         cmap=cmap,
         vmin=-vmax,
         vmax=vmax,
-        extent=extent,
+        extent=(0.5, T + 0.5, H + 0.5, 0.5),
         interpolation="nearest",
     )
     ax.set_xlabel(xlabel)
@@ -111,22 +72,76 @@ def plot_hidden_states(
     if colorbar:  # beside both panels, so the time axes stay aligned
         owners = [ax] if ax_in is None or ax_in in ax.child_axes else [ax_in, ax]
         fig.colorbar(image, ax=owners, fraction=0.04, pad=0.02, label="$h_t$")
-    if inputs is not None:
-        ax_in.imshow(
-            x.T,
-            aspect="auto",
-            cmap="Greys",
-            extent=(0.5, T + 0.5, x.shape[1] + 0.5, 0.5),
-            interpolation="nearest",
-        )
-        ax_in.set_ylabel("$x_t$")
-        ax_in.set_yticks([])
-        ax_in.tick_params(labelbottom=False)
-        if title:
-            ax_in.set_title(title)
-    elif title:
-        ax.set_title(title)
+    if x is not None:
+        _draw_input_strip(ax_in, x)
+    if title:  # over the input strip when there is one
+        (ax if ax_in is None else ax_in).set_title(title)
     return fig
+
+
+def _check_hidden_states(h, inputs, step_labels):
+    """(h as (T, H) floats, inputs as (T, D) floats or None), or a ValueError
+    that says which argument does not match h's T steps."""
+    h = np.asarray(h, dtype=float)
+    if h.ndim != 2:
+        raise ValueError(
+            f"h must have shape (T, H), one sequence (use h[b] for a batch); got {h.shape}"
+        )
+    T = h.shape[0]
+    x = None
+    if inputs is not None:
+        x = _as_2d("inputs", inputs)
+        if x.shape[0] != T:
+            raise ValueError(
+                f"inputs must have T = {T} rows like h; got shape {np.shape(inputs)}"
+            )
+    if step_labels is not None and len(step_labels) != T:
+        raise ValueError(
+            f"step_labels must name the T = {T} steps; got {len(step_labels)} labels"
+        )
+    return h, x
+
+
+def _hidden_state_axes(ax, T, H, x, step_labels):
+    """(fig, ax for the heatmap, ax_in for the input strip or None).  A new
+    figure is sized to T steps and H units (words need more room than step
+    numbers); on a given Axes the strip is an inset above it."""
+    if ax is not None:
+        ax_in = None
+        if x is not None:
+            ax_in = ax.inset_axes([0.0, 1.04, 1.0, min(0.4, 0.08 * x.shape[1] + 0.06)])
+        return ax.figure, ax, ax_in
+    per_step = 0.28 if step_labels is None else 0.75  # words need room
+    width = min(max(2.5 + per_step * T, 6.0 if step_labels else 0), 14)
+    height = 1.2 + 0.22 * H + (0.5 if step_labels is not None else 0)
+    if x is None:
+        fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+        return fig, ax, None
+    D = x.shape[1]
+    fig, (ax_in, ax) = plt.subplots(
+        2,
+        1,
+        figsize=(width, height + 0.35 + 0.22 * D),
+        layout="constrained",
+        sharex=True,
+        gridspec_kw={"height_ratios": [max(D, 1), max(H, 1)]},
+    )
+    return fig, ax, ax_in
+
+
+def _draw_input_strip(ax_in, x):
+    """The inputs x (T, D) as a grey strip over the heatmap's time axis."""
+    T, D = x.shape
+    ax_in.imshow(
+        x.T,
+        aspect="auto",
+        cmap="Greys",
+        extent=(0.5, T + 0.5, D + 0.5, 0.5),
+        interpolation="nearest",
+    )
+    ax_in.set_ylabel("$x_t$")
+    ax_in.set_yticks([])
+    ax_in.tick_params(labelbottom=False)
 
 
 def plot_lines(
@@ -157,60 +172,18 @@ def plot_lines(
     Extra keyword arguments go to ax.plot (e.g. lw=1, alpha=0.8).
     Returns the Figure.
     """
-    if isinstance(ys, dict):
-        labels = list(ys)
-        columns = [np.asarray(v, dtype=float).ravel() for v in ys.values()]
-    else:
-        arr = _as_2d("ys", ys)
-        columns = list(arr.T)
-        if labels is not None and len(labels) != len(columns):
-            raise ValueError(
-                f"labels must name the {len(columns)} lines (columns of ys);"
-                f" got {len(labels)} labels"
-            )
+    labels, columns = _line_columns(ys, labels)
     if zero_floor is not None:
-        if not logy:
-            raise ValueError("zero_floor is for a log axis: pass logy=True as well")
-        if not zero_floor > 0:
-            raise ValueError(f"zero_floor must be a positive height; got {zero_floor}")
-        smallest = min((c[c > 0].min() for c in columns if (c > 0).any()), default=None)
-        if smallest is not None and zero_floor >= smallest:
-            raise ValueError(
-                f"zero_floor must lie below the smallest positive value {smallest:.3g};"
-                f" got {zero_floor:.3g}"
-            )
-    fig, ax = _new_axes(ax, (6, 3.4))
+        _check_zero_floor(zero_floor, logy, columns)
+    fig, ax, _ = new_axes(ax, (6, 3.4))
     for i, col in enumerate(columns):
         xs = np.arange(len(col)) if x is None else np.asarray(x)
         if len(xs) != len(col):
             raise ValueError(f"x must have {len(col)} values like ys; got {len(xs)}")
-        zero = col == 0
-        shown = np.where(zero, np.nan, col) if zero_floor is not None else col
-        (line,) = ax.plot(
-            xs, shown, label=None if labels is None else labels[i], **line_kwargs
-        )
-        if zero_floor is not None and zero.any():
-            ax.plot(
-                xs[zero],
-                np.full(int(zero.sum()), float(zero_floor)),
-                linestyle="none",
-                marker="x",
-                color=line.get_color(),
-                gid="exactly zero",
-            )
+        label = None if labels is None else labels[i]
+        _draw_line(ax, xs, col, label, zero_floor, line_kwargs)
     if zero_floor is not None:
-        ax.axhline(float(zero_floor), color="grey", linestyle=":", linewidth=1)
-        ax.annotate(
-            "exactly 0",
-            (1.0, float(zero_floor)),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, 4),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=9,
-            color="grey",
-        )
+        _draw_zero_floor(ax, float(zero_floor))
     for value in np.atleast_1d(hline) if hline is not None else []:
         ax.axhline(float(value), color="grey", linestyle="--", linewidth=1)
     if logy:
@@ -227,6 +200,66 @@ def plot_lines(
         ax.legend(frameon=False)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _line_columns(ys, labels):
+    """(labels, one float array per line) from a dict, a (N,) or an (N, K) array."""
+    if isinstance(ys, dict):
+        return list(ys), [np.asarray(v, dtype=float).ravel() for v in ys.values()]
+    columns = list(_as_2d("ys", ys).T)
+    if labels is not None and len(labels) != len(columns):
+        raise ValueError(
+            f"labels must name the {len(columns)} lines (columns of ys);"
+            f" got {len(labels)} labels"
+        )
+    return labels, columns
+
+
+def _check_zero_floor(zero_floor, logy, columns):
+    """A zero floor goes with a log axis, and lies above 0 and below the data."""
+    if not logy:
+        raise ValueError("zero_floor is for a log axis: pass logy=True as well")
+    if not zero_floor > 0:
+        raise ValueError(f"zero_floor must be a positive height; got {zero_floor}")
+    smallest = min((c[c > 0].min() for c in columns if (c > 0).any()), default=None)
+    if smallest is not None and zero_floor >= smallest:
+        raise ValueError(
+            f"zero_floor must lie below the smallest positive value {smallest:.3g};"
+            f" got {zero_floor:.3g}"
+        )
+
+
+def _draw_line(ax, xs, col, label, zero_floor, line_kwargs):
+    """One line; with a zero floor its exact zeros are left out of it and
+    drawn as × on the floor, in the line's colour (gid "exactly zero")."""
+    zero = col == 0
+    shown = np.where(zero, np.nan, col) if zero_floor is not None else col
+    (line,) = ax.plot(xs, shown, label=label, **line_kwargs)
+    if zero_floor is not None and zero.any():
+        ax.plot(
+            xs[zero],
+            np.full(int(zero.sum()), float(zero_floor)),
+            linestyle="none",
+            marker="x",
+            color=line.get_color(),
+            gid="exactly zero",
+        )
+
+
+def _draw_zero_floor(ax, height):
+    """The floor of a log axis: a dotted line at `height`, marked "exactly 0"."""
+    ax.axhline(height, color="grey", linestyle=":", linewidth=1)
+    ax.annotate(
+        "exactly 0",
+        (1.0, height),
+        xycoords=("axes fraction", "data"),
+        xytext=(-4, 4),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color="grey",
+    )
 
 
 def plot_trajectories(
@@ -297,7 +330,7 @@ def plot_curves(
     """
     if not isinstance(curves, dict):
         curves = {ylabel or "value": curves}
-    fig, ax = _new_axes(ax, (6, 3.4))
+    fig, ax, _ = new_axes(ax, (6, 3.4))
     whole_steps = True
     for i, (name, values) in enumerate(curves.items()):
         v = np.asarray(values, dtype=float).ravel()
