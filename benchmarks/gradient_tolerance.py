@@ -11,7 +11,7 @@ Two numbers decide GRADIENT_TOLERANCE (docs/gradient_checks.md):
   over random seeds and sizes B, T, D, H in 1..6, both activations, with
   `numerical_gradient` at GRADIENT_STEP;
 - mistakes: the smallest `gradient_error(wrong, right)` that each named
-  mistake (the `*_mistakes` functions of coursekit/checks.py) gives on the
+  mistake (the `*_mistakes` functions of coursekit/checks/) gives on the
   exercises' test inputs; for a backward pass `right` is the numerical
   gradient, as in `check_gradient`.  A variant that coincides with the
   right answer on an input (e.g. "not summed over time" when T = 1) is no

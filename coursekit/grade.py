@@ -361,7 +361,7 @@ def _package_folder(name: str) -> Path:
 
 
 def library_files() -> dict[str, bytes]:
-    """{"coursekit/checks.py": bytes, ...}: every file of PACKAGES as the
+    """{"coursekit/checks/values.py": bytes, ...}: every file of PACKAGES as the
     grader found them when it started."""
     files = {}
     for name in PACKAGES:
@@ -383,7 +383,7 @@ def write_library(folder: Path, files: dict[str, bytes]) -> None:
 def restore_library(files: dict[str, bytes]) -> list[str]:
     """Put the course's files back as `library_files()` read them: rewrite a
     changed or deleted file, delete an added `.py` file.  Returns the paths
-    changed (relative, e.g. ["coursekit/checks.py"])."""
+    changed (relative, e.g. ["coursekit/checks/values.py"])."""
     changed = []
     for name in PACKAGES:
         folder = _package_folder(name)

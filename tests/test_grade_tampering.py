@@ -3,7 +3,7 @@
 Each one returns zeros of the right shape from every function (worth 0 of
 8 points) and attacks the checks another way: numpy's comparisons replaced,
 the check functions shadowed, patched in their module, their code swapped,
-or the course checkout's `coursekit/checks.py` rewritten for the students
+or the course checkout's `coursekit/checks/` rewritten for the students
 graded after it.  The grader runs from a copy of the course (its own
 `rnnlib`, `coursekit` and `solutions/`), so the last attack is real and the
 test can show that the copy ends exactly as it began.
@@ -217,7 +217,7 @@ def graded(request, tmp_path_factory):
     ]
     server, calls = serve(solved_code(course))
     fill = {
-        "CHECKOUT": str(course / "coursekit" / "checks.py"),
+        "CHECKOUT": str(course / "coursekit" / "checks" / "__init__.py"),
         "SOLUTIONS": str(course / "solutions" / f"{EXERCISE}.ipynb"),
         "CLASSMATE": str(subs / "solved" / f"{EXERCISE}.ipynb"),
         "NAME": f"{EXERCISE}.ipynb",
@@ -275,7 +275,7 @@ def test_the_rewritten_checkout_is_put_back_and_named(graded):
     if graded["isolated"]:  # the checkout was out of reach: nothing to put back
         assert "put back" not in message
     else:
-        assert "coursekit/checks.py" in message and "put back" in message
+        assert "coursekit/checks/__init__.py" in message and "put back" in message
     assert graded["rows"]["graded_after"]["message"] == ""
 
 

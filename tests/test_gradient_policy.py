@@ -2,7 +2,7 @@
 
 Correct float64 backward passes (rnnlib's and the reference solutions')
 stay 100x below GRADIENT_TOLERANCE, and every named mistake of
-coursekit/checks.py stays 100x above it, on the exercises' test inputs.
+coursekit/checks/ stays 100x above it, on the exercises' test inputs.
 The full measurement (300 seeds, sizes up to 6, two CPU kernels) is in
 docs/gradient_checks.md.
 """
