@@ -1,0 +1,283 @@
+"""One notebook in one worker process: a fresh kernel (isolated, memory
+limited, sealed: KERNEL_BOOT), its cells run by nbclient, every executed
+cell reported to the grader through a pipe."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from coursekit import sandbox
+from coursekit.grading.library import write_library
+
+TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
+
+
+KERNEL_NAME = "coursekit-grade"
+
+
+STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
+
+
+INTERRUPT_GRACE = 3  # seconds an interrupted kernel has to answer before a restart
+
+
+STUCK_EVALUE = "the cell ignored the interrupt; the kernel was restarted without it"
+
+
+# The kernel: isolate it (coursekit.sandbox), limit its address space, seal
+# numpy and the checks (coursekit.seal), then start ipykernel.  No braces here:
+# jupyter_client formats `{name}` fields in a kernel's argv.
+KERNEL_BOOT = """\
+import os, sys
+plan = os.environ.pop('COURSEKIT_SANDBOX', '')
+if plan:
+    import coursekit.sandbox
+    coursekit.sandbox.enter(plan)
+limit = int(os.environ.pop('COURSEKIT_MEMORY_BYTES', '0'))
+try:
+    import resource
+except ImportError:
+    resource = None
+if limit > 0 and resource is not None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import coursekit.seal
+coursekit.seal.take()
+from ipykernel.kernelapp import launch_new_instance
+launch_new_instance()
+"""
+
+
+def _descendants(pid: int | None = None):
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def kill_processes(processes) -> None:
+    import psutil
+
+    for proc in processes:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(processes, timeout=5)
+
+
+def _memory_guard(limit_bytes: int, tripped: threading.Event, stop: threading.Event):
+    """Kill the kernel (and its children) if their resident memory exceeds
+    the limit: a second guard beside RLIMIT_AS, e.g. for child processes."""
+    import psutil
+
+    while not stop.wait(0.2):
+        procs = _descendants()
+        rss = 0
+        for proc in procs:
+            try:
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        if rss > limit_bytes:
+            tripped.set()
+            kill_processes(procs)
+            return
+
+
+def _write_kernelspec(
+    folder: Path, memory_bytes: int, library: Path, plan: dict | None
+) -> None:
+    spec = folder / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True)
+    kernel = {
+        "argv": [sys.executable, "-c", KERNEL_BOOT, "-f", "{connection_file}"],
+        "display_name": "Python (coursekit grading)",
+        "language": "python",
+        "env": {
+            "COURSEKIT_MEMORY_BYTES": str(memory_bytes),
+            # this submission's own copy of rnnlib and coursekit comes first
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(library), os.environ.get("PYTHONPATH")) if p
+            ),
+            # one BLAS thread per kernel: jobs run side by side, and idle
+            # thread pools and malloc arenas would eat the address space
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MALLOC_ARENA_MAX": "2",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        },
+    }
+    if plan:
+        kernel["env"][sandbox.ENV] = json.dumps(plan)
+    (spec / "kernel.json").write_text(json.dumps(kernel, indent=1), encoding="utf-8")
+
+
+def run_in_worker(payload: dict, conn) -> None:
+    """Run one notebook; report each executed cell and the end through conn.
+
+    Messages: ("kernel", pid), ("start", index),
+    ("cell", index, ok, ename, evalue), ("done", status, message).
+    """
+    import logging
+
+    workdir = Path(payload["workdir"])
+    os.environ["JUPYTER_PATH"] = str(workdir / "jupyter")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(workdir / "runtime")
+    os.environ["IPYTHONDIR"] = str(workdir / "ipython")
+    library = workdir / "lib"
+    write_library(library, payload["library"])
+    plan = payload["sandbox"]
+    _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library, plan)
+    run_dir = workdir / "run"
+    run_dir.mkdir()
+    config = None
+    if plan:
+        from traitlets.config import Config
+
+        sandbox.prepare(workdir)
+        # no network in the sandbox: the kernel's sockets are files here
+        runtime = workdir / "runtime"
+        ipc = {
+            "transport": "ipc",
+            "ip": str(runtime / "kernel"),
+            "connection_file": str(runtime / "kernel.json"),
+        }
+        config = Config({"KernelManager": ipc})
+
+    import asyncio
+
+    import nbformat
+    from jupyter_core.utils import ensure_async
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    log = logging.getLogger("coursekit.grade.kernel")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+    cell_timeout = payload["cell_timeout"]
+    nb = nbformat.reads(payload["notebook"], as_version=4)
+    client = None
+
+    started = threading.Event()
+
+    def on_start(**_):
+        started.set()
+        pid = getattr(client.km.provisioner, "pid", None)
+        conn.send(("kernel", pid))
+
+    def on_execute(cell_index, **_):
+        conn.send(("start", cell_index))
+
+    skip = set(payload.get("skip", ()))  # cells that hung a kernel before
+
+    def on_executed(cell_index, execute_reply, **_):
+        content = (execute_reply or {}).get("content", {})
+        ok = content.get("status") == "ok"
+        ename = "" if ok else str(content.get("ename", ""))
+        evalue = "" if ok else str(content.get("evalue", ""))
+        conn.send(("cell", cell_index, ok, ename, evalue))
+
+    class Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            """Keep no output: scores come from execute replies, and a cell
+            that prints without end must not fill this process's memory."""
+            return None
+
+        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+            if cell_index in skip:  # it hung a kernel before: not run again
+                conn.send(("cell", cell_index, False, TIMEOUT_ENAME, STUCK_EVALUE))
+                return cell
+            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            """Interrupt the cell (nbclient); if the kernel does not answer
+            within INTERRUPT_GRACE, tell the grader, which starts the
+            notebook again in a new kernel without this cell."""
+            reply = await super()._async_handle_timeout(timeout, cell)
+            if not await self._answers(INTERRUPT_GRACE):
+                index = next(i for i, c in enumerate(self.nb.cells) if c is cell)
+                conn.send(("stuck", index))
+                await asyncio.sleep(STARTUP_LIMIT)  # the grader kills this process
+            return reply
+
+        async def _answers(self, seconds):
+            """Whether the kernel answers a kernel_info request in `seconds`."""
+            from queue import Empty
+
+            msg_id = self.kc.kernel_info()
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(
+                        self.kc.shell_channel.get_msg(timeout=left)
+                    )
+                except Empty:
+                    return False
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return True
+            return False
+
+    client = Client(
+        nb,
+        kernel_name=KERNEL_NAME,
+        timeout=max(1, math.ceil(cell_timeout)),
+        timeout_func=lambda cell: cell_timeout,
+        startup_timeout=STARTUP_LIMIT - 60,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": TIMEOUT_ENAME,
+            "evalue": f"the cell ran longer than {cell_timeout:g} s and was stopped",
+            "traceback": [],
+        },
+        record_timing=False,
+        # outputs are not kept: no need to wait long for a stopped cell's last
+        iopub_timeout=1,
+        extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        resources={"metadata": {"path": str(run_dir)}},
+        on_notebook_start=on_start,
+        on_cell_execute=on_execute,
+        on_cell_executed=on_executed,
+        log=log,
+        config=config,
+    )
+    tripped, stop = threading.Event(), threading.Event()
+    guard = threading.Thread(
+        target=_memory_guard,
+        args=(payload["memory_bytes"], tripped, stop),
+        daemon=True,
+    )
+    guard.start()
+    status, message = "ok", ""
+    with open(workdir / "kernel.log", "w") as kernel_log:
+        try:
+            client.execute(stdout=kernel_log, stderr=kernel_log)
+        except DeadKernelError:
+            status, message = "error", "the kernel died (the process exited or crashed)"
+        except Exception as exc:
+            status, message = "error", f"could not run the notebook: {exc}"
+            if not started.is_set():
+                message = (
+                    f"the kernel could not start: {exc} (is --memory large enough? "
+                    "a kernel needs a few hundred MB of address space)"
+                )
+        finally:
+            stop.set()
+    if tripped.is_set():
+        status = "memory"
+        message = (
+            "the kernel was stopped: its memory grew beyond "
+            f"{payload['memory_bytes'] // 2**20} MB"
+        )
+    conn.send(("done", status, message))
+    conn.close()
