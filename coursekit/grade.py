@@ -111,6 +111,8 @@ import os
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from coursekit import sandbox, students
 from coursekit.grading.library import (  # noqa: F401
     PACKAGES,
@@ -238,7 +240,7 @@ def _isolation(args, paths: list[Path], root: Path) -> list[Path] | None:
     return [str(p.absolute()) for p in hide]
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.grade",
         description="Grade submitted exercise notebooks into a CSV gradebook.",
@@ -286,8 +288,35 @@ def main(argv=None) -> int:
         default=os.cpu_count() or 1,
         help="notebooks graded at once (default: number of cores)",
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
+    """A Result per submission, in order, and the notebook text to run for
+    each one that matched an exercise (by the result's index)."""
+    results, notebooks = [], {}
+    for i, (path, label) in enumerate(zip(paths, _labels(paths), strict=True)):
+        result = Result(submission=str(path), label=label, shown=_shown(path, root))
+        results.append(result)
+        try:
+            submission = read_notebook(path)
+            result.source = match_source(path, submission, sources)
+        except NotebookError as exc:
+            message = str(exc)
+            if message.startswith(f"{path}: "):  # the submission column says it
+                message = message[len(f"{path}: ") :]
+            result.status, result.message = "invalid-notebook", message
+            continue
+        run_nb, result.tests = build_run_notebook(result.source.nb, submission)
+        seal_tests(run_nb, result.tests, result.source.preamble)
+        result.cells = run_nb.cells
+        notebooks[i] = notebook_text(run_nb)
+    return results, notebooks
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
     source_dir = Path(args.source)
     if not source_notebooks(source_dir):
         parser.error(f"no source notebook in {source_dir}/ (see --source)")
@@ -309,7 +338,6 @@ def main(argv=None) -> int:
     out = Path(args.out)
     if any(out.absolute() == p.absolute() for p in paths):
         parser.error(f"--out {out} is a submission: it would be overwritten")
-
     limits = {
         "timeout": args.timeout,
         "cell_timeout": args.cell_timeout,
@@ -323,30 +351,10 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    results, notebooks = [], {}
-    for i, (path, label) in enumerate(zip(paths, _labels(paths), strict=True)):
-        result = Result(submission=str(path), label=label, shown=_shown(path, root))
-        results.append(result)
-        try:
-            submission = read_notebook(path)
-            result.source = match_source(path, submission, sources)
-        except NotebookError as exc:
-            message = str(exc)
-            if message.startswith(f"{path}: "):  # the submission column says it
-                message = message[len(f"{path}: ") :]
-            result.status, result.message = "invalid-notebook", message
-            continue
-        run_nb, result.tests = build_run_notebook(result.source.nb, submission)
-        seal_tests(run_nb, result.tests, result.source.preamble)
-        result.cells = run_nb.cells
-        notebooks[i] = notebook_text(run_nb)
-
-    from tqdm import tqdm
-
+    results, notebooks = _prepare(paths, root, sources)
     with tqdm(total=len(results), desc="grading", unit="notebook") as progress:
         progress.update(len(results) - len(notebooks))
         run_all(results, notebooks, limits, args.jobs, progress)
-
     results = add_students(results, root, roster)
     write_gradebook(out, results, sources)
     if args.feedback:

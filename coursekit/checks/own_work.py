@@ -107,8 +107,6 @@ def _code_objects(code):
 
 
 _GLOBAL_OPS = {"LOAD_GLOBAL", "LOAD_NAME"}
-
-
 _ATTR_OPS = {"LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM"}
 
 

@@ -12,8 +12,6 @@ from coursekit.grading.results import Result
 from coursekit.notebooks import format_points
 
 FIXED_COLUMNS = ("submission", "student", "total", "max_total", "status")
-
-
 TAIL_COLUMNS = ("exercise", "message")
 
 

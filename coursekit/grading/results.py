@@ -12,11 +12,7 @@ from coursekit.grading.worker import STARTUP_LIMIT, TIMEOUT_ENAME
 from coursekit.notebooks import Part, first_line, grade_id
 
 UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
-
-
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
 # where IPython says a cell's code came from: "(1063758517.py, line 3)", or
 # "(/tmp/ipykernel_812/1063758517.py, line 3)"
 IPYTHON_FILE = re.compile(r"\((?:[^()]*[/\\])?\d+\.py, line (?P<line>\d+)\)")

@@ -4,32 +4,30 @@ cell reported to the grader through a pipe."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 import os
 import sys
 import threading
 import time
 from pathlib import Path
+from queue import Empty
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 
 from coursekit import sandbox
 from coursekit.grading.library import write_library
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
-
-
 KERNEL_NAME = "coursekit-grade"
-
-
 STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
-
-
 INTERRUPT_GRACE = 3  # seconds an interrupted kernel has to answer before a restart
-
-
 STUCK_EVALUE = "the cell ignored the interrupt; the kernel was restarted without it"
-
-
 # The kernel: isolate it (coursekit.sandbox), limit its address space, seal
 # numpy and the checks (coursekit.seal), then start ipykernel.  No braces here:
 # jupyter_client formats `{name}` fields in a kernel's argv.
@@ -121,15 +119,70 @@ def _write_kernelspec(
     (spec / "kernel.json").write_text(json.dumps(kernel, indent=1), encoding="utf-8")
 
 
-def run_in_worker(payload: dict, conn) -> None:
-    """Run one notebook; report each executed cell and the end through conn.
+class GradingClient(NotebookClient):
+    """nbclient's client as the grader runs it: it reports each cell through
+    `reports` (a pipe to the grader), keeps no output, skips the cells in
+    `skip` (they hung a kernel before), and tells the grader when a kernel
+    ignores the interrupt of a cell that ran too long."""
 
-    Messages: ("kernel", pid), ("start", index),
-    ("cell", index, ok, ename, evalue), ("done", status, message).
-    """
-    import logging
+    reports = None  # the worker's end of the pipe
+    skip = frozenset()  # run-notebook cell indices not to run again
+    started = None  # a threading.Event, set once the kernel runs
 
-    workdir = Path(payload["workdir"])
+    def report_start(self, **_):
+        self.started.set()
+        self.reports.send(("kernel", getattr(self.km.provisioner, "pid", None)))
+
+    def report_execute(self, cell_index, **_):
+        self.reports.send(("start", cell_index))
+
+    def report_executed(self, cell_index, execute_reply, **_):
+        content = (execute_reply or {}).get("content", {})
+        ok = content.get("status") == "ok"
+        ename = "" if ok else str(content.get("ename", ""))
+        evalue = "" if ok else str(content.get("evalue", ""))
+        self.reports.send(("cell", cell_index, ok, ename, evalue))
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep no output: scores come from execute replies, and a cell
+        that prints without end must not fill this process's memory."""
+        return None
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        if cell_index in self.skip:  # it hung a kernel before: not run again
+            self.reports.send(("cell", cell_index, False, TIMEOUT_ENAME, STUCK_EVALUE))
+            return cell
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """Interrupt the cell (nbclient); if the kernel does not answer
+        within INTERRUPT_GRACE, tell the grader, which starts the notebook
+        again in a new kernel without this cell."""
+        reply = await super()._async_handle_timeout(timeout, cell)
+        if not await self._answers(INTERRUPT_GRACE):
+            index = next(i for i, c in enumerate(self.nb.cells) if c is cell)
+            self.reports.send(("stuck", index))
+            await asyncio.sleep(STARTUP_LIMIT)  # the grader kills this process
+        return reply
+
+    async def _answers(self, seconds):
+        """Whether the kernel answers a kernel_info request in `seconds`."""
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                return False
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
+
+
+def _prepare_workdir(workdir: Path, payload: dict):
+    """Jupyter's and IPython's folders, the library copy and the kernel spec
+    in `workdir`; with a sandbox plan, the folders `nobody` owns and the ipc
+    transport.  Returns the kernel manager's traitlets Config (or None)."""
     os.environ["JUPYTER_PATH"] = str(workdir / "jupyter")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(workdir / "runtime")
     os.environ["IPYTHONDIR"] = str(workdir / "ipython")
@@ -137,98 +190,30 @@ def run_in_worker(payload: dict, conn) -> None:
     write_library(library, payload["library"])
     plan = payload["sandbox"]
     _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library, plan)
-    run_dir = workdir / "run"
-    run_dir.mkdir()
-    config = None
-    if plan:
-        from traitlets.config import Config
+    (workdir / "run").mkdir()
+    if not plan:
+        return None
+    from traitlets.config import Config
 
-        sandbox.prepare(workdir)
-        # no network in the sandbox: the kernel's sockets are files here
-        runtime = workdir / "runtime"
-        ipc = {
-            "transport": "ipc",
-            "ip": str(runtime / "kernel"),
-            "connection_file": str(runtime / "kernel.json"),
-        }
-        config = Config({"KernelManager": ipc})
+    sandbox.prepare(workdir)
+    # no network in the sandbox: the kernel's sockets are files here
+    runtime = workdir / "runtime"
+    ipc = {
+        "transport": "ipc",
+        "ip": str(runtime / "kernel"),
+        "connection_file": str(runtime / "kernel.json"),
+    }
+    return Config({"KernelManager": ipc})
 
-    import asyncio
 
-    import nbformat
-    from jupyter_core.utils import ensure_async
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
+def _client(payload: dict, conn, config, run_dir: Path) -> GradingClient:
+    """The client that runs the payload's notebook in `run_dir`."""
     log = logging.getLogger("coursekit.grade.kernel")
     log.addHandler(logging.NullHandler())
     log.propagate = False
-
     cell_timeout = payload["cell_timeout"]
-    nb = nbformat.reads(payload["notebook"], as_version=4)
-    client = None
-
-    started = threading.Event()
-
-    def on_start(**_):
-        started.set()
-        pid = getattr(client.km.provisioner, "pid", None)
-        conn.send(("kernel", pid))
-
-    def on_execute(cell_index, **_):
-        conn.send(("start", cell_index))
-
-    skip = set(payload.get("skip", ()))  # cells that hung a kernel before
-
-    def on_executed(cell_index, execute_reply, **_):
-        content = (execute_reply or {}).get("content", {})
-        ok = content.get("status") == "ok"
-        ename = "" if ok else str(content.get("ename", ""))
-        evalue = "" if ok else str(content.get("evalue", ""))
-        conn.send(("cell", cell_index, ok, ename, evalue))
-
-    class Client(NotebookClient):
-        def output(self, outs, msg, display_id, cell_index):
-            """Keep no output: scores come from execute replies, and a cell
-            that prints without end must not fill this process's memory."""
-            return None
-
-        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
-            if cell_index in skip:  # it hung a kernel before: not run again
-                conn.send(("cell", cell_index, False, TIMEOUT_ENAME, STUCK_EVALUE))
-                return cell
-            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-
-        async def _async_handle_timeout(self, timeout, cell=None):
-            """Interrupt the cell (nbclient); if the kernel does not answer
-            within INTERRUPT_GRACE, tell the grader, which starts the
-            notebook again in a new kernel without this cell."""
-            reply = await super()._async_handle_timeout(timeout, cell)
-            if not await self._answers(INTERRUPT_GRACE):
-                index = next(i for i, c in enumerate(self.nb.cells) if c is cell)
-                conn.send(("stuck", index))
-                await asyncio.sleep(STARTUP_LIMIT)  # the grader kills this process
-            return reply
-
-        async def _answers(self, seconds):
-            """Whether the kernel answers a kernel_info request in `seconds`."""
-            from queue import Empty
-
-            msg_id = self.kc.kernel_info()
-            deadline = time.monotonic() + seconds
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    msg = await ensure_async(
-                        self.kc.shell_channel.get_msg(timeout=left)
-                    )
-                except Empty:
-                    return False
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    return True
-            return False
-
-    client = Client(
-        nb,
+    client = GradingClient(
+        nbformat.reads(payload["notebook"], as_version=4),
         kernel_name=KERNEL_NAME,
         timeout=max(1, math.ceil(cell_timeout)),
         timeout_func=lambda cell: cell_timeout,
@@ -245,28 +230,33 @@ def run_in_worker(payload: dict, conn) -> None:
         iopub_timeout=1,
         extra_arguments=["--HistoryManager.hist_file=:memory:"],
         resources={"metadata": {"path": str(run_dir)}},
-        on_notebook_start=on_start,
-        on_cell_execute=on_execute,
-        on_cell_executed=on_executed,
         log=log,
         config=config,
     )
+    client.reports, client.started = conn, threading.Event()
+    client.skip = frozenset(payload.get("skip", ()))
+    client.on_notebook_start = client.report_start
+    client.on_cell_execute = client.report_execute
+    client.on_cell_executed = client.report_executed
+    return client
+
+
+def _execute(client: GradingClient, memory_bytes: int, log_path: Path):
+    """Run the notebook under the resident-memory guard; (status, message)."""
     tripped, stop = threading.Event(), threading.Event()
     guard = threading.Thread(
-        target=_memory_guard,
-        args=(payload["memory_bytes"], tripped, stop),
-        daemon=True,
+        target=_memory_guard, args=(memory_bytes, tripped, stop), daemon=True
     )
     guard.start()
     status, message = "ok", ""
-    with open(workdir / "kernel.log", "w") as kernel_log:
+    with open(log_path, "w") as kernel_log:
         try:
             client.execute(stdout=kernel_log, stderr=kernel_log)
         except DeadKernelError:
             status, message = "error", "the kernel died (the process exited or crashed)"
         except Exception as exc:
             status, message = "error", f"could not run the notebook: {exc}"
-            if not started.is_set():
+            if not client.started.is_set():
                 message = (
                     f"the kernel could not start: {exc} (is --memory large enough? "
                     "a kernel needs a few hundred MB of address space)"
@@ -276,8 +266,21 @@ def run_in_worker(payload: dict, conn) -> None:
     if tripped.is_set():
         status = "memory"
         message = (
-            "the kernel was stopped: its memory grew beyond "
-            f"{payload['memory_bytes'] // 2**20} MB"
+            f"the kernel was stopped: its memory grew beyond {memory_bytes // 2**20} MB"
         )
+    return status, message
+
+
+def run_in_worker(payload: dict, conn) -> None:
+    """Run one notebook; report each executed cell and the end through conn.
+
+    Messages: ("kernel", pid), ("start", index),
+    ("cell", index, ok, ename, evalue), ("stuck", index),
+    ("done", status, message).
+    """
+    workdir = Path(payload["workdir"])
+    config = _prepare_workdir(workdir, payload)
+    client = _client(payload, conn, config, workdir / "run")
+    status, message = _execute(client, payload["memory_bytes"], workdir / "kernel.log")
     conn.send(("done", status, message))
     conn.close()
