@@ -43,7 +43,10 @@ Grading a submission:
   of the kernel and its children;
 - status: ok, timeout, memory (a MemoryError or the guard fired),
   invalid-notebook, error (the kernel died, e.g. `os._exit`, a crash), or
-  missing (a roster student who handed nothing in).
+  missing (a roster student who handed nothing in).  A kernel that dies
+  before it runs a cell is started once more (it ran no student code);
+  if that one dies too, the message ends with the kernel's last line.  On
+  Unix, kernels talk over Unix sockets in their own folder, not TCP ports.
 
 Output: a CSV row per submission, in the order given (submission, student,
 total, max_total, status, one column per graded part, exercise, message).

@@ -6,9 +6,11 @@ command line, one in process), so that every kernel starts only once.
 
 import csv
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 
 from coursekit import grade
 from coursekit.exercises import make_exercise
+from coursekit.grading import worker
 from coursekit.notebooks import (
     NotebookError,
     grade_id,
@@ -395,6 +398,82 @@ def test_kernel_crash_is_error_and_keeps_earlier_parts(graded):
     r = row(graded, "crash/fx01_arithmetic.ipynb")
     assert scores(r) == ("3", "2", "1", "0", "error")
     assert "kernel died" in r["message"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("resource") is None,
+    reason="the memory limit needs the resource module (Unix)",
+)
+def test_a_kernel_that_cannot_start_is_an_error_that_says_why(tmp_path):
+    # 32 MB of address space: Python starts, numpy cannot map its BLAS
+    write_submissions(tmp_path / "subs", {"solved/" + ARITH: solved})
+    code = grade.main(
+        [str(tmp_path / "subs"), "--source", str(SOURCE), "--memory", "32",
+         "--out", str(tmp_path / "g.csv")]
+    )  # fmt: skip
+    r = row({"rows": read_gradebook(tmp_path / "g.csv")}, "solved/" + ARITH)
+    assert code == 0
+    assert (r["status"], r["total"]) == ("error", "0")
+    assert "the kernel could not start" in r["message"]
+    assert "is --memory large enough?" in r["message"]
+    assert "the kernel said: " in r["message"]  # its last line, the reason
+
+
+class _Client:  # what run_in_worker reads of a GradingClient
+    def __init__(self):
+        self.started = threading.Event()
+
+
+def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch):
+    """The first kernel dies before it runs anything (e.g. it lost its
+    ports): the worker starts a second, whose result counts."""
+    attempts = []
+
+    def execute(client, memory_bytes, log_path):
+        attempts.append(log_path.name)
+        if len(attempts) == 1:
+            log_path.write_text("Traceback...\nzmq.error.ZMQError: Address in use\n")
+            return "error", "the kernel could not start: died"
+        client.started.set()
+        return "ok", ""
+
+    sent = []
+    pipe = type("Pipe", (), {"send": sent.append, "close": lambda self: None})()
+    monkeypatch.setattr(worker, "_prepare_workdir", lambda workdir, payload: None)
+    monkeypatch.setattr(worker, "_client", lambda *args: _Client())
+    monkeypatch.setattr(worker, "_execute", execute)
+    worker.run_in_worker({"workdir": str(tmp_path), "memory_bytes": 0}, pipe)
+    assert attempts == ["kernel-0.log", "kernel-1.log"]
+    assert sent == [("done", "ok", "")]
+
+
+def test_a_kernel_that_never_starts_reports_the_last_attempt(tmp_path, monkeypatch):
+    def execute(client, memory_bytes, log_path):
+        log_path.write_text(f"MemoryError in {log_path.name}\n\n")
+        return "error", "the kernel could not start: died"
+
+    sent = []
+    pipe = type("Pipe", (), {"send": sent.append, "close": lambda self: None})()
+    monkeypatch.setattr(worker, "_prepare_workdir", lambda workdir, payload: None)
+    monkeypatch.setattr(worker, "_client", lambda *args: _Client())
+    monkeypatch.setattr(worker, "_execute", execute)
+    worker.run_in_worker({"workdir": str(tmp_path), "memory_bytes": 0}, pipe)
+    last = f"kernel-{worker.START_ATTEMPTS - 1}.log"
+    message = (
+        f"the kernel could not start: died; the kernel said: MemoryError in {last}"
+    )
+    assert sent == [("done", "error", message)]
+
+
+def test_kernels_talk_over_unix_sockets_in_their_own_folder(tmp_path):
+    # TCP ports picked for a kernel can be taken by another program first
+    config = worker._ipc_config(tmp_path / "runtime")
+    if os.name != "posix":
+        assert config is None
+        return
+    assert config.KernelManager.transport == "ipc"
+    assert config.KernelManager.ip == str(tmp_path / "runtime" / "kernel")
+    assert worker._ipc_config(tmp_path / ("x" * 120)) is None  # too long a path
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from coursekit.grading.library import write_library
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it is interrupted
 KERNEL_NAME = "coursekit-grade"
 STARTUP_LIMIT = 180  # seconds for a worker to start its kernel (busy machines)
+START_ATTEMPTS = 2  # kernels started for a notebook whose kernel died at start
 INTERRUPT_GRACE = 3  # seconds an interrupted kernel has to answer before a restart
 STUCK_EVALUE = "the cell ignored the interrupt; the kernel was restarted without it"
 # The kernel: isolate it (coursekit.sandbox), limit its address space, seal
@@ -191,13 +192,23 @@ def _prepare_workdir(workdir: Path, payload: dict):
     plan = payload["sandbox"]
     _write_kernelspec(workdir / "jupyter", payload["memory_bytes"], library, plan)
     (workdir / "run").mkdir()
-    if not plan:
+    (workdir / "runtime").mkdir()
+    if plan:
+        sandbox.prepare(workdir)
+    return _ipc_config(workdir / "runtime")
+
+
+def _ipc_config(runtime: Path):
+    """The kernel's sockets as files in `runtime` (Unix only; else None).
+
+    The sandbox has no network, and without it a TCP kernel can lose the
+    ports jupyter_client picked for it to another program starting at the
+    same moment (the kernel then dies before it answers).  A Unix socket's
+    path has a length limit of about 100 bytes: longer paths keep TCP."""
+    if os.name != "posix" or len(str(runtime / "kernel-00000")) > 100:
         return None
     from traitlets.config import Config
 
-    sandbox.prepare(workdir)
-    # no network in the sandbox: the kernel's sockets are files here
-    runtime = workdir / "runtime"
     ipc = {
         "transport": "ipc",
         "ip": str(runtime / "kernel"),
@@ -271,6 +282,16 @@ def _execute(client: GradingClient, memory_bytes: int, log_path: Path):
     return status, message
 
 
+def _last_words(log_path: Path) -> str:
+    """The kernel log's last line (its error), to say why it did not start."""
+    try:
+        lines = log_path.read_text(errors="replace").split("\n")
+    except OSError:
+        return ""
+    said = [line.strip() for line in lines if line.strip()]
+    return f"; the kernel said: {said[-1][:300]}" if said else ""
+
+
 def run_in_worker(payload: dict, conn) -> None:
     """Run one notebook; report each executed cell and the end through conn.
 
@@ -280,7 +301,14 @@ def run_in_worker(payload: dict, conn) -> None:
     """
     workdir = Path(payload["workdir"])
     config = _prepare_workdir(workdir, payload)
-    client = _client(payload, conn, config, workdir / "run")
-    status, message = _execute(client, payload["memory_bytes"], workdir / "kernel.log")
+    # a kernel that dies before it starts ran none of the student's code:
+    # that is the machine's fault (e.g. too little --memory), tried twice
+    for attempt in range(START_ATTEMPTS):
+        client = _client(payload, conn, config, workdir / "run")
+        log_path = workdir / f"kernel-{attempt}.log"
+        status, message = _execute(client, payload["memory_bytes"], log_path)
+        if client.started.is_set() or status != "error":
+            break
+        message += _last_words(log_path)
     conn.send(("done", status, message))
     conn.close()
