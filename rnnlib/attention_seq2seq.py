@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .attention import AdditiveAttention, attention_forward
-from .checks import as_float_array, check_mask, check_positive_int
+from .checks import as_float_array, check_mask, check_positive_int, check_token_id
 from .generator import check_token_ids
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
@@ -103,11 +103,7 @@ class AttentionEncoderDecoder(Composite):
         attention_size = hidden_size if attention_size is None else attention_size
         check_positive_int("attention_size", attention_size)
         for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-            if not 0 <= value < tgt_vocab_size:
-                raise ValueError(
-                    f"{name} must lie in [0, tgt_vocab_size) = [0, {tgt_vocab_size});"
-                    f" got {value}"
-                )
+            check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
         rng = as_rng(seed)
         self.src_vocab_size = int(src_vocab_size)
         self.tgt_vocab_size = int(tgt_vocab_size)

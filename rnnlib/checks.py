@@ -104,6 +104,14 @@ def check_positive_int(name, value):
         raise ValueError(f"{name} must be an int >= 1; got {value}")
 
 
+def check_token_id(name, value, vocab_size, vocab_name="vocab_size"):
+    """Raise ValueError unless 0 <= value < vocab_size (a special token's id)."""
+    if not 0 <= value < vocab_size:
+        raise ValueError(
+            f"{name} must lie in [0, {vocab_name}) = [0, {vocab_size}); got {value}"
+        )
+
+
 def as_mask(name, mask, finite=False):
     """A padding mask (1 = real step, 0 = padding) as floats, or raise.
 

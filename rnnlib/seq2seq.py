@@ -25,7 +25,7 @@ loss by `tgt_mask`.
 
 import numpy as np
 
-from .checks import check_mask, check_positive_int
+from .checks import check_mask, check_positive_int, check_token_id
 from .generator import check_token_ids
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
@@ -105,11 +105,7 @@ class EncoderDecoder(Composite):
         check_positive_int("src_vocab_size", src_vocab_size)
         check_positive_int("tgt_vocab_size", tgt_vocab_size)
         for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-            if not 0 <= value < tgt_vocab_size:
-                raise ValueError(
-                    f"{name} must lie in [0, tgt_vocab_size) = [0, {tgt_vocab_size});"
-                    f" got {value}"
-                )
+            check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
         rng = as_rng(seed)
         self.src_vocab_size, self.tgt_vocab_size = (
             int(src_vocab_size),

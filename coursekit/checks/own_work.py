@@ -12,10 +12,11 @@ class UpstreamError(AssertionError):
     it calls, does not pass that part's tests yet."""
 
 
-def _uses_name(func, name):
-    """Whether `func`, or a function of the same notebook it calls, refers to
-    the global `name` (read from the bytecode, as check_not_calling does)."""
-    seen, todo = set(), [func]
+def _each_function(todo):
+    """Pop functions from the list `todo` and yield each once (by its code),
+    bound methods unwrapped, objects without code skipped; the caller adds
+    to `todo` the functions each one calls."""
+    seen = set()
     while todo:
         f = todo.pop()
         f = getattr(f, "__func__", f)  # bound methods
@@ -23,8 +24,16 @@ def _uses_name(func, name):
         if code is None or id(code) in seen:
             continue
         seen.add(id(code))
+        yield f
+
+
+def _uses_name(func, name):
+    """Whether `func`, or a function of the same notebook it calls, refers to
+    the global `name` (read from the bytecode, as check_not_calling does)."""
+    todo = [func]
+    for f in _each_function(todo):
         glb = getattr(f, "__globals__", {})
-        for co in _code_objects(code):
+        for co in _code_objects(f.__code__):
             for ins in dis.get_instructions(co):
                 if ins.opname not in _GLOBAL_OPS or not isinstance(ins.argval, str):
                     continue
@@ -114,15 +123,8 @@ def _static_uses(func, names, forbidden):
     """{forbidden name: names of the functions that use it}, for `func` and
     every function of the same notebook it calls, found in their bytecode."""
     uses = {}
-    seen = set()
     todo = [func]
-    while todo:
-        f = todo.pop()
-        f = getattr(f, "__func__", f)  # bound methods
-        code = getattr(f, "__code__", None)
-        if code is None or id(code) in seen:
-            continue
-        seen.add(id(code))
+    for f in _each_function(todo):
         where = getattr(f, "__name__", "?")
 
         def found(name, where=where):
@@ -136,7 +138,7 @@ def _static_uses(func, names, forbidden):
                 found(forbidden[id(value)][1])
             elif isinstance(value, types.FunctionType):
                 todo.append(value)
-        for co in _code_objects(code):
+        for co in _code_objects(f.__code__):
             attrs, touches_rnnlib = set(), False
             for ins in dis.get_instructions(co):
                 arg = ins.argval if isinstance(ins.argval, str) else None
