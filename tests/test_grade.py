@@ -424,6 +424,17 @@ class _Client:  # what run_in_worker reads of a GradingClient
         self.started = threading.Event()
 
 
+def _run_worker(workdir, monkeypatch, execute):
+    """run_in_worker with `execute` for _execute; the messages it sent."""
+    sent = []
+    pipe = type("Pipe", (), {"send": sent.append, "close": lambda self: None})()
+    monkeypatch.setattr(worker, "_prepare_workdir", lambda workdir, payload: None)
+    monkeypatch.setattr(worker, "_client", lambda *args: _Client())
+    monkeypatch.setattr(worker, "_execute", execute)
+    worker.run_in_worker({"workdir": str(workdir), "memory_bytes": 0}, pipe)
+    return sent
+
+
 def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch):
     """The first kernel dies before it runs anything (e.g. it lost its
     ports): the worker starts a second, whose result counts."""
@@ -437,12 +448,7 @@ def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch)
         client.started.set()
         return "ok", ""
 
-    sent = []
-    pipe = type("Pipe", (), {"send": sent.append, "close": lambda self: None})()
-    monkeypatch.setattr(worker, "_prepare_workdir", lambda workdir, payload: None)
-    monkeypatch.setattr(worker, "_client", lambda *args: _Client())
-    monkeypatch.setattr(worker, "_execute", execute)
-    worker.run_in_worker({"workdir": str(tmp_path), "memory_bytes": 0}, pipe)
+    sent = _run_worker(tmp_path, monkeypatch, execute)
     assert attempts == ["kernel-0.log", "kernel-1.log"]
     assert sent == [("done", "ok", "")]
 
@@ -452,12 +458,7 @@ def test_a_kernel_that_never_starts_reports_the_last_attempt(tmp_path, monkeypat
         log_path.write_text(f"MemoryError in {log_path.name}\n\n")
         return "error", "the kernel could not start: died"
 
-    sent = []
-    pipe = type("Pipe", (), {"send": sent.append, "close": lambda self: None})()
-    monkeypatch.setattr(worker, "_prepare_workdir", lambda workdir, payload: None)
-    monkeypatch.setattr(worker, "_client", lambda *args: _Client())
-    monkeypatch.setattr(worker, "_execute", execute)
-    worker.run_in_worker({"workdir": str(tmp_path), "memory_bytes": 0}, pipe)
+    sent = _run_worker(tmp_path, monkeypatch, execute)
     last = f"kernel-{worker.START_ATTEMPTS - 1}.log"
     message = (
         f"the kernel could not start: died; the kernel said: MemoryError in {last}"
