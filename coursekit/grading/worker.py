@@ -201,7 +201,7 @@ def _prepare_workdir(workdir: Path, payload: dict):
 def _ipc_config(runtime: Path):
     """The kernel's sockets as files in `runtime` (Unix only; else None).
 
-    The sandbox has no network, and without it a TCP kernel can lose the
+    The sandbox has no network.  Outside it, a TCP kernel can lose the
     ports jupyter_client picked for it to another program starting at the
     same moment (the kernel then dies before it answers).  A Unix socket's
     path has a length limit of about 100 bytes: longer paths keep TCP."""
@@ -302,7 +302,8 @@ def run_in_worker(payload: dict, conn) -> None:
     workdir = Path(payload["workdir"])
     config = _prepare_workdir(workdir, payload)
     # a kernel that dies before it starts ran none of the student's code:
-    # that is the machine's fault (e.g. too little --memory), tried twice
+    # the cause is the machine's (a passing clash, or too little --memory,
+    # which the last line of the kernel's log then names), so try again
     for attempt in range(START_ATTEMPTS):
         client = _client(payload, conn, config, workdir / "run")
         log_path = workdir / f"kernel-{attempt}.log"
