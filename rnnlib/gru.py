@@ -289,8 +289,8 @@ class GRU(HiddenStateLayer):
             "b_h": np.zeros(3 * H, dtype=self.dtype),
         }
 
-    def kernel_forward(self, x_tm, h0, weights, reverse, skip):
-        return gru_forward_time_major(x_tm, h0, *weights, reverse, skip)
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip, reuse):
+        return gru_forward_time_major(x_tm, h0, *weights, reverse, skip, reuse)
 
     def kernel_backward(self, dh_tm, cache, dh_last):
         return gru_backward_time_major(dh_tm, cache, dh_last)

@@ -311,9 +311,11 @@ class LSTM(RecurrentLayer):
             "b": b,
         }
 
-    def direction_forward(self, x_tm, state0, weights, reverse, skip):
+    def direction_forward(self, x_tm, state0, weights, reverse, skip, reuse):
         h0, c0 = state0
-        h, c, cache = lstm_forward_time_major(x_tm, h0, c0, *weights, reverse, skip)
+        h, c, cache = lstm_forward_time_major(
+            x_tm, h0, c0, *weights, reverse, skip, reuse
+        )
         last = 0 if reverse else -1
         return h, (h[last], c[last]), cache
 

@@ -92,7 +92,7 @@ class RecurrentLayer:
     def init_weights(self, input_size, rng):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def direction_forward(self, x_tm, state0, weights, reverse, skip):
+    def direction_forward(self, x_tm, state0, weights, reverse, skip, reuse):
         raise NotImplementedError  # pragma: no cover
 
     def direction_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
@@ -136,7 +136,9 @@ class RecurrentLayer:
         skip = None if mask is None else (mask.T == 0)[:, :, None]  # (T, B, 1)
         layer_input = np.ascontiguousarray(x.transpose(1, 0, 2))
         finals = [[] for _ in self.state_names]
-        self._caches = []
+        # the previous call's caches, which nothing needs any more: the
+        # kernels write over their internal arrays (kernels/buffers.py)
+        previous, self._caches = self._caches or [], []
         for layer in range(self.num_layers):
             outputs = []
             for direction, suffix in enumerate(self.suffixes):
@@ -146,8 +148,9 @@ class RecurrentLayer:
                     for k in self.keys(layer, suffix)
                 ]
                 state0 = tuple(s[index] for s in states)
+                reuse = previous[index] if index < len(previous) else None
                 out_tm, final, cache = self.direction_forward(
-                    layer_input, state0, weights, direction == 1, skip
+                    layer_input, state0, weights, direction == 1, skip, reuse
                 )
                 outputs.append(out_tm)
                 self._caches.append(cache)
@@ -201,20 +204,20 @@ class RecurrentLayer:
 class HiddenStateLayer(RecurrentLayer):
     """A recurrent layer whose one state is h: the RNN and the GRU (the LSTM
     carries c as well).  A subclass names its fast path (rnnlib/kernels/):
-    `kernel_forward(x_tm, h0, weights, reverse, skip) -> h, cache` and
+    `kernel_forward(x_tm, h0, weights, reverse, skip, reuse) -> h, cache` and
     `kernel_backward(dh_tm, cache, dh_last) -> dx, dh0, *dweights`."""
 
     state_names = ("h0",)
 
-    def kernel_forward(self, x_tm, h0, weights, reverse, skip):  # pragma: no cover
-        raise NotImplementedError
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip, reuse):
+        raise NotImplementedError  # pragma: no cover
 
     def kernel_backward(self, dh_tm, cache, dh_last):  # pragma: no cover
         raise NotImplementedError
 
-    def direction_forward(self, x_tm, state0, weights, reverse, skip):
+    def direction_forward(self, x_tm, state0, weights, reverse, skip, reuse):
         (h0,) = state0
-        h, cache = self.kernel_forward(x_tm, h0, weights, reverse, skip)
+        h, cache = self.kernel_forward(x_tm, h0, weights, reverse, skip, reuse)
         return h, (h[0] if reverse else h[-1],), cache
 
     def direction_backward(self, dh_tm, dstate_last, cache):

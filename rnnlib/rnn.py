@@ -236,7 +236,9 @@ class RNN(HiddenStateLayer):
             "b_h": np.zeros(H, dtype=self.dtype),
         }
 
-    def kernel_forward(self, x_tm, h0, weights, reverse, skip):
+    def kernel_forward(self, x_tm, h0, weights, reverse, skip, reuse):
+        # nothing in the RNN's cache is the kernel's own to write over: its
+        # one large array, h, is the layer's output (kernels/buffers.py)
         return rnn_forward_time_major(
             x_tm, h0, *weights, self.activation, reverse, skip
         )

@@ -19,10 +19,11 @@ rearranged for speed:
   (exact in floating point), so each step calls exp on the pre-activations
   as they come out of the products.  exp may overflow to inf for very
   large |a|, which gives the exact limits 0 and -1;
-- the backward pass computes each step's gate gradients in buffers that
-  stay in the CPU's cache; the weight gradients are sums over time, matrix
-  products over all steps after the loop;
-- buffers are allocated once; the loop writes into them with `out=`.
+- the backward pass computes each step's gate gradients while that step's
+  arrays are in the CPU's cache; the weight gradients are sums over time,
+  one matrix product over all steps each after the loop, as is dx;
+- buffers are allocated once and the loop writes into them with `out=`;
+  the layer hands the next call the buffers of the last (kernels/buffers.py).
 
 Arrays are time-major, x_tm (T, B, D), h (T, B, H); W_x (3H, D), W_h (3H, H),
 b_x (3H,), b_h (3H,), blocks in the order r, z, n (PyTorch's).  No input
@@ -32,6 +33,8 @@ checks: rnnlib/gru.py and the GRU layer validate at the public boundary.
 from typing import NamedTuple
 
 import numpy as np
+
+from .buffers import reuse_or_empty
 
 
 class GRUKernelCache(NamedTuple):
@@ -44,6 +47,8 @@ class GRUKernelCache(NamedTuple):
     gates: np.ndarray  # (T, B, 3H) the activations [r, z, n] of every step
     hn: np.ndarray  # (T, B, H) -2 (h_{t-1} W_hn^T + b_hn), -2 times what r_t scales
     h: np.ndarray  # (T, B, H) every hidden state
+    dgi: np.ndarray  # (T, B, 3H) where the backward pass writes dL/dgi_t
+    dgh: np.ndarray  # (T, B, 3H) where the backward pass writes dL/dgh_t
     reverse: bool  # read from t = T-1 down to 0
     skip: np.ndarray | None  # (T, B, 1) bool, True at padding steps
 
@@ -65,14 +70,19 @@ def _time_order(T, reverse):
     return 0, slice(1, T), slice(0, T - 1)
 
 
-def gru_forward_time_major(x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=None):
+def gru_forward_time_major(
+    x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=None, reuse=None
+):
     """The GRU over a whole sequence, time-major and without input checks.
 
     x_tm (T, B, D), h0 (B, H), W_x (3H, D), W_h (3H, H), b_x (3H,), b_h (3H,),
     all of one dtype.  With reverse=True the sequence is read from t = T-1
     down to 0 (the backward half of a bidirectional GRU); h0 then enters at
     t = T-1.  skip (T, B, 1) bool, optional, marks padding: at a skipped
-    step the state is carried over unchanged, h_t = h_{t-1}.
+    step the state is carried over unchanged, h_t = h_{t-1}.  reuse,
+    optional, is the cache of an earlier call that nothing needs any more:
+    its arrays but h are written over where their shapes fit
+    (kernels/buffers.py says why).
 
     Returns h (T, B, H), every hidden state, and a GRUKernelCache.
     """
@@ -83,15 +93,21 @@ def gru_forward_time_major(x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=Non
     # gates[t] holds the input part of the pre-activations (times -1 for r
     # and z, their hidden biases b_hr, b_hz folded in, times -2 for n), then,
     # in place, the activations [r, z, n]
-    gates = np.matmul(x_tm.reshape(T * B, D), (W_x * scale[:, None]).T)
+    gates = reuse_or_empty(reuse, "gates", (T, B, 3 * H), dtype)
+    hn = reuse_or_empty(reuse, "hn", (T, B, H), dtype)
+    dgi = reuse_or_empty(reuse, "dgi", (T, B, 3 * H), dtype)  # for the backward pass
+    dgh = reuse_or_empty(reuse, "dgh", (T, B, 3 * H), dtype)
+    h = np.empty((T, B, H), dtype=dtype)
+    np.matmul(
+        x_tm.reshape(T * B, D),
+        (W_x * scale[:, None]).T,
+        out=gates.reshape(T * B, 3 * H),
+    )
     bias = b_x.copy()
     bias[: 2 * H] += b_h[: 2 * H]
     gates += bias * scale
-    gates = gates.reshape(T, B, 3 * H)
     W_h_T = np.ascontiguousarray((W_h * scale[:, None]).T)  # (H, 3H)
     b_hn = b_h[2 * H :] * scale[2 * H :]
-    h = np.empty((T, B, H), dtype=dtype)
-    hn = np.empty((T, B, H), dtype=dtype)
     recurrent = np.empty((B, 3 * H), dtype=dtype)
     h_prev = h0
     with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limits
@@ -102,7 +118,7 @@ def gru_forward_time_major(x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=Non
             rz += recurrent[:, : 2 * H]  # -a for r and z
             np.exp(rz, out=rz)
             rz += 1.0
-            np.reciprocal(rz, out=rz)  # 1 / (1 + exp(-a)) = sigmoid(a)
+            np.divide(1.0, rz, out=rz)  # 1 / (1 + exp(-a)) = sigmoid(a)
             hn_t = hn[t]
             np.add(recurrent[:, 2 * H :], b_hn, out=hn_t)  # -2 (h W_hn^T + b_hn)
             h_t = h[t]
@@ -118,7 +134,8 @@ def gru_forward_time_major(x_tm, h0, W_x, W_h, b_x, b_h, reverse=False, skip=Non
             if skip is not None:
                 np.copyto(h_t, h_prev, where=skip[t])
             h_prev = h_t
-    return h, GRUKernelCache(x_tm, h0, W_x, W_h, gates, hn, h, reverse, skip)
+    cache = GRUKernelCache(x_tm, h0, W_x, W_h, gates, hn, h, dgi, dgh, reverse, skip)
+    return h, cache
 
 
 def gru_backward_time_major(dh_tm, cache, dh_last=None):
@@ -136,80 +153,71 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
         da_z = dh (h_{t-1} - n) z (1 - z)
         dgi = [da_r, da_z, da_n]          dgh = [da_r, da_z, da_n r]
         dh_prev = dh * z + dgh @ W_h
-    The loop computes them into buffers of one step, which stay in the CPU's
-    cache, and writes dgh_t and da_n into arrays for all steps.  dgi equals
-    dgh but for its n block, so it is never built: the weight gradients and
-    dx are matrix products over all steps after the loop, by blocks.
-    A skipped (padding) step passes dh straight to the step before, dgi = dgh = 0.
+    The loop computes them while the step's arrays are in the CPU's cache
+    and writes dgi_t and dgh_t into arrays for all steps; the weight
+    gradients and dx are then one matrix product over all steps each.
+    A skipped (padding) step passes dh straight to the step before,
+    dgi = dgh = 0.
     """
-    x_tm, h0, W_x, W_h, gates, hn, h, reverse, skip = cache
+    x_tm, h0, W_x, W_h, gates, hn, h, dgi, dgh, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     dtype = gates.dtype
-    first, later, earlier = _time_order(T, reverse)
-    dgh = np.empty((T, B, 3 * H), dtype=dtype)  # dL/dgh_t
-    da_n = np.empty((T, B, H), dtype=dtype)  # dL/dgi_t's n block
+    first = _time_order(T, reverse)[0]
     carry = np.zeros((B, H), dtype) if dh_last is None else np.array(dh_last, dtype)
     dh = np.empty((B, H), dtype=dtype)
-    one_minus_z = np.empty((B, H), dtype=dtype)
+    da_n = np.empty((B, H), dtype=dtype)
     scratch = np.empty((B, H), dtype=dtype)
     for t in range(T) if reverse else range(T - 1, -1, -1):
-        a, g, da_n_t = gates[t], dgh[t], da_n[t]
+        a, gi, gh = gates[t], dgi[t], dgh[t]
         r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
         h_prev = h0 if t == first else h[t + 1 if reverse else t - 1]
         np.add(dh_tm[t], carry, out=dh)  # from above + from step t+1
-        np.subtract(1.0, z, out=one_minus_z)
-        np.multiply(n, n, out=da_n_t)
-        np.subtract(1.0, da_n_t, out=da_n_t)
-        np.multiply(dh, one_minus_z, out=scratch)
-        da_n_t *= scratch  # dh (1 - z)(1 - n**2)
-        np.multiply(da_n_t, r, out=g[:, 2 * H :])
-        g_r = g[:, :H]
-        np.multiply(da_n_t, hn[t], out=g_r)  # hn[t] holds -2 hn
-        np.subtract(r, 1.0, out=scratch)
-        scratch *= r
-        scratch *= 0.5  # -r (1 - r) / 2
-        g_r *= scratch
-        g_z = g[:, H : 2 * H]
-        np.subtract(h_prev, n, out=g_z)
-        g_z *= dh
-        g_z *= z
-        g_z *= one_minus_z
+        np.multiply(n, n, out=da_n)
+        np.subtract(1.0, da_n, out=da_n)
+        da_n *= dh
+        np.subtract(1.0, z, out=scratch)
+        da_n *= scratch  # dh (1 - z)(1 - n**2)
+        gi_rz = gi[:, : 2 * H]
+        np.subtract(1.0, a[:, : 2 * H], out=gi_rz)
+        gi_rz *= a[:, : 2 * H]  # r (1 - r) and z (1 - z)
+        np.multiply(da_n, hn[t], out=scratch)
+        scratch *= -0.5  # hn[t] holds -2 hn
+        gi[:, :H] *= scratch  # da_r
+        np.subtract(h_prev, n, out=scratch)
+        scratch *= dh
+        gi[:, H : 2 * H] *= scratch  # da_z
+        gi[:, 2 * H :] = da_n
+        gh[:, : 2 * H] = gi_rz
+        np.multiply(da_n, r, out=gh[:, 2 * H :])
         if skip is not None:
-            np.copyto(g, 0, where=skip[t])
-            np.copyto(da_n_t, 0, where=skip[t])
-        np.matmul(g, W_h, out=carry)
+            np.copyto(gi, 0, where=skip[t])
+            np.copyto(gh, 0, where=skip[t])
+        np.matmul(gh, W_h, out=carry)
         np.multiply(dh, z, out=scratch)
         carry += scratch  # dL/dh_{t-1}
         if skip is not None:
             np.copyto(carry, dh, where=skip[t])
-    dx, dW_x, dW_h, db_x, db_h = _weight_gradients(cache, dgh, da_n)
+    dx, dW_x, dW_h, db_x, db_h = _weight_gradients(cache)
     return dx, carry, dW_x, dW_h, db_x, db_h
 
 
-def _weight_gradients(cache, dgh, da_n):
-    """dx, dW_x, dW_h, db_x, db_h of `gru_backward_time_major` from
-    dL/dgh_t (T, B, 3H) and dgi_t's n block (T, B, H) of every step: one
-    matrix product over all steps each, by blocks (dgi = dgh but for n)."""
-    x_tm, h0, W_x, W_h, gates, _, h, reverse, _ = cache
+def _weight_gradients(cache):
+    """dx, dW_x, dW_h, db_x, db_h of `gru_backward_time_major` from the
+    dL/dgi_t and dL/dgh_t (T, B, 3H) of every step: one matrix product over
+    all steps each (x.T @ dgi and h.T @ dgh, transposed, are the products
+    BLAS does fastest)."""
+    x_tm, h0, W_x, W_h, gates, _, h, dgi, dgh, reverse, _ = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
-    dtype = gates.dtype
     first, later, earlier = _time_order(T, reverse)
-    dgh_flat = dgh.reshape(T * B, 3 * H)
-    da_rz = dgh_flat[:, : 2 * H]  # dgi's r and z blocks
-    da_n_flat = da_n.reshape(T * B, H)
-    x_flat = x_tm.reshape(T * B, D)
-    dx = np.matmul(da_rz, W_x[: 2 * H])
-    dx += np.matmul(da_n_flat, W_x[2 * H :])
-    dW_x = np.empty((3 * H, D), dtype=dtype)
-    np.matmul(da_rz.T, x_flat, out=dW_x[: 2 * H])
-    np.matmul(da_n_flat.T, x_flat, out=dW_x[2 * H :])
-    db_h = dgh_flat.sum(axis=0)
-    db_x = db_h.copy()
-    db_x[2 * H :] = da_n_flat.sum(axis=0)
+    dgi_flat = dgi.reshape(T * B, 3 * H)
+    dx = np.matmul(dgi_flat, W_x).reshape(T, B, D)
+    dW_x = np.ascontiguousarray((x_tm.reshape(T * B, D).T @ dgi_flat).T)
+    db_x = dgi_flat.sum(axis=0)
+    db_h = dgh.reshape(T * B, 3 * H).sum(axis=0)
     # h_{t-1} is h[t-1] for every step but the first, where it is h0
-    dW_h = dgh[first].T @ h0
+    dW_hT = h0.T @ dgh[first]
     if T > 1:
-        dW_h += dgh[later].reshape(-1, 3 * H).T @ h[earlier].reshape(-1, H)
-    return dx.reshape(T, B, D), dW_x, dW_h, db_x, db_h
+        dW_hT += h[earlier].reshape(-1, H).T @ dgh[later].reshape(-1, 3 * H)
+    return dx, dW_x, np.ascontiguousarray(dW_hT.T), db_x, db_h
