@@ -44,7 +44,7 @@ class GRUKernelCache(NamedTuple):
     h0: np.ndarray  # (B, H) the state before the first step read
     W_x: np.ndarray  # (3H, D)
     W_h: np.ndarray  # (3H, H)
-    gates: np.ndarray  # (T, B, 3H) the activations [r, z, n] of every step
+    gates: np.ndarray  # (3, T, B, H) the activations r, z, n of every step
     hn: np.ndarray  # (T, B, H) -2 (h_{t-1} W_hn^T + b_hn), -2 times what r_t scales
     h: np.ndarray  # (T, B, H) every hidden state
     dgi: np.ndarray  # (T, B, 3H) where the backward pass writes dL/dgi_t
@@ -90,46 +90,45 @@ def gru_forward_time_major(
     H = W_h.shape[1]
     dtype = x_tm.dtype
     scale = _gate_scale(H, dtype)
-    # gates[t] holds the input part of the pre-activations (times -1 for r
-    # and z, their hidden biases b_hr, b_hz folded in, times -2 for n), then,
-    # in place, the activations [r, z, n]
-    gates = reuse_or_empty(reuse, "gates", (T, B, 3 * H), dtype)
+    # gates[k, t] holds gate k's input part of the pre-activations (times -1
+    # for r and z, their hidden biases b_hr, b_hz folded in, times -2 for n),
+    # then, in place, the activations r, z, n: gate by gate, so that every
+    # (B, H) block is contiguous
+    gates = reuse_or_empty(reuse, "gates", (3, T, B, H), dtype)
     hn = reuse_or_empty(reuse, "hn", (T, B, H), dtype)
     dgi = reuse_or_empty(reuse, "dgi", (T, B, 3 * H), dtype)  # for the backward pass
     dgh = reuse_or_empty(reuse, "dgh", (T, B, 3 * H), dtype)
     h = np.empty((T, B, H), dtype=dtype)
-    np.matmul(
-        x_tm.reshape(T * B, D),
-        (W_x * scale[:, None]).T,
-        out=gates.reshape(T * B, 3 * H),
-    )
+    W_x_T = (W_x * scale[:, None]).reshape(3, H, D).transpose(0, 2, 1)  # (3, D, H)
+    np.matmul(x_tm.reshape(T * B, D), W_x_T, out=gates.reshape(3, T * B, H))
     bias = b_x.copy()
     bias[: 2 * H] += b_h[: 2 * H]
-    gates += bias * scale
-    W_h_T = np.ascontiguousarray((W_h * scale[:, None]).T)  # (H, 3H)
+    gates += (bias * scale).reshape(3, 1, 1, H)
+    W_h_T = np.ascontiguousarray(
+        (W_h * scale[:, None]).reshape(3, H, H).transpose(0, 2, 1)
+    )  # (3, H, H)
     b_hn = b_h[2 * H :] * scale[2 * H :]
-    recurrent = np.empty((B, 3 * H), dtype=dtype)
+    recurrent = np.empty((3, B, H), dtype=dtype)
     h_prev = h0
     with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limits
         for t in range(T - 1, -1, -1) if reverse else range(T):
-            a = gates[t]
-            rz, n = a[:, : 2 * H], a[:, 2 * H :]
+            rz, (r, z, n) = gates[:2, t], gates[:, t]
             np.matmul(h_prev, W_h_T, out=recurrent)
-            rz += recurrent[:, : 2 * H]  # -a for r and z
+            rz += recurrent[:2]  # -a for r and z
             np.exp(rz, out=rz)
             rz += 1.0
             np.divide(1.0, rz, out=rz)  # 1 / (1 + exp(-a)) = sigmoid(a)
             hn_t = hn[t]
-            np.add(recurrent[:, 2 * H :], b_hn, out=hn_t)  # -2 (h W_hn^T + b_hn)
+            np.add(recurrent[2], b_hn, out=hn_t)  # -2 (h W_hn^T + b_hn)
             h_t = h[t]
-            np.multiply(a[:, :H], hn_t, out=h_t)  # r * (...), h_t as scratch
+            np.multiply(r, hn_t, out=h_t)  # r * (...), h_t as scratch
             n += h_t  # -2 v
             np.exp(n, out=n)
             n += 1.0
             np.divide(2.0, n, out=n)
             n -= 1.0  # 2 / (1 + exp(-2v)) - 1 = tanh(v)
             np.subtract(h_prev, n, out=h_t)  # h_t = n + z (h_{t-1} - n)
-            h_t *= a[:, H : 2 * H]
+            h_t *= z
             h_t += n
             if skip is not None:
                 np.copyto(h_t, h_prev, where=skip[t])
@@ -168,9 +167,13 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
     dh = np.empty((B, H), dtype=dtype)
     da_n = np.empty((B, H), dtype=dtype)
     scratch = np.empty((B, H), dtype=dtype)
+    da_rz = np.empty((2, B, H), dtype=dtype)  # da_r and da_z of one step
     for t in range(T) if reverse else range(T - 1, -1, -1):
-        a, gi, gh = gates[t], dgi[t], dgh[t]
-        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        rz, (r, z, n) = gates[:2, t], gates[:, t]
+        gi, gh = dgi[t], dgh[t]
+        # the same rows, gate by gate: (3, B, H) views
+        gi_by_gate = gi.reshape(B, 3, H).transpose(1, 0, 2)
+        gh_by_gate = gh.reshape(B, 3, H).transpose(1, 0, 2)
         h_prev = h0 if t == first else h[t + 1 if reverse else t - 1]
         np.add(dh_tm[t], carry, out=dh)  # from above + from step t+1
         np.multiply(n, n, out=da_n)
@@ -178,18 +181,18 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
         da_n *= dh
         np.subtract(1.0, z, out=scratch)
         da_n *= scratch  # dh (1 - z)(1 - n**2)
-        gi_rz = gi[:, : 2 * H]
-        np.subtract(1.0, a[:, : 2 * H], out=gi_rz)
-        gi_rz *= a[:, : 2 * H]  # r (1 - r) and z (1 - z)
+        np.subtract(1.0, rz, out=da_rz)
+        da_rz *= rz  # r (1 - r) and z (1 - z)
         np.multiply(da_n, hn[t], out=scratch)
         scratch *= -0.5  # hn[t] holds -2 hn
-        gi[:, :H] *= scratch  # da_r
+        da_rz[0] *= scratch  # da_r
         np.subtract(h_prev, n, out=scratch)
         scratch *= dh
-        gi[:, H : 2 * H] *= scratch  # da_z
-        gi[:, 2 * H :] = da_n
-        gh[:, : 2 * H] = gi_rz
-        np.multiply(da_n, r, out=gh[:, 2 * H :])
+        da_rz[1] *= scratch  # da_z
+        gi_by_gate[:2] = da_rz
+        gi_by_gate[2] = da_n
+        gh_by_gate[:2] = da_rz
+        np.multiply(da_n, r, out=gh_by_gate[2])
         if skip is not None:
             np.copyto(gi, 0, where=skip[t])
             np.copyto(gh, 0, where=skip[t])
