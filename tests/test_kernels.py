@@ -245,3 +245,28 @@ def test_rnn_kernel_final_state_gradient_adds_to_the_last_steps_dh(shape, activa
     assert difference(ours[0].transpose(1, 0, 2), theirs[0]) < TOLERANCE
     for name, a, b in zip(GRADIENTS[1:], ours[1:], theirs[1:], strict=True):
         assert difference(a, b) < TOLERANCE, name
+
+
+@pytest.mark.parametrize("block_steps", [1, 2, 3])
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_lstm_backward_in_blocks_of_steps_matches_the_textbook_loop(
+    monkeypatch, block_steps, reverse
+):
+    """The LSTM's backward pass computes its factors a block of steps at a
+    time (kernels/lstm.py, BLOCK_BYTES); small blocks put block edges
+    everywhere, at the first step read too, with and without padding."""
+    import rnnlib.kernels.lstm as lstm_kernel
+
+    T, B, D, H = 6, 4, 3, 5
+    x, states, weights, dh = problem("lstm", T, B, D, H, seed=block_steps)
+    step_bytes = B * 4 * H * x.itemsize
+    monkeypatch.setattr(lstm_kernel, "BLOCK_BYTES", block_steps * step_bytes)
+    _, grads = kernel("lstm", x, states, weights, dh, reverse)
+    _, expected = textbook_read("lstm", x, states, weights, dh, reverse)
+    for name, a, b in zip(GRADIENTS, grads, expected, strict=True):
+        assert difference(a, b) < TOLERANCE, name
+    skip = (MASK.T == 0)[:, :, None]
+    _, grads = kernel("lstm", x, states, weights, dh, reverse, skip)
+    _, expected = textbook_over_real_steps("lstm", x, states, weights, dh, reverse)
+    for name, a, b in zip(GRADIENTS, grads, expected, strict=True):
+        assert difference(a, b) < TOLERANCE, name

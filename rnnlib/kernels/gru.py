@@ -47,8 +47,7 @@ class GRUKernelCache(NamedTuple):
     gates: np.ndarray  # (3, T, B, H) the activations r, z, n of every step
     hn: np.ndarray  # (T, B, H) -2 (h_{t-1} W_hn^T + b_hn), -2 times what r_t scales
     h: np.ndarray  # (T, B, H) every hidden state
-    dgi: np.ndarray  # (T, B, 3H) where the backward pass writes dL/dgi_t
-    dgh: np.ndarray  # (T, B, 3H) where the backward pass writes dL/dgh_t
+    dg: np.ndarray  # (T, B, 4H) where the backward pass writes [da_n, dgh_t]
     reverse: bool  # read from t = T-1 down to 0
     skip: np.ndarray | None  # (T, B, 1) bool, True at padding steps
 
@@ -96,8 +95,7 @@ def gru_forward_time_major(
     # (B, H) block is contiguous
     gates = reuse_or_empty(reuse, "gates", (3, T, B, H), dtype)
     hn = reuse_or_empty(reuse, "hn", (T, B, H), dtype)
-    dgi = reuse_or_empty(reuse, "dgi", (T, B, 3 * H), dtype)  # for the backward pass
-    dgh = reuse_or_empty(reuse, "dgh", (T, B, 3 * H), dtype)
+    dg = reuse_or_empty(reuse, "dg", (T, B, 4 * H), dtype)  # for the backward pass
     h = np.empty((T, B, H), dtype=dtype)
     W_x_T = (W_x * scale[:, None]).reshape(3, H, D).transpose(0, 2, 1)  # (3, D, H)
     np.matmul(x_tm.reshape(T * B, D), W_x_T, out=gates.reshape(3, T * B, H))
@@ -133,7 +131,7 @@ def gru_forward_time_major(
             if skip is not None:
                 np.copyto(h_t, h_prev, where=skip[t])
             h_prev = h_t
-    cache = GRUKernelCache(x_tm, h0, W_x, W_h, gates, hn, h, dgi, dgh, reverse, skip)
+    cache = GRUKernelCache(x_tm, h0, W_x, W_h, gates, hn, h, dg, reverse, skip)
     return h, cache
 
 
@@ -152,13 +150,15 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
         da_z = dh (h_{t-1} - n) z (1 - z)
         dgi = [da_r, da_z, da_n]          dgh = [da_r, da_z, da_n r]
         dh_prev = dh * z + dgh @ W_h
-    The loop computes them while the step's arrays are in the CPU's cache
-    and writes dgi_t and dgh_t into arrays for all steps; the weight
-    gradients and dx are then one matrix product over all steps each.
+    The loop computes them while the step's arrays are in the CPU's cache.
+    dgi and dgh share their r and z blocks, so one array holds both:
+    dg_t = [da_n, da_r, da_z, da_n r], whose first three blocks are dgi_t
+    (in the order n, r, z) and last three dgh_t.  The weight gradients and
+    dx are then one matrix product over all steps each.
     A skipped (padding) step passes dh straight to the step before,
     dgi = dgh = 0.
     """
-    x_tm, h0, W_x, W_h, gates, hn, h, dgi, dgh, reverse, skip = cache
+    x_tm, h0, W_x, W_h, gates, hn, h, dg, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     dtype = gates.dtype
@@ -170,10 +170,8 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
     da_rz = np.empty((2, B, H), dtype=dtype)  # da_r and da_z of one step
     for t in range(T) if reverse else range(T - 1, -1, -1):
         rz, (r, z, n) = gates[:2, t], gates[:, t]
-        gi, gh = dgi[t], dgh[t]
-        # the same rows, gate by gate: (3, B, H) views
-        gi_by_gate = gi.reshape(B, 3, H).transpose(1, 0, 2)
-        gh_by_gate = gh.reshape(B, 3, H).transpose(1, 0, 2)
+        dg_t = dg[t]
+        dg_by_block = dg_t.reshape(B, 4, H).transpose(1, 0, 2)  # (4, B, H) view
         h_prev = h0 if t == first else h[t + 1 if reverse else t - 1]
         np.add(dh_tm[t], carry, out=dh)  # from above + from step t+1
         np.multiply(n, n, out=da_n)
@@ -189,14 +187,12 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
         np.subtract(h_prev, n, out=scratch)
         scratch *= dh
         da_rz[1] *= scratch  # da_z
-        gi_by_gate[:2] = da_rz
-        gi_by_gate[2] = da_n
-        gh_by_gate[:2] = da_rz
-        np.multiply(da_n, r, out=gh_by_gate[2])
+        dg_by_block[0] = da_n
+        dg_by_block[1:3] = da_rz
+        np.multiply(da_n, r, out=dg_by_block[3])
         if skip is not None:
-            np.copyto(gi, 0, where=skip[t])
-            np.copyto(gh, 0, where=skip[t])
-        np.matmul(gh, W_h, out=carry)
+            np.copyto(dg_t, 0, where=skip[t])
+        np.matmul(dg_t[:, H:], W_h, out=carry)  # dgh_t @ W_h
         np.multiply(dh, z, out=scratch)
         carry += scratch  # dL/dh_{t-1}
         if skip is not None:
@@ -207,20 +203,25 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
 
 def _weight_gradients(cache):
     """dx, dW_x, dW_h, db_x, db_h of `gru_backward_time_major` from the
-    dL/dgi_t and dL/dgh_t (T, B, 3H) of every step: one matrix product over
-    all steps each (x.T @ dgi and h.T @ dgh, transposed, are the products
-    BLAS does fastest)."""
-    x_tm, h0, W_x, W_h, gates, _, h, dgi, dgh, reverse, _ = cache
+    dg_t = [da_n, dgh_t] (T, B, 4H) of every step: one matrix product over
+    all steps each.  dgi comes in the block order n, r, z, so its products
+    use W_x's blocks in that order and give dW_x's, db_x's that way round
+    (x.T @ dgi and h.T @ dgh, transposed, are the products BLAS does
+    fastest)."""
+    x_tm, h0, W_x, W_h, gates, _, h, dg, reverse, _ = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     first, later, earlier = _time_order(T, reverse)
-    dgi_flat = dgi.reshape(T * B, 3 * H)
-    dx = np.matmul(dgi_flat, W_x).reshape(T, B, D)
-    dW_x = np.ascontiguousarray((x_tm.reshape(T * B, D).T @ dgi_flat).T)
-    db_x = dgi_flat.sum(axis=0)
-    db_h = dgh.reshape(T * B, 3 * H).sum(axis=0)
+    dg_flat = dg.reshape(T * B, 4 * H)
+    dgi_nrz = dg_flat[:, : 3 * H]
+    dx = np.matmul(dgi_nrz, np.concatenate([W_x[2 * H :], W_x[: 2 * H]]))
+    dW_x_nrz = (x_tm.reshape(T * B, D).T @ dgi_nrz).T
+    dW_x = np.concatenate([dW_x_nrz[H:], dW_x_nrz[:H]])
+    sums = dg_flat.sum(axis=0)
+    db_x = np.concatenate([sums[H : 3 * H], sums[:H]])
+    db_h = sums[H:]
     # h_{t-1} is h[t-1] for every step but the first, where it is h0
-    dW_hT = h0.T @ dgh[first]
+    dW_hT = h0.T @ dg[first, :, H:]
     if T > 1:
-        dW_hT += h[earlier].reshape(-1, H).T @ dgh[later].reshape(-1, 3 * H)
-    return dx, dW_x, np.ascontiguousarray(dW_hT.T), db_x, db_h
+        dW_hT += h[earlier].reshape(-1, H).T @ dg[later, :, H:].reshape(-1, 3 * H)
+    return dx.reshape(T, B, D), dW_x, np.ascontiguousarray(dW_hT.T), db_x, db_h

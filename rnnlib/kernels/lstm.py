@@ -18,9 +18,11 @@ rearranged for speed:
   bias are multiplied by -1 and the g rows by -2 once (exact in floating
   point), and tanh(c_t) = 2 sigmoid(2 c_t) - 1 the same way (NumPy's exp is
   faster than its tanh in float64: 2x on the machines measured);
-- the backward pass computes each step's gate gradients while that step's
-  arrays are in the CPU's cache; the weight gradients are sums over time,
-  one matrix product each after the loop, as is dx;
+- the backward pass multiplies the upstream gradients into factors that
+  depend only on saved activations, computed a block of steps at a time
+  before the steps that use them (few NumPy calls, and the block stays in
+  the CPU's cache); the weight gradients are sums over time, one matrix
+  product each after the loop, as is dx;
 - buffers are allocated once and the loop writes into them with `out=`;
   the layer hands the next call the buffers of the last (kernels/buffers.py).
 
@@ -149,6 +151,13 @@ def lstm_forward_time_major(
     return h, c, cache
 
 
+# The backward pass computes the factors K of a block of steps at once (few
+# NumPy calls: what short sequences and small batches need) whose da stays in
+# the CPU's cache until the steps use it (what large ones need).  1 MiB, the
+# L2 cache of the machines measured, was fastest at every benchmark size.
+BLOCK_BYTES = 1024 * 1024
+
+
 def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
     """BPTT for `lstm_forward_time_major`.
 
@@ -158,62 +167,47 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
     dW_x (4H, D), dW_h (4H, H), db (4H,).
 
     Per step, with dh = dh_tm[t] + (dL/dh_t from step t+1):
-        dc      = dc_from_next + dh * o (1 - tanh(c_t)**2)
-        da      = [dc g, dc c_{t-1}, dc i, dh tanh(c_t)] * [i(1-i), f(1-f), 1-g**2, o(1-o)]
+        dc      = dc_from_next + dh * [o (1 - tanh(c_t)**2)]
+        da      = [dc, dc, dc, dh] * K_t,  K_t = [g i(1-i), c_{t-1} f(1-f),
+                                                  i (1-g**2), tanh(c_t) o(1-o)]
         dh_prev = da @ W_h              dc_prev = dc * f
-    The forward pass saved the four sigmoids s = [i, f, s_g, o], with
-    g = 2 s_g - 1, so the second factor is s (1 - s) for the whole row but
-    for g's block, where 1 - g**2 = 4 s_g (1 - s_g).  Each step's factors
-    are computed in the loop, while the step's arrays are in the CPU's
-    cache, and the blocks are multiplied in place into da_t.  The weight
-    gradients are sums over time: one matrix product each after the loop,
-    as is dx.  A skipped (padding) step passes dh and dc straight to the
-    step before, da_t = 0.
+    The bracketed factor and K hold only saved activations, so they are
+    computed before the steps that use them, a block of steps at a time
+    (`_factors`), and K is then overwritten with da step by step.  The
+    weight gradients are sums over time: one matrix product each after the
+    loop, as is dx.  A skipped (padding) step passes dh and dc straight to
+    the step before, da_t = 0.
     """
     x_tm, h0, c0, W_x, W_h, gates, h, c, tanh_c, da, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     dtype = gates.dtype
-    first, later, earlier = _time_order(T, reverse)
-    act = gates.reshape(T, B, 4, H)
+    f = gates.reshape(T, B, 4, H)[:, :, 1]
     da4 = da.reshape(T, B, 4, H)
+    steps = max(1, BLOCK_BYTES // (B * 4 * H * gates.itemsize))
+    dc_from_h = np.empty((min(steps, T), B, H), dtype=dtype)
     dh_carry = np.zeros((B, H), dtype) if dh_last is None else np.array(dh_last, dtype)
     dc = np.zeros((B, H), dtype) if dc_last is None else np.array(dc_last, dtype)
     dh = np.empty((B, H), dtype=dtype)
-    scratch = np.empty((B, H), dtype=dtype)
-    for t in range(T) if reverse else range(T - 1, -1, -1):
-        s, tc, da_t = gates[t], tanh_c[t], da[t]
-        i, f, s_g, o = act[t].transpose(1, 0, 2)
-        d_i, d_f, d_g, d_o = da4[t].transpose(1, 0, 2)
-        c_prev = c0 if t == first else c[t + 1 if reverse else t - 1]
-        np.add(dh_tm[t], dh_carry, out=dh)  # dL/dh_t: from above + from t+1
-        if skip is not None:
-            dc_skipped = dc.copy()
-        np.multiply(tc, tc, out=scratch)
-        np.subtract(1.0, scratch, out=scratch)
-        scratch *= o
-        scratch *= dh
-        dc += scratch  # dL/dc_t
-        np.subtract(1.0, s, out=da_t)
-        da_t *= s  # s (1 - s), every block
-        np.multiply(s_g, dc, out=scratch)
-        scratch *= 2.0
-        scratch -= dc
-        d_i *= scratch  # dc g, g = 2 s_g - 1
-        np.multiply(c_prev, dc, out=scratch)
-        d_f *= scratch  # dc c_{t-1}
-        np.multiply(i, dc, out=scratch)
-        scratch *= 4.0
-        d_g *= scratch  # dc i 4 s_g (1 - s_g) = dc i (1 - g**2)
-        np.multiply(tc, dh, out=scratch)
-        d_o *= scratch  # dh tanh(c_t)
-        dc *= f  # dL/dc_{t-1}
-        if skip is not None:
-            np.copyto(da_t, 0, where=skip[t])
-            np.copyto(dc, dc_skipped, where=skip[t])
-        np.matmul(da_t, W_h, out=dh_carry)  # dL/dh_{t-1}
-        if skip is not None:
-            np.copyto(dh_carry, dh, where=skip[t])
+    for lo, hi in _blocks(T, steps, reverse):
+        _factors(cache, lo, hi, dc_from_h)
+        for t in range(lo, hi) if reverse else range(hi - 1, lo - 1, -1):
+            np.add(dh_tm[t], dh_carry, out=dh)  # dL/dh_t: from above + from t+1
+            if skip is not None:
+                dc_skipped = dc.copy()
+            d_t = dc_from_h[t - lo]
+            d_t *= dh
+            dc += d_t  # dL/dc_t
+            da_t = da4[t]
+            da_t[:, :3] *= dc[:, None, :]  # i, f, g
+            da_t[:, 3] *= dh  # o
+            dc *= f[t]  # dL/dc_{t-1}
+            if skip is not None:
+                np.copyto(da[t], 0, where=skip[t])
+                np.copyto(dc, dc_skipped, where=skip[t])
+            np.matmul(da[t], W_h, out=dh_carry)  # dL/dh_{t-1}
+            if skip is not None:
+                np.copyto(dh_carry, dh, where=skip[t])
     dh0, dc0 = dh_carry, dc
 
     da_flat = da.reshape(T * B, 4 * H)
@@ -221,8 +215,58 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
     # x.T @ da and h.T @ da, transposed, are the products BLAS does fastest
     dW_x = np.ascontiguousarray((x_tm.reshape(T * B, D).T @ da_flat).T)
     # h_{t-1} is h[t-1] for every step but the first, where it is h0
+    first, later, earlier = _time_order(T, reverse)
     dW_hT = h0.T @ da[first]
     if T > 1:
         dW_hT += h[earlier].reshape(-1, H).T @ da[later].reshape(-1, 4 * H)
     db = da_flat.sum(axis=0)
     return dx, dh0, dc0, dW_x, np.ascontiguousarray(dW_hT.T), db
+
+
+def _blocks(T, steps, reverse):
+    """(lo, hi) of blocks of at most `steps` steps, in the order the
+    backward pass reads them (t = T-1 down to 0, or up for reverse)."""
+    if reverse:
+        return [(lo, min(T, lo + steps)) for lo in range(0, T, steps)]
+    return [(max(0, hi - steps), hi) for hi in range(T, 0, -steps)]
+
+
+def _factors(cache, lo, hi, dc_from_h):
+    """K_t into cache.da[t] and o (1 - tanh(c_t)**2) into dc_from_h[t - lo],
+    for the steps lo <= t < hi.  The forward pass saved the four sigmoids
+    s = [i, f, s_g, o], g = 2 s_g - 1, so K_t = s (1 - s) * [g, c_{t-1}, 4 i,
+    tanh(c_t)]: for g's block 1 - g**2 = 4 s_g (1 - s_g)."""
+    _, _, c0, _, _, gates, _, c, tanh_c, da, reverse, _ = cache
+    s, k, tc = gates[lo:hi], da[lo:hi], tanh_c[lo:hi]
+    n, B, H = tc.shape
+    act, k4 = s.reshape(n, B, 4, H), k.reshape(n, B, 4, H)
+    np.subtract(1.0, s, out=k)
+    k *= s  # s (1 - s), every block
+    g = dc_from_h[:n]  # as scratch first
+    np.multiply(act[:, :, 2], 2.0, out=g)
+    g -= 1.0
+    k4[:, :, 0] *= g
+    _times_previous_c(k4[:, :, 1], c, c0, lo, hi, reverse)
+    k4[:, :, 2] *= act[:, :, 0]
+    k4[:, :, 2] *= 4.0
+    k4[:, :, 3] *= tc
+    out = dc_from_h[:n]
+    np.multiply(tc, tc, out=out)
+    np.subtract(1.0, out, out=out)
+    out *= act[:, :, 3]  # dc_t / dh_t = o (1 - tanh(c_t)**2)
+
+
+def _times_previous_c(k_f, c, c0, lo, hi, reverse):
+    """k_f (hi - lo, B, H) *= c_{t-1} of the steps lo <= t < hi, where the
+    state before the first step read is c0."""
+    T = len(c)
+    if not reverse and lo == 0:
+        k_f[0] *= c0
+        k_f[1:] *= c[: hi - 1]
+    elif not reverse:
+        k_f *= c[lo - 1 : hi - 1]
+    elif hi == T:
+        k_f[-1] *= c0
+        k_f[:-1] *= c[lo + 1 :]
+    else:
+        k_f *= c[lo + 1 : hi + 1]
