@@ -237,10 +237,8 @@ class RNN(HiddenStateLayer):
         }
 
     def kernel_forward(self, x_tm, h0, weights, reverse, skip, reuse):
-        # nothing in the RNN's cache is the kernel's own to write over: its
-        # one large array, h, is the layer's output (kernels/buffers.py)
         return rnn_forward_time_major(
-            x_tm, h0, *weights, self.activation, reverse, skip
+            x_tm, h0, *weights, self.activation, reverse, skip, reuse
         )
 
     def kernel_backward(self, dh_tm, cache, dh_last):

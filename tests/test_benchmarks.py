@@ -1,5 +1,5 @@
-"""The speed benchmark compares like with like: its naive loop and its
-matrix-product floor compute what rnnlib computes."""
+"""The speed benchmarks compare like with like: their naive loop and their
+matrix-product floors compute what rnnlib computes."""
 
 import importlib
 import sys
@@ -13,6 +13,7 @@ from rnnlib import rnn_backward, rnn_forward
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_rnn = importlib.import_module("bench_rnn")
 bench_lstm = importlib.import_module("bench_lstm")
+bench_gru = importlib.import_module("bench_gru")
 
 T, B, D, H = 6, 4, 3, 5
 
@@ -61,28 +62,30 @@ def test_bench_prints_every_row_and_the_verdict(capsys, monkeypatch):
     assert any(line.startswith(("all met", "missed:")) for line in lines)
 
 
-def test_lstm_matrix_products_are_those_of_a_forward_and_backward_pass(rng):
+@pytest.mark.parametrize("gates", [4, 3], ids=["lstm", "gru"])
+def test_gated_matrix_products_are_those_of_a_forward_and_backward_pass(rng, gates):
+    G = gates * H
     x_tm = rng.standard_normal((T, B, D))
-    h, da = rng.standard_normal((T, B, H)), rng.standard_normal((T, B, 4 * H))
-    W_x, W_h = rng.standard_normal((4 * H, D)), rng.standard_normal((4 * H, H))
-    shapes = {"projection": (T * B, 4 * H), "step": (B, 4 * H), "step_back": (B, H)}
-    shapes |= {"dx": (T * B, D), "dW_x": (4 * H, D), "dW_h": (4 * H, H)}
+    h, da = rng.standard_normal((T, B, H)), rng.standard_normal((T, B, G))
+    W_x, W_h = rng.standard_normal((G, D)), rng.standard_normal((G, H))
+    shapes = bench_lstm.product_shapes(T, B, D, H, gates)
     out = {name: np.empty(shape) for name, shape in shapes.items()}
     bench_lstm.matrix_products(x_tm, h, da, W_x, W_h, out)
     assert np.allclose(
-        out["projection"], np.einsum("tbd,gd->tbg", x_tm, W_x).reshape(-1, 4 * H)
+        out["projection"], np.einsum("tbd,gd->tbg", x_tm, W_x).reshape(-1, G)
     )
     assert np.allclose(out["step"], h[-2] @ W_h.T)  # the last forward step
     assert np.allclose(out["step_back"], da[1] @ W_h)  # the last backward step
     assert np.allclose(out["dx"], np.einsum("tbg,gd->tbd", da, W_x).reshape(-1, D))
-    assert np.allclose(out["dW_x"], np.einsum("tbg,tbd->gd", da, x_tm))
-    assert np.allclose(out["dW_h"], np.einsum("tbg,tbk->gk", da[1:], h[:-1]))
+    assert np.allclose(out["dW_x_T"].T, np.einsum("tbg,tbd->gd", da, x_tm))
+    assert np.allclose(out["dW_h_T"].T, np.einsum("tbg,tbk->gk", da[1:], h[:-1]))
 
 
-def test_lstm_bench_prints_every_row_and_the_verdict(capsys, monkeypatch):
+@pytest.mark.parametrize("bench", [bench_lstm, bench_gru], ids=["lstm", "gru"])
+def test_gated_bench_prints_every_row_and_the_verdict(capsys, monkeypatch, bench):
     monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")  # main() would set it for good
-    bench_lstm.main(["--repeats", "1"])
+    bench.main(["--repeats", "1"])
     lines = capsys.readouterr().out.splitlines()
     rows = [line for line in lines if line.split()[:1] in (["50"], ["100"], ["200"])]
-    assert len(rows) == 2 * len(bench_lstm.SIZES)
+    assert len(rows) == 2 * len(bench.SIZES)
     assert any(line.startswith(("all met", "missed:")) for line in lines)

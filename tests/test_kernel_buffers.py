@@ -8,7 +8,9 @@ import pytest
 
 from rnnlib import GRU, LSTM, RNN
 from rnnlib.kernels.buffers import reuse_or_empty
+from rnnlib.kernels.gru import gru_forward_time_major
 from rnnlib.kernels.lstm import lstm_forward_time_major
+from rnnlib.kernels.rnn import rnn_forward_time_major
 
 LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
@@ -82,14 +84,36 @@ def test_backward_twice_after_one_forward_gives_the_same_gradients(kind):
         np.testing.assert_array_equal(g, grads1[key], err_msg=key)
 
 
-def test_the_lstm_kernel_writes_over_the_arrays_of_a_reused_cache():
-    rng = np.random.default_rng(6)
-    T, B, D, H = 4, 2, 3, 5
-    args = [rng.standard_normal(s) for s in [(T, B, D), (B, H), (B, H)]]
-    weights = [rng.standard_normal(s) for s in [(4 * H, D), (4 * H, H), (4 * H,)]]
-    h1, _, old = lstm_forward_time_major(*args, *weights)
-    h2, _, new = lstm_forward_time_major(*args, *weights, reuse=old)
-    for name in ("gates", "c", "tanh_c", "da"):
+def kernel_call(kind, rng, T=4, B=2, D=3, H=5):
+    """A kernel's forward pass, as f(reuse) -> (h, cache)."""
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    x, h0, c0 = (rng.standard_normal(s) for s in [(T, B, D), (B, H), (B, H)])
+    W_x, W_h, b = (rng.standard_normal(s) for s in [(G * H, D), (G * H, H), (G * H,)])
+    if kind == "rnn":
+        return lambda reuse: rnn_forward_time_major(x, h0, W_x, W_h, b, reuse=reuse)
+    if kind == "gru":
+        return lambda reuse: gru_forward_time_major(x, h0, W_x, W_h, b, -b, reuse=reuse)
+
+    def lstm(reuse):
+        h, _, cache = lstm_forward_time_major(x, h0, c0, W_x, W_h, b, reuse=reuse)
+        return h, cache
+
+    return lstm
+
+
+OWN_ARRAYS = {
+    "rnn": ["da"],
+    "lstm": ["gates", "c", "tanh_c", "da"],
+    "gru": ["gates", "hn", "dg"],
+}
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_a_kernel_writes_over_the_arrays_of_a_reused_cache_but_never_h(kind):
+    call = kernel_call(kind, np.random.default_rng(6))
+    h1, old = call(None)
+    h2, new = call(old)
+    for name in OWN_ARRAYS[kind]:
         assert getattr(new, name) is getattr(old, name), name
     assert h2 is not h1  # h is the output: always a new array
     np.testing.assert_array_equal(h1, h2)

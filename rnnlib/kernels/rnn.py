@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..activations import ACTIVATIONS
+from .buffers import reuse_or_empty
 
 
 class RNNKernelCache(NamedTuple):
@@ -39,13 +39,14 @@ class RNNKernelCache(NamedTuple):
     h: np.ndarray  # (T, B, H) every hidden state
     W_hx: np.ndarray  # (H, D)
     W_hh: np.ndarray  # (H, H)
+    da: np.ndarray  # (T, B, H) where the backward pass writes dL/da_t
     activation: str  # "tanh" or "relu"
     reverse: bool  # read from t = T-1 down to 0
     skip: np.ndarray | None  # (T, B, 1) bool, True at padding steps
 
 
 def rnn_forward_time_major(
-    x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse=False, skip=None
+    x_tm, h0, W_hx, W_hh, b_h, activation="tanh", reverse=False, skip=None, reuse=None
 ):
     """The RNN over a whole sequence, time-major and without input checks.
 
@@ -54,7 +55,9 @@ def rnn_forward_time_major(
     (the backward half of a bidirectional RNN); h0 then enters at t = T-1.
     skip (T, B, 1) bool, optional, marks padding: at a skipped step the
     state is carried over unchanged, h_t = h_{t-1}, so padding reaches no
-    real step's state, whichever way the sequence is read.
+    real step's state, whichever way the sequence is read.  reuse,
+    optional, is the cache of an earlier call that nothing needs any more:
+    its da array is written over if its shape fits (kernels/buffers.py).
 
     Returns h (T, B, H), every hidden state, and an RNNKernelCache.
     """
@@ -84,7 +87,8 @@ def rnn_forward_time_major(
             if skip is not None:
                 np.copyto(h_t, h_prev, where=skip[t])
             h_prev = h_t
-    return h, RNNKernelCache(x_tm, h0, h, W_hx, W_hh, activation, reverse, skip)
+    da = reuse_or_empty(reuse, "da", (T, B, H), h.dtype)  # for the backward pass
+    return h, RNNKernelCache(x_tm, h0, h, W_hx, W_hh, da, activation, reverse, skip)
 
 
 def rnn_backward_time_major(dh_tm, cache, dh_last=None):
@@ -100,12 +104,17 @@ def rnn_backward_time_major(dh_tm, cache, dh_last=None):
     before the loop and overwritten with da_t step by step.  A skipped
     (padding) step passes dh straight to h_{t-1}, da_t = 0.
     """
-    x_tm, h0, h, W_hx, W_hh, activation, reverse, skip = cache
+    x_tm, h0, h, W_hx, W_hh, da, activation, reverse, skip = cache
     T, B, D = x_tm.shape
     H = W_hh.shape[0]
     dtype = h.dtype
-    _, act_grad = ACTIVATIONS[activation]
-    da = act_grad(h)  # act'(a_t) for every step, then overwritten with da_t
+    # act'(a_t) from the saved h_t, for every step, then overwritten with da_t:
+    # 1 - h_t**2 for tanh, 1 where h_t > 0 for relu (as activations.ACTIVATIONS)
+    if activation == "tanh":
+        np.multiply(h, h, out=da)
+        np.subtract(1.0, da, out=da)
+    else:
+        np.greater(h, 0, out=da)
     carry = np.zeros((B, H), dtype) if dh_last is None else np.array(dh_last, dtype)
     total = np.empty((B, H), dtype=dtype)
     for t in range(T) if reverse else range(T - 1, -1, -1):
