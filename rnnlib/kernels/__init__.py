@@ -1,7 +1,9 @@
 """Fast paths for the recurrent layers: the same math as rnn.py, lstm.py and
 gru.py, rearranged for speed (time-major arrays, one matrix product for all
-input projections and for each weight gradient, buffers reused across steps).
+input projections and for each weight gradient, buffers reused across steps
+and, through buffers.py, across calls).
 
 Read the textbook versions first; a test checks that both agree to 1e-12.
-One module per cell: kernels/rnn.py, kernels/lstm.py, kernels/gru.py.
+One module per cell: kernels/rnn.py, kernels/lstm.py, kernels/gru.py;
+kernels/buffers.py is the one helper they share.
 """
