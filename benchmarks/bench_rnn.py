@@ -27,18 +27,17 @@ import sys
 
 import numpy as np
 from timing import (
-    let_openmp_workers_sleep,
+    SIZES,
+    import_torch,
     median_times,
+    missed_targets,
     numpy_threads,
+    targets_line,
     torch_forward_backward,
 )
 
 from rnnlib import RNN
 
-SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
-TORCH_TARGET = {"float64": 0.7, "float32": 1.0}  # rnnlib time / torch time, at most
-FLOOR_TARGET = 2.0  # rnnlib time / products time at the middle size, at most
-MIDDLE = SIZES[1]
 NAIVE_TARGET = 20  # naive time / rnnlib time at B = 64, at least
 
 
@@ -120,14 +119,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=numpy_threads())
     args = parser.parse_args(argv)
-    let_openmp_workers_sleep()
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-        print("PyTorch not installed: the torch columns are left out.")
+    torch = import_torch(args.threads)
     print(f"numpy {np.__version__}, threads {args.threads}, median of {args.repeats}")
     header = f"{'T':>4} {'B':>4} {'D':>4} {'H':>4} {'dtype':>8} {'rnnlib ms':>10}"
     header += f" {'naive ms':>10} {'naive/rnnlib':>13}"
@@ -140,11 +132,7 @@ def main(argv=None):
         for T, B, D, H in SIZES:
             r = bench_size(T, B, D, H, dtype, args.repeats, torch)
             name = f"(T, B, D, H) = {(T, B, D, H)} {np.dtype(dtype).name}"
-            torch_target = TORCH_TARGET[np.dtype(dtype).name]
-            if torch is not None and r["ours"] / r["torch"] > torch_target:
-                missed.append(f"{name}: rnnlib/torch above {torch_target}x")
-            if (T, B, D, H) == MIDDLE and r["ours"] / r["products"] > FLOOR_TARGET:
-                missed.append(f"{name}: rnnlib/products above {FLOOR_TARGET}x")
+            missed += missed_targets(r, (T, B, D, H), np.dtype(dtype).name)
             if B == 64 and r["naive"] / r["ours"] < NAIVE_TARGET:
                 missed.append(f"{name}: naive/rnnlib below {NAIVE_TARGET}x")
                 if r["naive"] / r["products"] < NAIVE_TARGET:
@@ -159,11 +147,7 @@ def main(argv=None):
             if torch is not None:
                 line += f" {r['torch'] * 1e3:>10.2f} {r['ours'] / r['torch']:>12.2f}x"
             print(line, flush=True)
-    print(
-        f"targets: rnnlib/torch <= {TORCH_TARGET['float64']}x (float64), "
-        f"<= {TORCH_TARGET['float32']}x (float32); rnnlib/products <= {FLOOR_TARGET}x "
-        f"at {MIDDLE}; naive/rnnlib >= {NAIVE_TARGET}x at B = 64"
-    )
+    print(f"{targets_line()}; naive/rnnlib >= {NAIVE_TARGET}x at B = 64")
     print("all met" if not missed else "missed: " + "; ".join(missed))
     for name in out_of_reach:
         print(

@@ -25,16 +25,14 @@ import platform
 
 import numpy as np
 from timing import (
-    let_openmp_workers_sleep,
+    SIZES,
+    import_torch,
     median_times,
+    missed_targets,
     numpy_threads,
+    targets_line,
     torch_forward_backward,
 )
-
-SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]
-TORCH_TARGET = {"float64": 0.7, "float32": 1.0}  # rnnlib time / torch time, at most
-FLOOR_TARGET = 2.0  # rnnlib time / products time at the middle size, at most
-MIDDLE = SIZES[1]
 
 
 def product_shapes(T, B, D, H, gates):
@@ -116,14 +114,7 @@ def main(layer_class, argv=None, description=None):
     )
     args = parser.parse_args(argv)
     dtypes = [np.float64, np.float32] if args.dtype is None else [np.dtype(args.dtype)]
-    let_openmp_workers_sleep()
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-        print("PyTorch not installed: the torch columns are left out.")
+    torch = import_torch(args.threads)
     print(
         f"{name} forward + backward, median of {args.repeats}; numpy {np.__version__}"
         + (f", torch {torch.__version__}" if torch else "")
@@ -139,22 +130,13 @@ def main(layer_class, argv=None, description=None):
         dtype_name = np.dtype(dtype).name
         for T, B, D, H in SIZES:
             r = bench_size(layer_class, name, T, B, D, H, dtype, args.repeats, torch)
-            size = f"(T, B, D, H) = {(T, B, D, H)} {dtype_name}"
-            torch_target = TORCH_TARGET[dtype_name]
-            if torch is not None and r["ours"] / r["torch"] > torch_target:
-                missed.append(f"{size}: rnnlib/torch above {torch_target}x")
-            if (T, B, D, H) == MIDDLE and r["ours"] / r["products"] > FLOOR_TARGET:
-                missed.append(f"{size}: rnnlib/products above {FLOOR_TARGET}x")
+            missed += missed_targets(r, (T, B, D, H), dtype_name)
             line = f"{T:>4} {B:>4} {D:>4} {H:>4} {dtype_name:>8}"
             line += f" {r['ours'] * 1e3:>10.2f} {r['products'] * 1e3:>12.2f}"
             line += f" {r['ours'] / r['products']:>15.2f}x"
             if torch is not None:
                 line += f" {r['torch'] * 1e3:>10.2f} {r['ours'] / r['torch']:>12.2f}x"
             print(line, flush=True)
-    print(
-        f"targets: rnnlib/torch <= {TORCH_TARGET['float64']}x (float64), "
-        f"<= {TORCH_TARGET['float32']}x (float32); rnnlib/products <= "
-        f"{FLOOR_TARGET}x at {MIDDLE}"
-    )
+    print(targets_line())
     print("all met" if not missed else "missed: " + "; ".join(missed))
     return 0

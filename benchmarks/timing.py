@@ -1,8 +1,49 @@
-"""Timing helpers shared by the benchmarks (run as scripts from this folder)."""
+"""Timing helpers and targets shared by the benchmarks (run as scripts from
+this folder)."""
 
 import os
 import statistics
 import time
+
+SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]  # (T, B, D, H)
+TORCH_TARGET = {"float64": 0.7, "float32": 1.0}  # rnnlib time / torch time, at most
+FLOOR_TARGET = 2.0  # rnnlib time / products time at the middle size, at most
+MIDDLE = SIZES[1]
+
+
+def targets_line():
+    """The torch and floor targets, as the benchmarks print them."""
+    return (
+        f"targets: rnnlib/torch <= {TORCH_TARGET['float64']}x (float64), "
+        f"<= {TORCH_TARGET['float32']}x (float32); rnnlib/products <= "
+        f"{FLOOR_TARGET}x at {MIDDLE}"
+    )
+
+
+def missed_targets(times, size, dtype_name):
+    """What one size and dtype missed of the torch and floor targets, given
+    the median seconds of "ours", "products" and (if PyTorch ran) "torch"."""
+    name = f"(T, B, D, H) = {size} {dtype_name}"
+    missed = []
+    torch_target = TORCH_TARGET[dtype_name]
+    if "torch" in times and times["ours"] / times["torch"] > torch_target:
+        missed.append(f"{name}: rnnlib/torch above {torch_target}x")
+    if size == MIDDLE and times["ours"] / times["products"] > FLOOR_TARGET:
+        missed.append(f"{name}: rnnlib/products above {FLOOR_TARGET}x")
+    return missed
+
+
+def import_torch(threads):
+    """PyTorch on `threads` threads, or None (and a line saying so) when it
+    is not installed.  Lets idle OpenMP workers sleep first."""
+    let_openmp_workers_sleep()
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch not installed: the torch columns are left out.")
+        return None
+    torch.set_num_threads(threads)
+    return torch
 
 
 def numpy_threads():
