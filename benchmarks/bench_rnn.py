@@ -17,7 +17,8 @@ faster than the naive loop at B = 64.
 The "products ms" column times only the matrix products that any batched
 forward + backward must do (input projection, one product per step each
 way, dx, dW_hx, dW_hh) into preallocated arrays, with nothing else: no tanh,
-no adds, no checks.  It is a floor for a NumPy implementation on this
+no adds, no checks.  They are gated.py's `matrix_products` with one block
+of H rows (an LSTM has four, a GRU three).  It is a floor for a NumPy implementation on this
 machine, so "naive/products" is the most any such implementation could
 reach against the naive loop.
 """
@@ -26,6 +27,7 @@ import argparse
 import sys
 
 import numpy as np
+from gated import matrix_products, product_shapes
 from timing import (
     SIZES,
     import_torch,
@@ -37,6 +39,8 @@ from timing import (
 )
 
 from rnnlib import RNN
+
+__all__ = ["SIZES", "main", "matrix_products", "naive_forward_backward"]
 
 NAIVE_TARGET = 20  # naive time / rnnlib time at B = 64, at least
 
@@ -62,27 +66,6 @@ def naive_forward_backward(x, dout, W_hx, W_hh, b_h):
     return dx, dW_hx, dW_hh, db
 
 
-def matrix_products(x_tm, h, da, W_hx, W_hh, out):
-    """The matrix products of one batched forward + backward, nothing else.
-
-    x_tm (T, B, D), h and da (T, B, H), h0 = 0; `out` holds preallocated
-    results.  Forward: the input projection of all steps, then
-    h_{t-1} @ W_hh.T per step.  Backward: da_t @ W_hh per step, then dx,
-    dW_hx and dW_hh = sum_t da_t.T @ h_{t-1} at once.
-    """
-    T, B, D = x_tm.shape
-    H = W_hh.shape[0]
-    x_flat, da_flat = x_tm.reshape(T * B, D), da.reshape(T * B, H)
-    np.matmul(x_flat, W_hx.T, out=out["projection"])
-    for t in range(1, T):
-        np.matmul(h[t - 1], W_hh.T, out=out["step"])
-    for t in range(T - 1, 0, -1):
-        np.matmul(da[t], W_hh, out=out["step"])
-    np.matmul(da_flat, W_hx, out=out["dx"])
-    np.matmul(da_flat.T, x_flat, out=out["dW_hx"])
-    np.matmul(da[1:].reshape(-1, H).T, h[:-1].reshape(-1, H), out=out["dW_hh"])
-
-
 def bench_size(T, B, D, H, dtype, repeats, torch):
     """Median seconds of forward + backward for rnnlib, the naive loop and torch."""
     rng = np.random.default_rng(0)
@@ -101,9 +84,10 @@ def bench_size(T, B, D, H, dtype, repeats, torch):
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     h, da = np.tanh(rng.standard_normal((2, T, B, H))).astype(dtype)
     W_hx, W_hh = p["W_hx_l0"], p["W_hh_l0"]
-    shapes = {"projection": (T * B, H), "step": (B, H), "dx": (T * B, D)}
-    shapes |= {"dW_hx": (H, D), "dW_hh": (H, H)}
-    out = {name: np.empty(shape, dtype=dtype) for name, shape in shapes.items()}
+    out = {
+        name: np.empty(shape, dtype=dtype)
+        for name, shape in product_shapes(T, B, D, H, gates=1).items()
+    }
 
     def products():
         matrix_products(x_tm, h, da, W_hx, W_hh, out)

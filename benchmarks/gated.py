@@ -1,6 +1,7 @@
 """What bench_lstm.py and bench_gru.py share: a gated recurrent layer
 (G gate blocks of H rows: 4 for the LSTM, 3 for the GRU) timed forward +
-backward against PyTorch and against its matrix-product floor.
+backward against PyTorch and against its matrix-product floor.  The floor's
+products are those of the RNN too, with one block (bench_rnn.py).
 
 For each size (T, B, D, H) and dtype (float64 and float32, in one run) it
 times one forward and one backward pass of the rnnlib layer and, when

@@ -36,23 +36,6 @@ def test_naive_loop_gives_rnnlibs_gradients(problem):
         assert np.abs(theirs - ours).max() < 1e-12
 
 
-def test_matrix_products_are_those_of_a_forward_and_backward_pass(problem, rng):
-    x, _, W_hx, W_hh, _ = problem
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    h, da = rng.standard_normal((2, T, B, H))
-    shapes = {"projection": (T * B, H), "step": (B, H), "dx": (T * B, D)}
-    shapes |= {"dW_hx": (H, D), "dW_hh": (H, H)}
-    out = {name: np.empty(shape) for name, shape in shapes.items()}
-    bench_rnn.matrix_products(x_tm, h, da, W_hx, W_hh, out)
-    assert np.allclose(
-        out["projection"], np.einsum("tbd,hd->tbh", x_tm, W_hx).reshape(-1, H)
-    )
-    assert np.allclose(out["dx"], np.einsum("tbh,hd->tbd", da, W_hx).reshape(-1, D))
-    assert np.allclose(out["dW_hx"], np.einsum("tbh,tbd->hd", da, x_tm))
-    assert np.allclose(out["dW_hh"], np.einsum("tbh,tbk->hk", da[1:], h[:-1]))
-    assert np.allclose(out["step"], da[1] @ W_hh)  # the last backward step
-
-
 def test_bench_prints_every_row_and_the_verdict(capsys, monkeypatch):
     monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")  # main() would set it for good
     bench_rnn.main(["--repeats", "1"])
@@ -62,15 +45,17 @@ def test_bench_prints_every_row_and_the_verdict(capsys, monkeypatch):
     assert any(line.startswith(("all met", "missed:")) for line in lines)
 
 
-@pytest.mark.parametrize("gates", [4, 3], ids=["lstm", "gru"])
-def test_gated_matrix_products_are_those_of_a_forward_and_backward_pass(rng, gates):
+@pytest.mark.parametrize(
+    "bench, gates", [(bench_rnn, 1), (bench_lstm, 4), (bench_gru, 3)], ids=str
+)
+def test_matrix_products_are_those_of_a_forward_and_backward_pass(rng, bench, gates):
     G = gates * H
     x_tm = rng.standard_normal((T, B, D))
     h, da = rng.standard_normal((T, B, H)), rng.standard_normal((T, B, G))
     W_x, W_h = rng.standard_normal((G, D)), rng.standard_normal((G, H))
     shapes = bench_lstm.product_shapes(T, B, D, H, gates)
     out = {name: np.empty(shape) for name, shape in shapes.items()}
-    bench_lstm.matrix_products(x_tm, h, da, W_x, W_h, out)
+    bench.matrix_products(x_tm, h, da, W_x, W_h, out)
     assert np.allclose(
         out["projection"], np.einsum("tbd,gd->tbg", x_tm, W_x).reshape(-1, G)
     )
