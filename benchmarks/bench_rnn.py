@@ -20,7 +20,9 @@ way, dx, dW_hx, dW_hh) into preallocated arrays, with nothing else: no tanh,
 no adds, no checks.  They are gated.py's `matrix_products` with one block
 of H rows (an LSTM has four, a GRU three).  It is a floor for a NumPy implementation on this
 machine, so "naive/products" is the most any such implementation could
-reach against the naive loop.
+reach against the naive loop.  The second line of the output names NumPy's
+BLAS kernels (timing.blas_line); under a missed PyTorch target the bench
+prints how much of PyTorch's time the products alone take.
 """
 
 import argparse
@@ -30,10 +32,12 @@ import numpy as np
 from gated import matrix_products, product_shapes
 from timing import (
     SIZES,
+    blas_line,
     import_torch,
     median_times,
     missed_targets,
     numpy_threads,
+    products_share_of_torch,
     targets_line,
     torch_forward_backward,
 )
@@ -103,25 +107,29 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=numpy_threads())
     args = parser.parse_args(argv)
+    blas = blas_line()  # before torch loads a BLAS of its own
     torch = import_torch(args.threads)
     print(f"numpy {np.__version__}, threads {args.threads}, median of {args.repeats}")
+    print(blas)
     header = f"{'T':>4} {'B':>4} {'D':>4} {'H':>4} {'dtype':>8} {'rnnlib ms':>10}"
     header += f" {'naive ms':>10} {'naive/rnnlib':>13}"
     header += f" {'products ms':>12} {'naive/products':>15} {'rnnlib/products':>16}"
     if torch is not None:
         header += f" {'torch ms':>10} {'rnnlib/torch':>13}"
     print(header)
-    missed, out_of_reach = [], []
+    missed, out_of_reach, shares = [], [], []
     for dtype in (np.float64, np.float32):
+        dtype_name = np.dtype(dtype).name
         for T, B, D, H in SIZES:
             r = bench_size(T, B, D, H, dtype, args.repeats, torch)
-            name = f"(T, B, D, H) = {(T, B, D, H)} {np.dtype(dtype).name}"
-            missed += missed_targets(r, (T, B, D, H), np.dtype(dtype).name)
+            name = f"(T, B, D, H) = {(T, B, D, H)} {dtype_name}"
+            missed += missed_targets(r, (T, B, D, H), dtype_name)
+            shares.append(products_share_of_torch(r, (T, B, D, H), dtype_name))
             if B == 64 and r["naive"] / r["ours"] < NAIVE_TARGET:
                 missed.append(f"{name}: naive/rnnlib below {NAIVE_TARGET}x")
                 if r["naive"] / r["products"] < NAIVE_TARGET:
                     out_of_reach.append(name)
-            line = f"{T:>4} {B:>4} {D:>4} {H:>4} {np.dtype(dtype).name:>8}"
+            line = f"{T:>4} {B:>4} {D:>4} {H:>4} {dtype_name:>8}"
             line += f" {r['ours'] * 1e3:>10.2f} {r['naive'] * 1e3:>10.1f}"
             line += f" {r['naive'] / r['ours']:>12.1f}x"
             line += (
@@ -138,6 +146,8 @@ def main(argv=None):
             f"{name}: even the matrix products alone are less than {NAIVE_TARGET}x "
             "faster than the naive loop on this machine"
         )
+    for share in filter(None, shares):
+        print(share)
     return 0
 
 

@@ -18,7 +18,10 @@ into preallocated arrays, with nothing else: a floor for a NumPy
 implementation on this machine.
 
 Targets: rnnlib <= 0.7x PyTorch's time in float64 and <= 1.0x in float32,
-and within 2x of the products floor at (100, 64, 64, 128).
+and within 2x of the products floor at (100, 64, 64, 128).  Under a missed
+PyTorch target it prints how much of PyTorch's time the products alone
+take; the second line of the output names NumPy's BLAS kernels
+(timing.blas_line), on which that share depends.
 """
 
 import argparse
@@ -27,10 +30,12 @@ import platform
 import numpy as np
 from timing import (
     SIZES,
+    blas_line,
     import_torch,
     median_times,
     missed_targets,
     numpy_threads,
+    products_share_of_torch,
     targets_line,
     torch_forward_backward,
 )
@@ -115,23 +120,26 @@ def main(layer_class, argv=None, description=None):
     )
     args = parser.parse_args(argv)
     dtypes = [np.float64, np.float32] if args.dtype is None else [np.dtype(args.dtype)]
+    blas = blas_line()  # before torch loads a BLAS of its own
     torch = import_torch(args.threads)
     print(
         f"{name} forward + backward, median of {args.repeats}; numpy {np.__version__}"
         + (f", torch {torch.__version__}" if torch else "")
         + f"; threads {args.threads}; {platform.processor() or platform.machine()}"
     )
+    print(blas)
     header = f"{'T':>4} {'B':>4} {'D':>4} {'H':>4} {'dtype':>8} {'rnnlib ms':>10}"
     header += f" {'products ms':>12} {'rnnlib/products':>16}"
     if torch is not None:
         header += f" {'torch ms':>10} {'rnnlib/torch':>13}"
     print(header)
-    missed = []
+    missed, shares = [], []
     for dtype in dtypes:
         dtype_name = np.dtype(dtype).name
         for T, B, D, H in SIZES:
             r = bench_size(layer_class, name, T, B, D, H, dtype, args.repeats, torch)
             missed += missed_targets(r, (T, B, D, H), dtype_name)
+            shares.append(products_share_of_torch(r, (T, B, D, H), dtype_name))
             line = f"{T:>4} {B:>4} {D:>4} {H:>4} {dtype_name:>8}"
             line += f" {r['ours'] * 1e3:>10.2f} {r['products'] * 1e3:>12.2f}"
             line += f" {r['ours'] / r['products']:>15.2f}x"
@@ -140,4 +148,6 @@ def main(layer_class, argv=None, description=None):
             print(line, flush=True)
     print(targets_line())
     print("all met" if not missed else "missed: " + "; ".join(missed))
+    for share in filter(None, shares):
+        print(share)
     return 0

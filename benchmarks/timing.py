@@ -4,6 +4,9 @@ this folder)."""
 import os
 import statistics
 import time
+from pathlib import Path
+
+import numpy as np
 
 SIZES = [(50, 32, 32, 64), (100, 64, 64, 128), (200, 1, 27, 100)]  # (T, B, D, H)
 TORCH_TARGET = {"float64": 0.7, "float32": 1.0}  # rnnlib time / torch time, at most
@@ -31,6 +34,52 @@ def missed_targets(times, size, dtype_name):
     if size == MIDDLE and times["ours"] / times["products"] > FLOOR_TARGET:
         missed.append(f"{name}: rnnlib/products above {FLOOR_TARGET}x")
     return missed
+
+
+def products_share_of_torch(times, size, dtype_name):
+    """A line for a missed torch target: how much of PyTorch's time the
+    matrix products alone take.  Near or above the target, no NumPy code
+    can meet it here: PyTorch's products (and fused gate arithmetic) are
+    faster than NumPy's BLAS."""
+    torch_target = TORCH_TARGET[dtype_name]
+    if "torch" not in times or times["ours"] / times["torch"] <= torch_target:
+        return None
+    share = times["products"] / times["torch"]
+    return (
+        f"(T, B, D, H) = {size} {dtype_name}: the matrix products alone take "
+        f"{share:.2f}x torch's time (target {torch_target}x)"
+    )
+
+
+def blas_line():
+    """Which BLAS NumPy runs and which kernels it chose (threadpoolctl).
+    OPENBLAS_CORETYPE in the environment forces OpenBLAS's kernel set, which
+    may be slower than the set OpenBLAS picks for this CPU: the line says so,
+    as the ratios to PyTorch depend on it."""
+    from threadpoolctl import threadpool_info
+
+    numpy_dir = Path(np.__file__).resolve().parent
+    libraries = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    ours = [
+        info
+        for info in libraries
+        if Path(info["filepath"]).resolve().parent.parent == numpy_dir.parent
+    ]
+    if not (ours or libraries):
+        return "NumPy's BLAS: not found by threadpoolctl"
+    info = (ours or libraries)[0]
+    line = f"NumPy's BLAS: {info['internal_api']} {info['version']}"
+    if info.get("architecture"):
+        line += f", {info['architecture']} kernels"
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        if info["internal_api"] == "openblas" and forced:
+            line += (
+                f", forced by OPENBLAS_CORETYPE={forced} (unset it, and"
+                " OPENBLAS_L2_SIZE, to run the kernels OpenBLAS picks for this CPU)"
+            )
+        elif info["internal_api"] == "openblas":
+            line += " (OpenBLAS's choice for this CPU)"
+    return line
 
 
 def import_torch(threads):

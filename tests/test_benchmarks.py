@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_rnn = importlib.import_module("bench_rnn")
 bench_lstm = importlib.import_module("bench_lstm")
 bench_gru = importlib.import_module("bench_gru")
+timing = importlib.import_module("timing")
 
 T, B, D, H = 6, 4, 3, 5
 
@@ -74,3 +75,36 @@ def test_gated_bench_prints_every_row_and_the_verdict(capsys, monkeypatch, bench
     rows = [line for line in lines if line.split()[:1] in (["50"], ["100"], ["200"])]
     assert len(rows) == 2 * len(bench.SIZES)
     assert any(line.startswith(("all met", "missed:")) for line in lines)
+
+
+def test_products_share_is_reported_only_for_a_missed_torch_target():
+    size = bench_rnn.SIZES[1]
+    missed = {"ours": 0.060, "products": 0.048, "torch": 0.050}  # 1.2x, float32
+    line = timing.products_share_of_torch(missed, size, "float32")
+    assert "products alone take 0.96x torch's time" in line
+    assert str(size) in line and "target 1.0x" in line
+    met = dict(missed, ours=0.045)  # 0.9x
+    assert timing.products_share_of_torch(met, size, "float32") is None
+    assert timing.products_share_of_torch(missed, size, "float64") is not None
+    no_torch = {"ours": 0.060, "products": 0.048}
+    assert timing.products_share_of_torch(no_torch, size, "float32") is None
+
+
+def test_blas_line_names_the_kernels_and_whether_the_environment_chose_them(
+    monkeypatch,
+):
+    from threadpoolctl import threadpool_info
+
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    openblas = [info for info in blas if info["internal_api"] == "openblas"]
+    if not openblas:
+        pytest.skip(f"NumPy's BLAS here is not OpenBLAS: {blas}")
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    chosen = timing.blas_line()
+    assert f"openblas {openblas[0]['version']}" in chosen
+    assert f"{openblas[0]['architecture']} kernels" in chosen
+    assert "OpenBLAS's choice" in chosen and "forced" not in chosen
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Sandybridge")
+    forced = timing.blas_line()
+    assert "forced by OPENBLAS_CORETYPE=Sandybridge" in forced
+    assert "OpenBLAS's choice" not in forced
