@@ -28,6 +28,8 @@ import copy
 import numpy as np
 
 from coursekit.checks import MISTAKES, masked_cross_entropy_mistakes
+from coursekit.checks.bytecode import names_used
+from coursekit.checks.own_work import is_remote
 
 # ---------------------------------------------------------------------------
 # the embedding and the loss
@@ -356,42 +358,10 @@ def copy_params(model):
 # own work
 
 
-def _names_used(func, seen=None):
-    """Every global, attribute and import name in func's bytecode and in that
-    of the functions of the same notebook it refers to: {name: function name}."""
-    import dis
-    import types
-
-    seen = set() if seen is None else seen
-    func = getattr(func, "__func__", func)
-    code = getattr(func, "__code__", None)
-    if code is None or id(code) in seen:
-        return {}
-    seen.add(id(code))
-    glb = getattr(func, "__globals__", {})
-    found, todo = {}, [code]
-    while todo:
-        co = todo.pop()
-        todo.extend(c for c in co.co_consts if isinstance(c, types.CodeType))
-        for ins in dis.get_instructions(co):
-            if not isinstance(ins.argval, str):
-                continue
-            found.setdefault(ins.argval, func.__name__)
-            value = (
-                glb.get(ins.argval)
-                if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")
-                else None
-            )
-            if isinstance(value, types.FunctionType) and value.__globals__ is glb:
-                for name, where in _names_used(value, seen).items():
-                    found.setdefault(name, where)
-    return found
-
-
 def check_not_using(func, reference_names):
     """Assert that `func` (and the notebook functions it calls) does not refer
     to the references of coursekit.checks_language_model it is compared with."""
-    used = _names_used(func)
+    used = func.inspect("names_used") if is_remote(func) else names_used(func)
     hits = sorted(n for n in reference_names if n in used)
     if hits:
         where = sorted({used[n] for n in hits})

@@ -17,36 +17,40 @@ A notebook whose cells belong to another exercise than its name says, that
 has no cell of any exercise, or that is not a readable notebook gets the
 status `invalid-notebook` and a message saying why.
 
-Grading a submission:
+Grading a submission (coursekit/grading/judge.py):
 - every graded test cell (hidden tests included) and every locked cell is
   restored from the source by grade_id; a deleted one is put back where it
   stands in the source (after the nearest cell above it that is still
   there), so editing, emptying or deleting a test cell gains nothing;
-- the notebook runs top to bottom in a fresh kernel (this Python,
-  `import rnnlib` works) whose working directory is an empty temporary
-  folder; errors do not stop the run, so later parts still score;
-- a part scores its points when its test cell runs without error, else 0;
-  printed text is never read.  A part whose test stopped because it calls a
-  function of an earlier part that fails that part's test
+- the notebook's given and solution cells (and any cell the learner added)
+  run in the student's process: an IPython shell in a sandbox, from an
+  empty working folder, whose `rnnlib` lacks the references the exercise
+  grades and whose `coursekit` checks are stand-ins
+  (coursekit/grading/library.py);
+- its graded test cells run in a separate judge process with the course's
+  own code.  There, each name the source's solution cells define is the
+  student's: calling it sends the arguments to the student's process and
+  brings back the result, as plain data only (coursekit/grading/wire.py).
+  No test cell ever enters the student's process, and the judge never runs
+  the learner's code, so nothing the learner writes can change a test,
+  see its source or fake its result;
+- errors do not stop the run, so later parts still score; a part scores
+  its points when its test cell runs without error, else 0; printed text
+  is never read.  A part whose test stopped because it calls a function
+  of an earlier part that fails that part's test
   (`coursekit.checks.check_upstream`) gets feedback saying to fix that
   part first.  Manually graded cells (Markdown answers, tasks) are left
   blank in the gradebook and not counted in max_total;
-- limits: --cell-timeout per cell (the cell is interrupted and the run goes
-  on; if the kernel ignores the interrupt for INTERRUPT_GRACE seconds, it is
-  stopped and the notebook runs again in a new kernel without that cell, so
-  the cells above it define their functions again and the parts below it
-  still score; the cell's part gets the timeout), --timeout for the whole
-  notebook, counted from the first kernel's start, restarts included
-  (the kernel is stopped; parts that already ran keep their score),
-  --memory for the kernel's address space (RLIMIT_AS, so an allocation
-  beyond it raises MemoryError) with a second guard on the resident memory
-  of the kernel and its children;
+- limits: --cell-timeout seconds of the student's time per cell (past it
+  the student's process is killed, started again with the cells it ran
+  before, and the run goes on; the cell's part gets the timeout),
+  --timeout for the whole notebook (the run is stopped; parts that already
+  ran keep their score), --memory for the student's process's address
+  space (RLIMIT_AS, so an allocation beyond it raises MemoryError) with a
+  second guard on the resident memory of everything it started;
 - status: ok, timeout, memory (a MemoryError or the guard fired),
-  invalid-notebook, error (the kernel died, e.g. `os._exit`, a crash), or
-  missing (a roster student who handed nothing in).  A kernel that dies
-  before it runs a cell is started once more (it ran no student code);
-  if that one dies too, the message ends with the kernel's last line.  On
-  Unix, kernels talk over Unix sockets in their own folder, not TCP ports.
+  invalid-notebook, error (the student's process died, e.g. `os._exit`, a
+  crash), or missing (a roster student who handed nothing in).
 
 Output: a CSV row per submission, in the order given (submission, student,
 total, max_total, status, one column per graded part, exercise, message).
@@ -70,41 +74,20 @@ in-memory copy, in a temporary folder elsewhere.  One bad submission never
 stops the others.  Exit status 0 once the gradebook is written; 2 for
 misuse (bad arguments, no source notebooks, an invalid source).
 
-Tampering: every kernel imports its own copy of `rnnlib` and `coursekit`,
-written from what those files held when grading began, so a submission that
-rewrites the course's files changes nothing for itself or anyone else; the
-checkout is checked after every notebook, a changed file is put back, and
-the submissions that were running then say so in their message.  Every
-graded test cell starts with `coursekit.seal.restore()` and the imports and
-definitions of the exercise's locked cells (`test_preamble`), which undoes
-`np.allclose = ...`, a shadowed or patched `check_array` and swapped
-function code.  tests/test_grade_tampering.py shows each of these scoring 0.
-
-Isolation (--isolation, `coursekit.sandbox`): graded as root on Linux, each
-kernel runs as the user `nobody` with no network, and sees the system's
-folders, Python and its own temporary folder only: the course checkout,
---source, the class folder and every other submission, the gradebook's and
-the feedback's folders, /home, /root, /opt ... look empty, and /tmp is its
-own.  `auto` (the default) isolates when it can and otherwise warns on
-stderr that the submissions run with the grader's rights; `required`
-refuses to grade (exit 2) if it cannot; `off` never isolates.
-tests/test_grade_tampering.py shows submissions that read the solutions, a
-classmate's work or the network, or plant files, scoring 0 isolated (and
-the first ones 8 of 8 without isolation).
-
-Limits: without isolation, the learner's code runs with the grader's user
-rights (it could read any file the grader can, `solutions/` included, or
-write outside its folder): grade untrusted work as root, or in a container
-(docs/instructor_guide.md).  The code shares the kernel with the tests, so
-code determined enough can undo the seal in the kernel: read the code of
-surprising scores.  RLIMIT_AS counts address space, not resident memory:
-libraries that reserve a lot of it (PyTorch) need a larger --memory.  The
-memory limit needs Linux (or another system with `resource`); elsewhere only
-the resident-memory guard applies.
+Isolation (--isolation, coursekit/grading/sandbox.py): the student's
+process runs in a bubblewrap sandbox, whether the grader is root or not:
+its own user, PID, network and mount namespaces, the system and Python
+read-only, its own library read-only, one writable tmpfs; no course
+checkout, no --source, no class folder or other submission, no gradebook,
+no network; it can see and signal no process outside it, and all it
+started dies with it.  `auto` (the default) sandboxes when bubblewrap
+works here and otherwise warns on stderr that the submissions run with
+the grader's rights; `required` refuses to grade (exit 2, saying what to
+install) without it; `off` never sandboxes.  tests/test_grade_tampering.py
+shows the cheats it defeats.
 
 The code: this file is the command line; the grading itself is in
-coursekit/grading/ (matching.py, library.py, worker.py, scheduler.py,
-results.py, report.py), whose names are importable from here too.
+coursekit/grading/ (see its __init__.py for which file does what).
 """
 
 from __future__ import annotations
@@ -116,40 +99,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from coursekit import sandbox, students
-from coursekit.grading.library import (  # noqa: F401
-    PACKAGES,
-    library_files,
-    restore_library,
-    write_library,
-)
-from coursekit.grading.matching import (  # noqa: F401
-    SEAL_LINE,
-    Source,
-    build_run_notebook,
-    load_sources,
-    match_source,
-    seal_tests,
-    test_preamble,
-)
-from coursekit.grading.report import (  # noqa: F401
-    FIXED_COLUMNS,
-    TAIL_COLUMNS,
-    add_students,
-    feedback_text,
-    write_feedback,
-    write_gradebook,
-)
-from coursekit.grading.results import UPSTREAM_ENAME, Outcome, Result  # noqa: F401
-from coursekit.grading.scheduler import run_all  # noqa: F401
-from coursekit.grading.worker import (  # noqa: F401
-    INTERRUPT_GRACE,
-    KERNEL_BOOT,
-    KERNEL_NAME,
-    STARTUP_LIMIT,
-    STUCK_EVALUE,
-    TIMEOUT_ENAME,
-)
+from coursekit import students
+from coursekit.grading import sandbox
+from coursekit.grading.matching import build_run_notebook, load_sources, match_source
+from coursekit.grading.report import add_students, write_feedback, write_gradebook
+from coursekit.grading.results import Result
+from coursekit.grading.scheduler import run_all
 from coursekit.notebooks import (
     NotebookError,
     notebook_text,
@@ -221,26 +176,19 @@ def _positive(kind):
     return parse
 
 
-def _isolation(args, paths: list[Path], root: Path) -> list[Path] | None:
-    """The folders to hide from the kernels, or None if they run unisolated
-    (--isolation off, or not possible here: a warning says why)."""
-    if args.isolation == "off":
-        return None
+def _sandboxed(isolation: str) -> bool:
+    """Whether the students' processes run in a sandbox (warning when
+    `auto` cannot have one)."""
+    if isolation == "off":
+        return False
     reason = sandbox.unavailable_reason()
-    if reason:
-        if args.isolation == "auto":
-            print(
-                f"warning: the submissions run unisolated, with your user's rights "
-                f"({reason})",
-                file=sys.stderr,
-            )
-        return None
-    checkout = Path(__file__).resolve().parents[1]
-    hide = [Path(args.source), root, *(p.parent for p in paths), Path(args.out).parent]
-    if (checkout / "pyproject.toml").exists():
-        hide.append(checkout)
-    hide += [Path(f) for f in (args.feedback, args.roster) if f]
-    return [str(p.absolute()) for p in hide]
+    if reason and isolation == "auto":
+        print(
+            f"warning: the submissions run unsandboxed, with your user's rights "
+            f"({reason})",
+            file=sys.stderr,
+        )
+    return reason is None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -281,9 +229,9 @@ def _parser() -> argparse.ArgumentParser:
         "--isolation",
         choices=("auto", "required", "off"),
         default="auto",
-        help="run each kernel in a sandbox (coursekit.sandbox; needs root on "
-        "Linux): auto (default) when possible, else with a warning; required: "
-        "refuse to grade without it; off",
+        help="run each student's code in a bubblewrap sandbox "
+        "(coursekit/grading/sandbox.py): auto (default) when possible, else with "
+        "a warning; required: refuse to grade without it; off",
     )
     parser.add_argument(
         "--jobs",
@@ -311,7 +259,6 @@ def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
             result.status, result.message = "invalid-notebook", message
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
-        seal_tests(run_nb, result.tests, result.source.preamble)
         result.cells = run_nb.cells
         notebooks[i] = notebook_text(run_nb)
     return results, notebooks
@@ -341,19 +288,18 @@ def main(argv=None) -> int:
     out = Path(args.out)
     if any(out.absolute() == p.absolute() for p in paths):
         parser.error(f"--out {out} is a submission: it would be overwritten")
+    if args.isolation == "required" and sandbox.unavailable_reason():
+        print(
+            f"cannot grade in a sandbox: {sandbox.unavailable_reason()}",
+            file=sys.stderr,
+        )
+        return 2
     limits = {
         "timeout": args.timeout,
         "cell_timeout": args.cell_timeout,
         "memory_mb": args.memory,
-        # the folders a kernel must not see, or None: not isolated
-        "hide": _isolation(args, paths, root),
+        "sandboxed": _sandboxed(args.isolation),
     }
-    if args.isolation == "required" and limits["hide"] is None:
-        print(
-            f"cannot grade in isolation: {sandbox.unavailable_reason()}",
-            file=sys.stderr,
-        )
-        return 2
     results, notebooks = _prepare(paths, root, sources)
     with tqdm(total=len(results), desc="grading", unit="notebook") as progress:
         progress.update(len(results) - len(notebooks))

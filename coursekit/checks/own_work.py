@@ -1,10 +1,15 @@
 """Feedback that points upstream (check_upstream) and proof that a
 function does its own work (check_not_calling: bytecode and stand-ins that
-raise)."""
+raise).
 
-import dis
-import sys
-import types
+Both take the learner's function as it is where the test runs: in the
+learner's own notebook, the function itself; while grading, a handle to it
+in the student's process (`coursekit.grading.wire.RemoteFunction`), which
+answers the bytecode questions there (`coursekit.checks.bytecode`) and
+whose rnnlib lacks the references the exercise grades, so a call that
+reaches one fails with the same message."""
+
+from coursekit.checks import bytecode
 
 
 class UpstreamError(AssertionError):
@@ -12,37 +17,9 @@ class UpstreamError(AssertionError):
     it calls, does not pass that part's tests yet."""
 
 
-def _each_function(todo):
-    """Pop functions from the list `todo` and yield each once (by its code),
-    bound methods unwrapped, objects without code skipped; the caller adds
-    to `todo` the functions each one calls."""
-    seen = set()
-    while todo:
-        f = todo.pop()
-        f = getattr(f, "__func__", f)  # bound methods
-        code = getattr(f, "__code__", None)
-        if code is None or id(code) in seen:
-            continue
-        seen.add(id(code))
-        yield f
-
-
-def _uses_name(func, name):
-    """Whether `func`, or a function of the same notebook it calls, refers to
-    the global `name` (read from the bytecode, as check_not_calling does)."""
-    todo = [func]
-    for f in _each_function(todo):
-        glb = getattr(f, "__globals__", {})
-        for co in _code_objects(f.__code__):
-            for ins in dis.get_instructions(co):
-                if ins.opname not in _GLOBAL_OPS or not isinstance(ins.argval, str):
-                    continue
-                if ins.argval == name:
-                    return True
-                value = glb.get(ins.argval)
-                if isinstance(value, types.FunctionType) and value.__globals__ is glb:
-                    todo.append(value)
-    return False
+def is_remote(func) -> bool:
+    """Whether `func` runs in the student's process (grading), not here."""
+    return bool(getattr(type(func), "remote", False))
 
 
 def check_upstream(part, upstream, check, used_by, name=None):
@@ -62,7 +39,11 @@ def check_upstream(part, upstream, check, used_by, name=None):
     `upstream`, nothing is checked: the part is graded on its own.
     """
     fname = getattr(upstream, "__name__", str(upstream))
-    if not _uses_name(used_by, fname):
+    if is_remote(used_by):
+        uses = used_by.inspect("uses_name", fname)
+    else:
+        uses = bytecode.uses_name(used_by, fname)
+    if not uses:
         return True
     try:
         check()
@@ -83,101 +64,7 @@ class _ForbiddenCall(BaseException):
     student's `except Exception` does not swallow it)."""
 
 
-def _rnnlib_modules():
-    return [
-        m
-        for name, m in list(sys.modules.items())
-        if m is not None and (name == "rnnlib" or name.startswith("rnnlib."))
-    ]
-
-
-def _forbidden_objects(names):
-    """{id(obj): (obj, name)} for every rnnlib attribute called one of `names`."""
-    found = {}
-    for module in _rnnlib_modules():
-        for name in names:
-            obj = getattr(module, name, None)
-            if obj is not None and not isinstance(obj, types.ModuleType):
-                found[id(obj)] = (obj, name)
-    return found
-
-
-def _is_rnnlib_module(obj):
-    return isinstance(obj, types.ModuleType) and (
-        obj.__name__ == "rnnlib" or obj.__name__.startswith("rnnlib.")
-    )
-
-
-def _code_objects(code):
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _code_objects(const)
-
-
-_GLOBAL_OPS = {"LOAD_GLOBAL", "LOAD_NAME"}
-_ATTR_OPS = {"LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM"}
-
-
-def _static_uses(func, names, forbidden):
-    """{forbidden name: names of the functions that use it}, for `func` and
-    every function of the same notebook it calls, found in their bytecode."""
-    uses = {}
-    todo = [func]
-    for f in _each_function(todo):
-        where = getattr(f, "__name__", "?")
-
-        def found(name, where=where):
-            uses.setdefault(name, set()).add(where)
-
-        glb = getattr(f, "__globals__", {})
-        extra = list(f.__defaults__ or ()) + list((f.__kwdefaults__ or {}).values())
-        extra += [c.cell_contents for c in (f.__closure__ or ()) if _cell_full(c)]
-        for value in extra:
-            if id(value) in forbidden:
-                found(forbidden[id(value)][1])
-            elif isinstance(value, types.FunctionType):
-                todo.append(value)
-        for co in _code_objects(f.__code__):
-            attrs, touches_rnnlib = set(), False
-            for ins in dis.get_instructions(co):
-                arg = ins.argval if isinstance(ins.argval, str) else None
-                if arg is None:
-                    continue
-                if ins.opname in _GLOBAL_OPS:
-                    value = glb.get(arg, None)
-                    if value is None:
-                        continue
-                    if id(value) in forbidden:
-                        found(forbidden[id(value)][1])
-                    elif _is_rnnlib_module(value):
-                        touches_rnnlib = True
-                    elif (
-                        isinstance(value, types.FunctionType)
-                        and value.__globals__ is glb
-                    ):
-                        todo.append(value)
-                elif ins.opname == "IMPORT_NAME" and arg.split(".")[0] == "rnnlib":
-                    touches_rnnlib = True
-                    if arg.split(".")[-1] in names:
-                        found(arg.split(".")[-1])
-                elif ins.opname in _ATTR_OPS:
-                    attrs.add(arg)
-            if touches_rnnlib:
-                for name in attrs & set(names):
-                    found(name)
-    return uses
-
-
-def _cell_full(cell):
-    try:
-        cell.cell_contents  # noqa: B018 -- an empty cell raises ValueError
-    except ValueError:
-        return False
-    return True
-
-
-def _not_calling_message(func, uses):
+def not_calling_message(func, uses):
     """uses: {forbidden name: names of the functions that use it (may be empty)}."""
     fname = getattr(func, "__name__", "your function")
     parts = []
@@ -206,17 +93,26 @@ def check_not_calling(func, forbidden_names, args=None, kwargs=None):
        object itself, however it was imported or renamed);
     2. if `args` is given, calling func(*args, **kwargs) while every
        forbidden function (in rnnlib and in the notebook's globals) is
-       replaced by one that raises.
+       replaced by one that raises (while grading, the student's rnnlib
+       has no such function at all: the call fails with this message).
     Returns what func returned (None without `args`).
     """
     names = [n.split(".")[-1] for n in forbidden_names]
-    forbidden = _forbidden_objects(names)
-    uses = _static_uses(func, names, forbidden)
+    if is_remote(func):
+        uses = func.inspect("static_uses", names)
+        if uses:
+            raise AssertionError(not_calling_message(func, uses))
+        return None if args is None else func(*args, **(kwargs or {}))
+    forbidden = bytecode.forbidden_objects(names)
+    uses = bytecode.static_uses(func, names, forbidden)
     if uses:
-        raise AssertionError(_not_calling_message(func, uses))
+        raise AssertionError(not_calling_message(func, uses))
     if args is None:
         return None
+    return _call_with_stand_ins(func, forbidden, args, kwargs)
 
+
+def _call_with_stand_ins(func, forbidden, args, kwargs):
     called = []
 
     def stand_in(name):
@@ -226,7 +122,7 @@ def check_not_calling(func, forbidden_names, args=None, kwargs=None):
 
         return forbidden_call
 
-    namespaces = [vars(m) for m in _rnnlib_modules()]
+    namespaces = [vars(m) for m in bytecode.rnnlib_modules()]
     glb = getattr(getattr(func, "__func__", func), "__globals__", None)
     if glb is not None:
         namespaces.append(glb)
@@ -246,5 +142,5 @@ def check_not_calling(func, forbidden_names, args=None, kwargs=None):
         for ns, key, value in saved:
             ns[key] = value
     if called:
-        raise AssertionError(_not_calling_message(func, {n: () for n in called}))
+        raise AssertionError(not_calling_message(func, {n: () for n in called}))
     return result

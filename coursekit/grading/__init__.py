@@ -1,8 +1,12 @@
 """The parts of `coursekit.grade` (the command line and its description):
 
 matching.py   which exercise a submission is; the notebook that runs for it
-library.py    the snapshot of the course's files each kernel imports
-worker.py     one notebook in one worker process and its kernel
+library.py    the student's library: rnnlib without the graded references,
+              coursekit's checks as stand-ins
+sandbox.py    the bubblewrap sandbox the student's process runs in
+wire.py       what crosses between judge and student: plain data only
+student.py    the student's process: runs the notebook's cells, answers calls
+judge.py      one notebook: its cells in the student's process, its tests here
 scheduler.py  many notebooks, `jobs` at a time, with their clocks
 results.py    what a run gave: outcomes, scores, statuses, messages
 report.py     the gradebook, the feedback reports, student IDs and roster

@@ -1,15 +1,14 @@
 """Which exercise a submission is, and the notebook that runs for it: the
-submission with the source's test and locked cells restored, each graded
-test cell starting with the seal and the locked cells' definitions."""
+submission with the source's test and locked cells restored."""
 
 from __future__ import annotations
 
-import ast
 import copy
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursekit.grading.library import solution_names, withheld_names
 from coursekit.notebooks import (
     NotebookError,
     Part,
@@ -32,9 +31,14 @@ class Source:
     ids: set[str]
 
     @functools.cached_property
-    def preamble(self) -> str:
-        """What each of its graded test cells runs first (`test_preamble`)."""
-        return test_preamble(self.nb)
+    def names(self) -> list[str]:
+        """The names its solution cells define (the judge's proxies)."""
+        return solution_names(self.nb)
+
+    @functools.cached_property
+    def withheld(self) -> set[str]:
+        """The rnnlib references its tests forbid (absent for the student)."""
+        return withheld_names(self.nb)
 
     @property
     def max_total(self) -> float:
@@ -151,37 +155,3 @@ def build_run_notebook(source_nb, submission_nb):
         if is_test(cell) and grade_id(cell) in protected
     }
     return nb, tests
-
-
-SEAL_LINE = "import coursekit.seal; coursekit.seal.restore()  # coursekit/seal.py"
-
-
-def test_preamble(source_nb) -> str:
-    """What every graded test cell runs first: `coursekit.seal.restore()`,
-    then the imports, functions and classes of the source's locked cells, so
-    that a submission's `def check_array(...)` or `np.allclose = ...` is
-    undone before the test uses them."""
-    lines = [SEAL_LINE]
-    kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
-    for cell in source_nb.cells:
-        if cell.cell_type != "code" or not is_locked(cell) or is_test(cell):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        source = cell.source.splitlines()
-        for node in tree.body:
-            if isinstance(node, kinds):  # with its decorators, if any
-                first = min(
-                    n.lineno for n in [node, *getattr(node, "decorator_list", [])]
-                )
-                lines += source[first - 1 : node.end_lineno]
-    return "\n".join(lines) + "\n"
-
-
-def seal_tests(run_nb, tests: dict, preamble: str) -> None:
-    """Start each graded test cell of `run_nb` with `preamble`."""
-    for index in tests:
-        cell = run_nb.cells[index]
-        cell.source = preamble + cell.source

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from coursekit.checks import shape_error_hint
+from coursekit.grading.judge import STARTUP_LIMIT, TIMEOUT_ENAME
 from coursekit.grading.matching import Source
-from coursekit.grading.worker import STARTUP_LIMIT, TIMEOUT_ENAME
 from coursekit.notebooks import Part, first_line, grade_id
 
 UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
@@ -187,17 +187,14 @@ def finish_result(result: Result, events: list, killed_for_time: bool, limits) -
         result.message = f"a cell ran out of memory (limit {limits['memory_mb']} MB)"
     elif killed_for_time and not any(e[0] == "kernel" for e in events):
         result.status = "error"
-        result.message = f"the kernel did not start within {STARTUP_LIMIT} s"
+        result.message = f"the student's process did not start within {STARTUP_LIMIT} s"
     elif killed_for_time:
         result.status = "timeout"
         result.message = (
             f"the notebook ran longer than {total:g} s in total and was stopped"
         )
         if slow:
-            result.message += (
-                f"; {slow[0]} ran longer than {per_cell:g} s and did not stop "
-                "when interrupted"
-            )
+            result.message += f"; {slow[0]} ran longer than {per_cell:g} s"
         else:
             result.message += running
     elif slow or restarted:
@@ -209,9 +206,9 @@ def finish_result(result: Result, events: list, killed_for_time: bool, limits) -
                 f"{'was' if len(slow) == 1 else 'were'} interrupted"
             )
         said += [
-            f"{name(index)} ran longer than {per_cell:g} s and did not stop when "
-            "interrupted: the kernel was restarted, the cells above it ran "
-            "again, and the parts below it were graded in the new kernel"
+            f"{name(index)} ran longer than {per_cell:g} s and was stopped: the "
+            "student's process was restarted, the cells above it ran again, and "
+            "the parts below it were graded in the new one"
             for index in restarted
         ]
         result.message = "; ".join(said)
