@@ -65,7 +65,7 @@ class Opaque:
         self.type_name = type_name
 
     def __repr__(self):
-        return f"<a {self.type_name} object from your code>"
+        return f"<a {self.type_name} object, which the grader cannot read>"
 
     def _refuse(self, *args, **kwargs):
         raise TypeError(
@@ -239,6 +239,13 @@ class Encoder:
             if cls is not tuple and hasattr(cls, "_fields") and is_rnnlib_object(value):
                 return ["N", cls.__module__, cls.__qualname__, items]
             return ["t", items]
+        if isinstance(value, np.dtype) or (
+            isinstance(value, type) and issubclass(value, np.generic)
+        ):
+            dtype = np.dtype(value)
+            if dtype.kind not in ARRAY_KINDS:
+                return ["x", str(dtype)]
+            return ["D", dtype.str, isinstance(value, type)]
         if _torch_tensor(value):
             return ["T", self.array(value.detach().cpu().numpy())]
         if _is_node(value):
@@ -317,6 +324,14 @@ class Decoder:
         if kind == "N" and len(rest) == 3 and isinstance(rest[2], list):
             cls = _named_tuple_class(rest[0], rest[1])
             return cls._make(self.decode(v, depth + 1) for v in rest[2])
+        if kind == "D" and len(rest) == 2 and isinstance(rest[0], str):
+            try:
+                dtype = np.dtype(rest[0])
+            except TypeError:
+                raise WireError(f"not a dtype: {rest[0][:40]!r}") from None
+            if dtype.kind not in ARRAY_KINDS or dtype.fields is not None:
+                raise WireError(f"a dtype {dtype} (numbers or bools only)")
+            return dtype.type if rest[1] else dtype
         if kind == "T" and len(rest) == 1:
             return _to_tensor(self.buffer(rest[0]))
         if kind == "x" and len(rest) == 1 and isinstance(rest[0], str):
