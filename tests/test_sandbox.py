@@ -1,216 +1,199 @@
-"""coursekit.sandbox: what a grading kernel sees, planned and entered.
+"""The student's process's sandbox (coursekit/grading/sandbox.py) and the
+wire it talks over (coursekit/grading/wire.py), on their own.  The grading
+runs that use both are in test_grade.py and test_grade_tampering.py."""
 
-The plan (`make_plan`, `mounts`) is pure and tested everywhere.  Entering it
-needs root on Linux: those tests run a fresh Python that enters a sandbox
-and reports what it can reach.  Elsewhere they skip, saying why, unless
-COURSEKIT_REQUIRE_ISOLATION is set (as CI sets it).  The grader's own attack
-tests are in tests/test_grade_tampering.py.
-"""
-
-import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from coursekit import grade, sandbox
-
-NOBODY = (65534, 65534)  # uid, gid that own nothing in a test folder
-
-
-def covered(folder: str, covers) -> bool:
-    return any(sandbox._inside(folder, c) for c, _ in covers)
+from coursekit import grade
+from coursekit.grading import sandbox
+from coursekit.grading.wire import Opaque, Peer, WireError, send_message
 
 
-def test_outside_system_lists_every_top_folder_but_the_systems(tmp_path):
-    for name in ("usr", "etc", "home", "data", "opt"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "bin").symlink_to("usr")  # a merged /usr: /bin -> usr/bin
-    (tmp_path / "notes.txt").write_text("a file is not a folder")
-    found = sandbox.outside_system(str(tmp_path))
-    assert found == [str(tmp_path / n) for n in ("data", "home", "opt")]
+SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
 
-def test_the_plan_hides_everything_but_the_system_python_and_its_folder(tmp_path):
-    workdir, secret = tmp_path / "work", tmp_path / "class" / "alice"
-    workdir.mkdir()
-    secret.mkdir(parents=True)
-    plan = sandbox.make_plan(workdir, [secret / "01.ipynb"], 2**20)
-    assert plan["size"] == 16 * 2**20  # never smaller than 16 MiB
-    assert str(secret) in plan["hide"]  # a file's folder
-    covers, binds, late = sandbox.mounts(plan, *NOBODY)
-    everything = [c for c, _ in [*covers, *late]]
-    assert "/" not in everything
-    for folder in everything:  # no system folder, nor one that holds one
-        assert not any(sandbox._inside(s, folder) for s in sandbox.SYSTEM), folder
-    for folder in sandbox.outside_system():
-        assert covered(os.path.realpath(folder), covers), folder
-    assert ("/tmp", True) in covers  # scratch: empty and writable
-    assert covered(str(secret), covers)
-    # what it keeps comes back at its own path, whole
-    for kept in plan["keep"]:
-        inside = covered(kept, covers)
-        assert not inside or any(sandbox._inside(kept, b) for b in binds), kept
-    assert os.path.realpath(workdir) in binds
-    if os.path.isdir("/var/tmp") and os.path.isdir("/var"):
-        assert ("/var/tmp", True) in late  # a scratch folder inside a cover
-
-
-def test_a_hidden_folder_inside_a_kept_one_is_covered_after_the_bind(tmp_path):
-    workdir = tmp_path / "work"
-    (workdir / "private").mkdir(parents=True)
-    plan = sandbox.make_plan(workdir, [workdir / "private"], 2**24)
-    covers, binds, late = sandbox.mounts(plan, *NOBODY)
-    private = os.path.realpath(workdir / "private")
-    assert (private, False) in late
-    assert not covered(private, [(b, False) for b in binds if b != plan["workdir"]])
-
-
-def test_a_cover_shows_only_the_way_to_each_kept_folder(tmp_path):
-    keep = [tmp_path / "ci" / ".venv", tmp_path / "run" / "w1", tmp_path / "run"]
-    assert sandbox.ways_in(str(tmp_path), keep) == ["ci", "run"]
-    assert sandbox.ways_in(str(tmp_path / "ci"), keep) == [".venv"]
-    assert sandbox.ways_in(str(tmp_path / "elsewhere"), keep) == []
-
-
-def test_folders_nobody_may_enter_are_found_on_the_way(tmp_path):
-    locked = tmp_path / "locked"
-    (locked / "python").mkdir(parents=True)
-    locked.chmod(0o700)
-    try:
-        found = sandbox._locked_ancestors(str(locked / "python"), *NOBODY)
-    finally:
-        locked.chmod(0o755)
-    owner = locked.stat().st_uid
-    if owner == NOBODY[0]:
-        assert str(locked) not in found  # its owner may enter it
-    else:
-        assert str(locked) in found
-    assert "/" not in found and str(locked / "python") not in found
-
-
-# --------------------------------------------------------------------------
-# entering a sandbox (root on Linux)
-
-ENTER = """
-import json, os, sys
-from pathlib import Path
-import coursekit.sandbox as sandbox
-plan = json.loads(sys.argv[1])
-workdir = Path(plan["workdir"])
-os.chdir(workdir / "run")
-sandbox.enter(plan)
-
-def can_write(path):
-    try:
-        with open(path, "w") as f:
-            f.write("x")
-    except OSError:
-        return False
-    os.remove(path)
-    return True
-
-with open("/proc/self/status") as f:
-    status = dict(line.split(":", 1) for line in f if ":" in line)
-print(json.dumps({
-    "uid": os.getuid(), "euid": os.geteuid(), "groups": os.getgroups(),
-    "no_new_privs": status["NoNewPrivs"].strip(),
-    "cwd": os.getcwd(),
-    "secret": os.path.exists(sys.argv[2]),
-    "class": os.path.exists(os.path.dirname(sys.argv[2])),
-    "tmp": sorted(os.listdir("/tmp")),
-    "home": sorted(os.listdir("/home")) if os.path.isdir("/home") else [],
-    "write_run": can_write(workdir / "run" / "out.txt"),
-    "write_lib": can_write(workdir / "lib" / "patched.py"),
-    "read_lib": (workdir / "lib" / "mod.py").read_text(),
-    "write_prefix": can_write(os.path.join(sys.prefix, "planted.txt")),
-    "write_scratch": can_write("/tmp/scratch.txt"),
-    "python": os.path.isfile(sys.executable),
-}))
-"""
-
-
-@pytest.fixture(scope="module")
-def inside(tmp_path_factory):
-    """What a process in a sandbox reports, and the folders it was given."""
+def _required():
     reason = sandbox.unavailable_reason()
     if reason:
         if os.environ.get("COURSEKIT_REQUIRE_ISOLATION"):
             pytest.fail(f"{reason} (COURSEKIT_REQUIRE_ISOLATION is set)")
-        pytest.skip(f"no isolation here: {reason}")
-    base = tmp_path_factory.mktemp("sandbox")
-    workdir = base / "work"
-    (workdir / "lib").mkdir(parents=True)
-    (workdir / "lib" / "mod.py").write_text("VALUE = 1\n")
-    (workdir / "run").mkdir()
-    sandbox.prepare(workdir)
-    secret = base / "class" / "bob" / "answers.txt"
-    secret.parent.mkdir(parents=True)
-    secret.write_text("bob's work")
-    plan = sandbox.make_plan(workdir, [secret.parent.parent], 2**26)
-    run = subprocess.run(
-        [sys.executable, "-c", ENTER, json.dumps(plan), str(secret)],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(sandbox.__file__).parents[1])},
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    seen = json.loads(run.stdout)
-    return {"seen": seen, "workdir": workdir, "secret": secret, "plan": plan}
+        pytest.skip(f"no sandbox here: {reason}")
 
 
-def test_inside_it_runs_as_nobody_who_cannot_regain_root(inside):
-    seen = inside["seen"]
-    nobody = sandbox.pwd.getpwnam(sandbox.USER).pw_uid
-    assert (seen["uid"], seen["euid"], seen["groups"]) == (nobody, nobody, [])
-    assert seen["no_new_privs"] == "1"
-    assert seen["cwd"] == str(inside["workdir"] / "run")  # where it started
+def _inside(code: str, tmp_path) -> subprocess.CompletedProcess:
+    """Run `code` with this Python in the sandbox the grader makes."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    argv = sandbox.command(library, 0, 16 * 2**20)
+    argv = argv[: argv.index("--") + 1] + [sys.executable, "-c", code]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
 
 
-def test_inside_it_sees_no_other_work(inside):
-    seen = inside["seen"]
-    assert (seen["secret"], seen["class"]) == (False, False)
-    # the way to its own folder and to Python (a venv may live in /tmp)
-    assert seen["tmp"] == sandbox.ways_in("/tmp", inside["plan"]["keep"])
-    assert seen["home"] == []
-    assert inside["secret"].read_text() == "bob's work"  # outside, untouched
+def test_the_sandbox_hides_the_checkout_home_and_network(tmp_path):
+    _required()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("answers")
+    code = (
+        "import os, socket\n"
+        f"print(os.path.exists({str(secret)!r}), os.path.exists({str(SOLUTIONS)!r}))\n"
+        "print(os.getuid(), sorted(os.listdir('/proc'))[:1], os.getcwd())\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "    print('network')\n"
+        "except OSError:\n"
+        "    print('no network')\n"
+        "open('/tmp/work/mine', 'w').write('ok')\n"
+        "try:\n"
+        "    open(os.__file__, 'a')\n"
+        "except OSError as e:\n"
+        "    print('read-only', e.errno)\n"
+    )
+    done = _inside(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "False False"  # nor the test's folder, nor the solutions
+    assert lines[1] == f"{sandbox.USER_ID} ['1'] /tmp/work"  # its own PID 1
+    assert lines[2] == "no network"
+    assert lines[3].startswith("read-only")
 
 
-def test_inside_it_writes_only_its_own_folders_and_scratch(inside):
-    seen = inside["seen"]
-    assert (seen["write_run"], seen["write_scratch"]) == (True, True)
-    assert (seen["write_lib"], seen["write_prefix"]) == (False, False)
-    assert seen["read_lib"] == "VALUE = 1\n" and seen["python"]
-    assert not (inside["workdir"] / "lib" / "patched.py").exists()
-    assert not Path("/tmp/scratch.txt").exists()  # it was a private /tmp
+def test_the_sandbox_sees_no_process_outside(tmp_path):
+    _required()
+    code = (
+        "import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
+    )
+    done = _inside(code, tmp_path)
+    pids = eval(done.stdout)  # noqa: S307 -- a list of ints we printed
+    assert max(pids) < 10 and os.getpid() not in pids
+
+
+def test_required_refuses_without_bubblewrap(tmp_path, monkeypatch, capsys):
+    sandbox.unavailable_reason.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    try:
+        root = Path(__file__).resolve().parents[1]
+        args = [
+            str(root / "exercises" / "01_forward_propagation_exercises.ipynb"),
+            "--source", str(root / "solutions"), "--out", str(tmp_path / "g.csv"),
+        ]  # fmt: skip
+        assert grade.main([*args, "--isolation", "required"]) == 2
+        err = capsys.readouterr().err
+        assert "cannot grade in a sandbox: bubblewrap (bwrap) is not installed" in err
+        assert "apt install bubblewrap" in err and "dnf install bubblewrap" in err
+        assert grade._sandboxed("auto") is False
+        assert "run unsandboxed, with your user's rights" in capsys.readouterr().err
+        assert grade._sandboxed("off") is False
+    finally:
+        sandbox.unavailable_reason.cache_clear()
 
 
 # --------------------------------------------------------------------------
-# the grader's choice
+# the wire
 
 
-def class_folder(tmp_path: Path) -> Path:
-    solutions = Path(grade.__file__).resolve().parents[1] / "solutions"
-    folder = tmp_path / "class" / "alice"
-    folder.mkdir(parents=True)
-    name = "01_forward_propagation_exercises.ipynb"
-    (folder / name).write_bytes((solutions / name).read_bytes())
-    return tmp_path / "class"
+@pytest.fixture
+def pair():
+    a, b = socket.socketpair()
+    judge, student = Peer(a), Peer(b)
+    thread = threading.Thread(target=_serve, args=(student,), daemon=True)
+    thread.start()
+    yield judge, student
+    a.close()
+    b.close()
 
 
-def test_without_isolation_auto_warns_and_required_refuses(
-    tmp_path, monkeypatch, capsys
-):
-    monkeypatch.setattr(sandbox, "unavailable_reason", lambda: "no root here")
-    root = class_folder(tmp_path)
-    out = tmp_path / "gradebook.csv"
-    args = [str(root), "--out", str(out), "--isolation", "required"]
-    assert grade.main(args) == 2
-    assert "cannot grade in isolation: no root here" in capsys.readouterr().err
-    assert not out.exists()  # nothing ran
+def _serve(peer):
+    while True:
+        try:
+            header, value = peer.receive()
+        except (EOFError, OSError):
+            return
+        peer.serve_one(header, value)
 
-    parsed = type("Args", (), {"isolation": "auto"})()
-    assert grade._isolation(parsed, [], root) is None
-    warning = capsys.readouterr().err
-    assert "unisolated" in warning and "no root here" in warning
+
+def _remote(judge, student, fn):
+    """fn as the judge sees it: a handle into the student's end."""
+    student.scope.function_tag(fn)
+    return judge.remote_function(student.scope.function_ids[id(fn)], fn.__name__)
+
+
+def test_arrays_and_in_place_changes_cross_both_ways(pair):
+    judge, student = pair
+
+    def train(params, rng, log):
+        params["W"] -= 0.5  # in place: the judge's array changes too
+        params["new"] = np.arange(3)
+        log.append(rng.integers(0, 100))
+        return params["W"], np.float32(1.5)
+
+    params = {"W": np.ones((2, 2))}
+    W = params["W"]
+    rng, twin = np.random.default_rng(7), np.random.default_rng(7)
+    log = []
+    got, scalar = _remote(judge, student, train)(params, rng, log)
+    assert params["W"] is W and np.array_equal(W, np.full((2, 2), 0.5))
+    assert got is W  # the same object came back
+    assert np.array_equal(params["new"], [0, 1, 2])
+    assert log == [twin.integers(0, 100)]
+    assert rng.bit_generator.state == twin.bit_generator.state  # advanced alike
+    assert type(scalar) is np.float32 and scalar == 1.5
+
+
+def test_callbacks_run_where_they_were_made(pair):
+    judge, student = pair
+    seen = []
+
+    def numerical(f, x):
+        x[0] += 1.0
+        value = f(x)
+        x[0] -= 1.0
+        return value
+
+    def f(v):
+        seen.append(v.copy())
+        return float(v.sum())
+
+    x = np.array([1.0, 2.0])
+    assert _remote(judge, student, numerical)(f, x) == 4.0
+    assert np.array_equal(seen[0], [2.0, 2.0]) and np.array_equal(x, [1.0, 2.0])
+
+
+def test_what_is_not_plain_data_arrives_as_opaque(pair):
+    judge, student = pair
+
+    class Echo:
+        def __eq__(self, other):
+            return True
+
+    def cheat():
+        return Echo(), np.array([object()], dtype=object)
+
+    echo, objects = _remote(judge, student, cheat)()
+    assert isinstance(echo, Opaque) and echo.type_name == "Echo"
+    with pytest.raises(TypeError, match="returned a `Echo` object"):
+        echo == 1  # noqa: B015
+    assert isinstance(objects, Opaque)
+
+
+def test_a_pickle_or_an_object_array_is_refused():
+    a, b = socket.socketpair()
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    send_message(
+        a, {"op": "reply", "payload": ["a", ["m", 0], 0], "sync": []}, [buf.getvalue()]
+    )
+    with pytest.raises(WireError, match="not a plain npy array"):
+        Peer(b).receive()
+    send_message(a, {"op": "reply", "payload": ["c", "os", "system"], "sync": []}, [])
+    with pytest.raises(WireError, match="unknown kind"):
+        Peer(b).receive()

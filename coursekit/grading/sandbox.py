@@ -48,10 +48,22 @@ INSTALL_HINT = (
 )
 
 
+def package_folders() -> list[str]:
+    """Folders of packages on this Python's path outside its prefixes (a
+    PYTHONPATH to a virtual environment's site-packages): the student's
+    Python searches them after its library."""
+    return [
+        os.path.realpath(p)
+        for p in sys.path
+        if p and os.path.isdir(p) and ("site-packages" in p or "dist-packages" in p)
+    ]
+
+
 def python_roots() -> list[str]:
     """The folders Python and its packages live in (bound read-only)."""
     roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
     roots.add(os.path.realpath(sys.exec_prefix))
+    roots |= {p for p in package_folders() if not any(_inside(p, r) for r in roots)}
     return sorted(roots)
 
 
@@ -98,7 +110,7 @@ def environment(library: str) -> dict[str, str]:
         "PATH": "/usr/bin:/bin",
         "HOME": WORKDIR,
         "LANG": "C.UTF-8",
-        "PYTHONPATH": library,
+        "PYTHONPATH": os.pathsep.join([library, *package_folders()]),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
         "MPLBACKEND": "Agg",
