@@ -104,9 +104,11 @@ def test_bidirectional_rnn_uses_tokens_and_refuses_a_unidirectional_layer():
 
 def test_encoder_decoder_has_a_context_and_feedback_arrows():
     fig = plot_encoder_decoder(("three", "hundred"), ("3", "0", "0"))
-    assert count_artists(fig, "node:c") == 1
+    # c is the encoder's last state h_S, not a box of its own
+    assert count_artists(fig, "node:c") == 0
     assert count_artists(fig, "node:h") == 2 + 3
-    assert count_artists(fig, "arrow:context") == 2
+    assert "$h_2 = c$" in {t.get_text() for t in fig.axes[0].texts}
+    assert count_artists(fig, "arrow:context") == 1
     assert count_artists(fig, "arrow:feedback") == 2
     no_feedback = plot_encoder_decoder(("a",), ("b", "c"), feed_back=False)
     assert count_artists(no_feedback, "arrow:feedback") == 0
@@ -139,3 +141,24 @@ def test_plot_tag_probabilities_applies_styles():
     )
     (line,) = [ln for ln in fig.axes[0].lines if ln.get_label() == "exact"]
     assert line.get_linestyle() == "--"
+
+
+def test_encoder_decoder_names_each_network_over_its_own_columns():
+    fig = plot_encoder_decoder(("a", "b", "c"), ("1", "2"))
+    ax = fig.axes[0]
+    x_of = {t.get_text(): t.get_position() for t in ax.texts}
+    inputs = [
+        p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_gid() == "node:x"
+    ]
+    outputs = [
+        p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_gid() == "node:y"
+    ]
+    (enc_x, enc_y), (dec_x, dec_y) = x_of["encoder"], x_of["decoder"]
+    assert min(inputs) <= enc_x <= max(inputs), "encoder over the inputs"
+    assert min(outputs) <= dec_x <= max(outputs), "decoder over the outputs"
+    tops = [
+        p.get_y() + p.get_height()
+        for p in ax.patches
+        if (p.get_gid() or "").startswith("node:")
+    ]
+    assert enc_y > max(tops) and dec_y > max(tops), "both names above every box"

@@ -282,3 +282,31 @@ def test_a_square_box_spans_its_width_and_height():
     )
     assert box.get_gid() == "box:cell"
     plt.close(fig)
+
+
+def test_every_diagram_colours_inputs_states_and_outputs_alike():
+    """One palette (drawing.PALETTE): x, h and y have the same fill in the
+    computation graph, the unrolled diagrams and the architecture families."""
+    from matplotlib.colors import to_hex
+
+    from rnnlib.viz import plot_architecture_families
+    from rnnlib.viz.drawing import FILL
+
+    def fills(fig, gid):
+        return {
+            to_hex(p.get_facecolor())
+            for ax in fig.axes
+            for p in ax.patches
+            if p.get_gid() == gid
+        }
+
+    expected = {k: to_hex(FILL[k]) for k in ("input", "cell", "output")}
+    assert len(set(expected.values())) == 3
+    families = plot_architecture_families()
+    assert fills(families, "node:x") == {expected["input"]}
+    assert fills(families, "node:h") == {expected["cell"]}
+    assert fills(families, "node:y") == {expected["output"]}
+    unrolled = draw_unrolled_rnn((4, 3), T=3)
+    for kind in ("input", "cell", "output"):
+        assert fills(unrolled, f"box:{kind}") == {expected[kind]}, kind
+    plt.close("all")

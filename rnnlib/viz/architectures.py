@@ -29,20 +29,20 @@ and arrows come from the drawing kit (drawing.py).
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .drawing import connect, draw_box, frame_axes
+from .drawing import FILL, WEIGHT_COLORS, connect, draw_box, frame_axes
 from .unrolled import draw_unrolled_rnn
 
-COLORS = {
-    "x": "#d9ead3",  # inputs: green
-    "h": "#cfe2f3",  # hidden states: blue
-    "y": "#f4cccc",  # outputs: red
-    "c": "#ead1dc",  # context vector: purple
+COLORS = {  # the course's one palette (drawing.py)
+    "x": FILL["input"],
+    "h": FILL["cell"],
+    "y": FILL["output"],
+    "c": FILL["context"],
 }
 ARROW_COLORS = {
-    "input": "0.25",
-    "recurrent": "#1f4e79",
-    "output": "0.25",
-    "context": "#741b47",
+    "input": WEIGHT_COLORS["input"],
+    "recurrent": WEIGHT_COLORS["recurrent"],
+    "output": WEIGHT_COLORS["output"],
+    "context": WEIGHT_COLORS["context"],
     "feedback": "0.5",
 }
 NODE_W, NODE_H = 0.62, 0.46
@@ -274,46 +274,48 @@ def plot_encoder_decoder(
 ):
     """Encoder–decoder (sequence to sequence) unrolled.
 
-    The encoder reads `inputs` into h_1..h_S; its last state is the context
-    c, the decoder's initial state; the decoder writes `outputs`, and with
-    feed_back=True each output is fed back as the next decoder input
-    (dashed).  Labels are shown as given (strings or tokens).
+    The encoder reads `inputs` into h_1..h_S; its last state h_S is the
+    context c and the decoder's initial state (the green arrow); the decoder
+    writes `outputs`, and with feed_back=True each output is fed back as the
+    next decoder input (dashed).  Labels are shown as given (strings or
+    tokens); "encoder" and "decoder" stand over their own columns.
     """
     S, T = len(inputs), len(outputs)
     if S < 1 or T < 1:
         raise ValueError(f"inputs and outputs must be non-empty; got {S} and {T}")
-    fig, ax = plt.subplots(figsize=figsize or (1.2 * (S + T) + 1.6, 3.6))
+    fig, ax = plt.subplots(figsize=figsize or (1.2 * (S + T) + 1.2, 3.9))
     hs = []
     for t, token in enumerate(inputs):
-        h = _node(ax, t, 1, "h", f"$h_{t + 1}$")
+        label = f"$h_{t + 1} = c$" if t == S - 1 else f"$h_{t + 1}$"
+        h = _node(ax, t, 1, "h", label, fontsize=10 if t == S - 1 else 11)
         _arrow(ax, _node(ax, t, 0, "x", str(token), fontsize=9), h, "input")
         if hs:
             _arrow(ax, hs[-1], h, "recurrent")
         hs.append(h)
-    c = _node(ax, S + 0.1, 1, "c", "$c$")
-    _arrow(ax, hs[-1], c, "context")
-    prev = c
+    prev = hs[-1]
     for t, token in enumerate(outputs):
-        s = _node(ax, S + 1.2 + t, 1, "h", f"$s_{t + 1}$")
+        s = _node(ax, S + 0.3 + t, 1, "h", f"$s_{t + 1}$")
         _arrow(ax, prev, s, "context" if t == 0 else "recurrent")
-        y = _node(ax, S + 1.2 + t, 2, "y", str(token), fontsize=9)
+        y = _node(ax, S + 0.3 + t, 2, "y", str(token), fontsize=9)
         _arrow(ax, s, y, "output")
         if feed_back and t + 1 < T:
-            _arrow(ax, y, (S + 2.2 + t, 1), "feedback", style="--")
+            _arrow(ax, y, (S + 1.3 + t, 1), "feedback", style="--")
         prev = s
-    ax.text(
-        (S - 1) / 2, 2.0, "encoder", ha="center", va="center", fontsize=10, color="0.3"
-    )
-    ax.text(
-        S + 1.2 + (T - 1) / 2,
-        0.0,
-        "decoder",
-        ha="center",
-        va="center",
-        fontsize=10,
-        color="0.3",
-    )
-    _frame(ax, (-0.6, S + T + 0.8), (-0.5, 2.5), "encoder–decoder")
+    for name, first, last in (
+        ("encoder", 0, S - 1),
+        ("decoder", S + 0.3, S + 0.3 + T - 1),
+    ):
+        ax.plot([first - 0.35, last + 0.35], [2.55, 2.55], color="0.5", linewidth=1)
+        ax.text(
+            (first + last) / 2,
+            2.62,
+            name,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="0.3",
+        )
+    _frame(ax, (-0.6, S + T - 0.1), (-0.5, 2.95), "encoder–decoder")
     fig.tight_layout()
     return fig
 
@@ -347,7 +349,7 @@ def plot_reading(tokens, probs, states=None, title=None, class_name="positive"):
     )
     ax = axes[0, 0]
     ax.axhline(0.5, color="0.7", linewidth=1, linestyle=":")
-    ax.plot(np.arange(T), probs, marker="o", color="#1f4e79")
+    ax.plot(np.arange(T), probs, marker="o", color=WEIGHT_COLORS["output"])
     ax.set_ylim(-0.05, 1.05)
     ax.set_ylabel(f"P({class_name})")
     ax.set_title(title or "the answer after each word")

@@ -4,12 +4,13 @@ of a whole translation as a heat map (rnnlib/attention.py computes them)."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .drawing import draw_box, frame_axes, new_axes
+from .drawing import FILL, PALETTE, draw_box, frame_axes, new_axes
 
-KEY_COLOR = "#cfe2f3"
-QUERY_COLOR = "#f9cb9c"
-CONTEXT_COLOR = "#b6d7a8"
-WEIGHT_COLOR = "#3c78d8"
+# the course's palette (drawing.py): keys and query are hidden states
+KEY_COLOR = FILL["cell"]
+QUERY_COLOR = FILL["cell"]
+CONTEXT_COLOR = FILL["context"]
+WEIGHT_COLOR = PALETTE["context"][0]  # the weights make the context
 
 
 def _check_weights(weights, rows, columns, layout):

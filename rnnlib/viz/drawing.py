@@ -9,11 +9,15 @@
     frame_axes(ax, xlim, ylim)        the same for a drawing of known extent
     math_name("W_hh_l1")              a weight's key as mathtext, "$W_{hh}^{(2)}$"
 
-The colours say what a thing is: FILL for the boxes (input, cell, output,
-state0, loss, target, param), WEIGHT_COLORS for the arrows (input,
-recurrent, output, layer, loss, gradient, param).  A figure with a palette
-of its own (the LSTM cell's gates, say) passes its colours and sizes to the
-same functions.
+The colours say what a thing is, in every diagram of the course: PALETTE
+holds one colour per kind of vector, inputs blue, hidden states yellow,
+outputs red (Paul Tol's high-contrast scheme, readable with every common
+colour-vision deficiency and in greyscale), with a light version of each
+for the boxes.  FILL gives the boxes (input, cell, output, context, state0,
+loss, target, param), WEIGHT_COLORS the arrows (input, recurrent, output,
+layer, context, loss, gradient, param): the arrows into a state blue from
+an input, yellow from a state, and red into an output.  A figure with a palette of its own (the LSTM cell's
+gates, say) passes its colours and sizes to the same functions.
 
 Diagrams are drawn in data coordinates with equal aspect, so one unit is
 the same length across and up: STEP between two time steps, ROW between
@@ -28,24 +32,34 @@ STEP = 3.0  # horizontal distance between two time steps (room for a label)
 ROW = 2.0  # vertical distance between two rows
 BOX_W, BOX_H = 1.15, 0.62
 
+# One colour per kind of vector: (strong, for lines and arrows; light, for
+# boxes with text on them).  Paul Tol's high-contrast and light schemes.
+PALETTE = {
+    "input": ("#004488", "#77AADD"),  # x_t: blue
+    "hidden": ("#DDAA33", "#EEDD88"),  # h_t, s_t, c_t of a cell: yellow
+    "output": ("#BB5566", "#FFAABB"),  # y_t, scores, predictions: red
+    "context": ("#228833", "#44BB99"),  # what passes between networks: green
+}
 FILL = {
-    "input": "#dbe9f6",
-    "cell": "#fde3c8",
-    "output": "#d9f0d3",
-    "state0": "#eeeeee",
-    "loss": "#f6d5d5",
+    "input": PALETTE["input"][1],
+    "cell": PALETTE["hidden"][1],
+    "output": PALETTE["output"][1],
+    "context": PALETTE["context"][1],
+    "state0": "#dddddd",
+    "loss": "#ee8866",
     "target": "#f4f4f4",
-    "param": "#e6def3",
+    "param": "#99ddff",
 }
 EDGE = "#444444"
 WEIGHT_COLORS = {
-    "input": "#1f77b4",
-    "recurrent": "#d62728",
-    "output": "#2ca02c",
-    "layer": "#1f77b4",
+    "input": PALETTE["input"][0],
+    "recurrent": PALETTE["hidden"][0],
+    "output": PALETTE["output"][0],
+    "layer": PALETTE["hidden"][0],
+    "context": PALETTE["context"][0],
     "loss": "#555555",
-    "gradient": "#9467bd",
-    "param": "#9467bd",
+    "gradient": "#aa3377",
+    "param": "#aa3377",
 }
 
 # the weight label of a vertical arrow, just to its right

@@ -26,7 +26,7 @@ from ..lstm import LSTM, lstm_step_forward
 from .drawing import draw_arrow, draw_box, frame_axes, new_axes
 
 GATE_COLORS = {"f": "#f4cccc", "i": "#d9ead3", "g": "#fff2cc", "o": "#cfe2f3"}
-CELL_COLOR = "#b45f06"
+CELL_COLOR = "#997700"  # the cell state: a dark shade of the hidden-state yellow
 GATE_NAMES = {
     "i": "input gate",
     "f": "forget gate",
