@@ -127,6 +127,19 @@ def check_token_ids(name, ids, vocab_size, ndim=2, layout="(B, T)"):
     return ids
 
 
+def check_sequences(sequences, vocab_size):
+    """A non-empty list of 1-D id arrays below vocab_size, each >= 2 tokens."""
+    if isinstance(sequences, np.ndarray) or len(sequences) == 0:
+        raise ValueError("sequences must be a non-empty list of 1-D id arrays")
+    checked = [check_token_ids("sequence", s, vocab_size, 1, "(T,)") for s in sequences]
+    for s in checked:
+        if len(s) < 2:
+            raise ValueError(
+                f"every sequence must hold at least 2 tokens; got {len(s)}"
+            )
+    return checked
+
+
 def as_mask(name, mask, finite=False):
     """A padding mask (1 = real step, 0 = padding) as floats, or raise.
 

@@ -26,7 +26,7 @@ baselines it must beat are in rnnlib/ngram.py; `train_language_model`
 import numpy as np
 
 from .cells import recurrent_layer
-from .checks import check_mask, check_positive_int, check_token_ids
+from .checks import check_mask, check_positive_int, check_sequences, check_token_ids
 from .datasets.padding import pad_sequences
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
@@ -37,19 +37,6 @@ from .sampling import (
     prompt_array,
     sample_from_logits,
 )
-
-
-def check_sequences(sequences, vocab_size):
-    """A non-empty list of 1-D id arrays below vocab_size, each >= 2 tokens."""
-    if isinstance(sequences, np.ndarray) or len(sequences) == 0:
-        raise ValueError("sequences must be a non-empty list of 1-D id arrays")
-    checked = [check_token_ids("sequence", s, vocab_size, 1, "(T,)") for s in sequences]
-    for s in checked:
-        if len(s) < 2:
-            raise ValueError(
-                f"every sequence must hold at least 2 tokens; got {len(s)}"
-            )
-    return checked
 
 
 class LanguageModel(Composite):

@@ -21,9 +21,8 @@ predicted; before the first, the context is filled with the boundary token
 
 import numpy as np
 
-from .checks import check_choice, check_positive_int
+from .checks import check_choice, check_positive_int, check_sequences
 from .init import as_rng
-from .language_model import check_sequences
 from .sampling import (
     check_sample_args,
     collect_samples,
