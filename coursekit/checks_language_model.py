@@ -248,9 +248,9 @@ def train_epoch_reference(
     shuffle=True,
 ):
     """One epoch, as exercise 11 asks: order = rng.permutation(N); for each
-    minibatch order[i:i + batch_size], pad it (pad_sequences), loss =
-    model.loss_and_grads(ids, mask), clip the gradients (global norm),
-    optimizer.step(model.grads).  Returns the mean loss per predicted token.
+    minibatch order[i:i + batch_size], pad it (pad_sequences), loss, grads =
+    model.loss(ids, mask), clip the gradients (global norm),
+    optimizer.step(grads).  Returns the mean loss per predicted token.
 
     clipping "per_parameter" or "none", or shuffle=False, make the usual
     mistakes instead.
@@ -263,8 +263,7 @@ def train_epoch_reference(
     for i in range(0, n, batch_size):
         batch = [sequences[j] for j in order[i : i + batch_size]]
         ids, mask = pad_sequences(batch)
-        loss = model.loss_and_grads(ids, mask)
-        grads = model.grads
+        loss, grads = model.loss(ids, mask)
         _clip(grads, max_norm, clipping)
         optimizer.step(grads)
         total += loss * len(batch)
@@ -316,7 +315,7 @@ def sample_names_reference(params, n, temperature, rng, max_len, carry_state=Tru
     its tokens up to and with its first 0; stop when every row has drawn a
     0, or after max_len steps.  Returns n lists of ints.
     """
-    from rnnlib.generator import sample_from_logits
+    from rnnlib.sampling import sample_from_logits
 
     p = params
     H = p["W_hh"].shape[0]

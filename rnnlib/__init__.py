@@ -11,6 +11,7 @@ float32 out; a float64 array among them makes it float64).
 
 from . import datasets, frameworks, gradcheck, longterm, optim
 from .activations import (
+    log_softmax,
     relu,
     relu_derivative,
     sigmoid,
@@ -34,8 +35,8 @@ from .attention import (
     masked_softmax_backward,
     masked_softmax_forward,
 )
-from .attention_seq2seq import AttentionEncoderDecoder, train_attention_model
-from .generator import NGramModel, SequenceGenerator, train_generator
+from .attention_seq2seq import AttentionEncoderDecoder
+from .cells import CELLS, recurrent_layer
 from .gradcheck import check_layer_gradients, numerical_gradient, rel_error
 from .gru import (
     GRU,
@@ -45,7 +46,7 @@ from .gru import (
     gru_step_forward,
 )
 from .init import as_rng, orthogonal, xavier_uniform
-from .language_model import CharLanguageModel, CharNGram
+from .language_model import LanguageModel
 from .layers import (
     Dense,
     Embedding,
@@ -63,12 +64,8 @@ from .lstm import (
     lstm_step_forward,
 )
 from .mlp import MLP, mlp_backward, mlp_forward
-from .models import (
-    BagOfWordsClassifier,
-    SequenceClassifier,
-    SequenceLabeler,
-    fit,
-)
+from .models import BagOfWordsClassifier, SequenceClassifier, SequenceLabeler
+from .ngram import NGramModel
 from .optim import SGD, Adam, clip_grad_norm
 from .rnn import (
     RNN,
@@ -77,7 +74,9 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from .seq2seq import EncoderDecoder, exact_match, train_encoder_decoder
+from .sampling import sample_from_logits
+from .seq2seq import EncoderDecoder, exact_match
+from .train import fit, per_token_means, train_encoder_decoder, train_language_model
 
 __all__ = [
     "MLP",
@@ -104,6 +103,7 @@ __all__ = [
     "longterm",
     "orthogonal",
     "rel_error",
+    "log_softmax",
     "relu",
     "relu_derivative",
     "sigmoid",
@@ -133,9 +133,13 @@ __all__ = [
     "SequenceClassifier",
     "SequenceLabeler",
     "fit",
+    "per_token_means",
+    "CELLS",
+    "recurrent_layer",
+    "LanguageModel",
     "NGramModel",
-    "SequenceGenerator",
-    "train_generator",
+    "sample_from_logits",
+    "train_language_model",
     "EncoderDecoder",
     "exact_match",
     "train_encoder_decoder",
@@ -152,9 +156,6 @@ __all__ = [
     "masked_softmax_backward",
     "masked_softmax_forward",
     "AttentionEncoderDecoder",
-    "train_attention_model",
-    "CharLanguageModel",
-    "CharNGram",
 ]
 
 

@@ -59,6 +59,13 @@ def softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def log_softmax(z, axis=-1):
+    """log softmax(z) = z - log sum_j e^{z_j} along `axis`, stable for any finite z."""
+    z = np.asarray(z)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 def softmax_backward(dout, y, axis=-1):
     """Vector-Jacobian product of softmax: given y = softmax(z) and dL/dy,
     return dL/dz = y * (dL/dy - sum_k dL/dy_k y_k)."""

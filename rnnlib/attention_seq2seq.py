@@ -25,20 +25,20 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .activations import log_softmax
 from .attention import AdditiveAttention, attention_forward
-from .checks import as_float_array, check_mask, check_positive_int, check_token_id
-from .generator import check_token_ids
+from .checks import (
+    as_float_array,
+    check_mask,
+    check_positive_int,
+    check_token_id,
+    check_token_ids,
+)
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .rnn import RNN, rnn_step_forward
 from .seq2seq import check_source, check_target
-
-
-def log_softmax(logits):
-    """log softmax(z) along the last axis, stable for any finite z."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 class DecoderState(NamedTuple):
@@ -69,7 +69,7 @@ class AttentionEncoderDecoder(Composite):
                                         embed_dim=16, hidden_size=64, seed=0)
         logits = model.forward(src, tgt_in, src_mask)    (B, T, tgt_vocab_size)
         model.backward(dlogits)                           fills model.grads
-        loss = model.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask)
+        loss, grads = model.loss(src, tgt_in, tgt_out, src_mask, tgt_mask)
         outputs = model.greedy_decode(src, max_len=8, src_mask=src_mask)
         result = model.beam_search(src, max_len=8, beam_width=4, src_mask=src_mask)
 
@@ -186,10 +186,10 @@ class AttentionEncoderDecoder(Composite):
         de, _ = self.encoder.backward(dkeys, dh_n)
         self.src_embedding.backward(de)
 
-    def loss_and_grads(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
+    def loss(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
         """Forward, masked softmax cross-entropy against tgt_out (B, T),
-        backward.  Returns the loss (summed over target steps, averaged over
-        the batch) and fills self.grads."""
+        backward.  Returns (loss, grads): the loss summed over target steps
+        and averaged over the batch, and self.grads."""
         logits = self.forward(src, tgt_in, src_mask)
         tgt_out = check_token_ids("tgt_out", tgt_out, self.tgt_vocab_size, 2, "(B, T)")
         if tgt_out.shape != logits.shape[:2]:
@@ -200,11 +200,7 @@ class AttentionEncoderDecoder(Composite):
         tgt_mask = check_mask("tgt_mask", tgt_mask, tgt_out.shape)
         loss, dlogits = softmax_cross_entropy(logits, tgt_out, tgt_mask)
         self.backward(dlogits)
-        return loss
-
-    def loss(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
-        """(loss, grads), the interface of `rnnlib.fit` (see loss_and_grads)."""
-        return self.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask), self.grads
+        return loss, self.grads
 
     # -- one step at a time -------------------------------------------------
     def decode_step(self, tokens, s_prev, keys, mask):
@@ -362,28 +358,3 @@ class AttentionEncoderDecoder(Composite):
         log_p = log_softmax(self.forward(src, tgt_in, src_mask))
         picked = np.take_along_axis(log_p, tgt_out[..., None], axis=2)[..., 0]
         return (picked * tgt_mask).sum(axis=1)
-
-
-def train_attention_model(
-    model,
-    data,
-    epochs=10,
-    batch_size=32,
-    lr=3e-3,
-    clip=5.0,
-    seed=0,
-    progress=True,
-):
-    """Train an AttentionEncoderDecoder with teacher forcing, Adam and
-    gradient clipping: the loop of `train_encoder_decoder` (rnnlib/seq2seq.py).
-
-    data: a split with `len(data)` and `data.batch(index)` returning
-    (src, src_mask, tgt_in, tgt_out, tgt_mask), such as
-    rnnlib.datasets.numbers.TranslationSplit.  Returns the mean training loss
-    per target token of each epoch (nats).
-    """
-    from .seq2seq import train_encoder_decoder
-
-    return train_encoder_decoder(
-        model, data, epochs, batch_size, lr, clip, seed, progress
-    )

@@ -112,6 +112,34 @@ def check_token_id(name, value, vocab_size, vocab_name="vocab_size"):
         )
 
 
+def check_token_ids(name, ids, vocab_size, ndim=2, layout="(B, T)"):
+    """Return `ids` as an integer array of `ndim` dimensions with values in [0, V)."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer token ids; got dtype {ids.dtype}")
+    if ids.ndim != ndim:
+        raise ValueError(f"{name} must have shape {layout}; got {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(
+            f"{name} must lie in [0, V) with V = vocab_size = {vocab_size};"
+            f" got values from {ids.min()} to {ids.max()}"
+        )
+    return ids
+
+
+def check_sequences(sequences, vocab_size):
+    """A non-empty list of 1-D id arrays below vocab_size, each >= 2 tokens."""
+    if isinstance(sequences, np.ndarray) or len(sequences) == 0:
+        raise ValueError("sequences must be a non-empty list of 1-D id arrays")
+    checked = [check_token_ids("sequence", s, vocab_size, 1, "(T,)") for s in sequences]
+    for s in checked:
+        if len(s) < 2:
+            raise ValueError(
+                f"every sequence must hold at least 2 tokens; got {len(s)}"
+            )
+    return checked
+
+
 def as_mask(name, mask, finite=False):
     """A padding mask (1 = real step, 0 = padding) as floats, or raise.
 

@@ -21,8 +21,10 @@ so b_x and b_h are not interchangeable, and they are PyTorch's bias_ih and
 bias_hh exactly: weights copy across unchanged.
 
 The functions here are the equations as written, one step at a time, to
-read and to check against.  The `GRU` layer runs the same math through the
-fast path in rnnlib/kernels/gru.py; a test checks that both agree to 1e-12.
+read and to check against (`gru_forward` takes a padding mask and reads in
+reverse as plain loops).  The `GRU` layer runs the same math through the
+fast path in rnnlib/kernels/gru.py, or these loops with `textbook=True`; a
+test checks that both agree to 1e-12.
 """
 
 from typing import NamedTuple
@@ -40,7 +42,7 @@ from .checks import (
 )
 from .init import orthogonal, xavier_uniform
 from .kernels.gru import gru_backward_time_major, gru_forward_time_major
-from .recurrent import HiddenStateLayer
+from .recurrent import HiddenStateLayer, padding_keep, time_steps
 
 
 class GRUStepCache(NamedTuple):
@@ -62,6 +64,8 @@ class GRUCache(NamedTuple):
     steps: list  # of GRUStepCache, in time order t = 0 … T-1
     shape: tuple  # (B, T, H) of the forward's h
     dtype: np.dtype
+    keep: np.ndarray | None = None  # (B, T, 1) bool, False at padding steps
+    reverse: bool = False  # read from t = T-1 down to 0
 
 
 def _check_weights(W_x, W_h, b_x, b_h):
@@ -171,13 +175,15 @@ def gru_step_backward(dh_next, cache):
 # ---------------------------------------------------------------------------
 
 
-def gru_forward(x, h0, W_x, W_h, b_x, b_h):
+def gru_forward(x, h0, W_x, W_h, b_x, b_h, mask=None, reverse=False):
     """A GRU over whole sequences, the same weights at every step.
 
     h_t = (1 - z_t) * n_t + z_t * h_{t-1},  t = 1 … T  (see gru_step_forward)
 
     x (B, T, D), h0 (B, H) or None for zeros, W_x (3H, D), W_h (3H, H),
-    b_x (3H,), b_h (3H,).
+    b_x (3H,), b_h (3H,).  mask (B, T), optional: 1 for a real step, 0 for
+    padding, where the state is carried over, h_t = h_{t-1}.  reverse=True
+    reads the sequence from t = T down to 1 (h0 enters at t = T).
     Returns h (B, T, H), every hidden state, and a GRUCache for gru_backward.
     """
     W_x, W_h, b_x, b_h = _check_weights(W_x, W_h, b_x, b_h)
@@ -188,26 +194,29 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h):
     check_finite("x", x)
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
+    keep = padding_keep(mask, B, T)
     dtype = np.result_type(x, h0, W_x, W_h, b_x, b_h)
     W_x, W_h, b_x, b_h = (a.astype(dtype, copy=False) for a in (W_x, W_h, b_x, b_h))
     h = np.empty((B, T, H), dtype=dtype)
     h_prev = h0.astype(dtype, copy=False)
-    steps = []
-    for t in range(T):
-        h_prev, step = _step_forward(
+    steps = [None] * T
+    for t in time_steps(T, reverse):
+        h_next, steps[t] = _step_forward(
             x[:, t].astype(dtype, copy=False), h_prev, W_x, W_h, b_x, b_h
         )
-        h[:, t] = h_prev
-        steps.append(step)
-    return h, GRUCache(steps, (B, T, H), dtype)
+        if keep is not None:  # padding: carry the state over
+            h_next = np.where(keep[:, t], h_next, h_prev)
+        h[:, t] = h_prev = h_next
+    return h, GRUCache(steps, (B, T, H), dtype, keep, bool(reverse))
 
 
 def gru_backward(dh, cache):
     """Backpropagation through time for `gru_forward`.
 
     dh (B, T, H) is dL/dh_t from above each step (e.g. from the output layer).
-    Walking t = T … 1, each step receives dh[:, t] plus the dL/dh_t that
-    step t+1 sent back, and passes dL/dh_{t-1} on.
+    Walking the steps in the opposite order of the forward pass, each step
+    receives dh[:, t] plus the dL/dh_t that the step read after it sent
+    back, and passes dL/dh_{t-1} on; a padding step passes it on unchanged.
     Returns dx (B, T, D), dh0 (B, H), dW_x (3H, D), dW_h (3H, H), db_x (3H,),
     db_h (3H,); each weight gradient is summed over all T steps.
     """
@@ -220,8 +229,13 @@ def gru_backward(dh, cache):
     dx = np.empty((B, T, D), dtype=cache.dtype)
     dweights = None
     dh_carry = np.zeros((B, H), dtype=cache.dtype)
-    for t in reversed(range(T)):
-        dx[:, t], dh_carry, *dw = _step_backward(dh[:, t] + dh_carry, cache.steps[t])
+    keep = cache.keep
+    for t in reversed(time_steps(T, cache.reverse)):
+        dh_t = dh[:, t] + dh_carry
+        through = dh_t if keep is None else np.where(keep[:, t], dh_t, 0.0)
+        dx[:, t], dh_carry, *dw = _step_backward(through, cache.steps[t])
+        if keep is not None:  # padding: dL/dh_t goes straight to h_{t-1}
+            dh_carry = dh_carry + np.where(keep[:, t], 0.0, dh_t)
         dweights = (
             dw
             if dweights is None
@@ -256,6 +270,9 @@ class GRU(HiddenStateLayer):
     draws everything from U(-1/sqrt(H), 1/sqrt(H)); the orthogonal blocks
     keep the untrained state from shrinking or growing through W_h.)  With
     zero biases the untrained gates sit at sigmoid(0) = 0.5.
+
+    textbook=True runs `gru_forward` / `gru_backward` instead of the fast
+    path in rnnlib/kernels/gru.py: the same numbers to 1e-12, slower.
     """
 
     weight_names = ("W_x", "W_h", "b_x", "b_h")
@@ -268,9 +285,10 @@ class GRU(HiddenStateLayer):
         bidirectional=False,
         seed=None,
         dtype=np.float64,
+        textbook=False,
     ):
         super().__init__(
-            input_size, hidden_size, num_layers, bidirectional, seed, dtype
+            input_size, hidden_size, num_layers, bidirectional, seed, dtype, textbook
         )
 
     def init_weights(self, input_size, rng):
@@ -294,3 +312,9 @@ class GRU(HiddenStateLayer):
 
     def kernel_backward(self, dh_tm, cache, dh_last):
         return gru_backward_time_major(dh_tm, cache, dh_last)
+
+    def loop_forward(self, x, h0, weights, reverse, mask):
+        return gru_forward(x, h0, *weights, mask, reverse)
+
+    def loop_backward(self, dh, cache):
+        return gru_backward(dh, cache)

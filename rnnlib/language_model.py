@@ -1,177 +1,64 @@
-"""A character-level language model and its count-based baselines.
+"""The language model: an RNN, LSTM or GRU that scores the next token.
 
-Names (or any text) are sequences of token ids that begin and end with a
-boundary token (id 0, "." in `rnnlib/datasets/names.py`).  A language
-model gives every token after the first a probability from the ones before
-it, and is judged by its negative log-likelihood per character (nats):
-
-    NLL = -(1/N) sum_{names} sum_{t >= 2} log p(w_t | w_1 … w_{t-1})
-
-over the N predicted tokens (every letter and the closing boundary).
-
-`CharNGram` counts: p(w_t | the n-1 tokens before) with add-α smoothing,
-
-    p(c | ctx) = (count(ctx, c) + α) / (count(ctx) + α V),
-
-the context padded with boundaries before the start (a trigram predicts
-the first letter from "..").  `CharLanguageModel` learns:
+A language model reads a sequence of token ids (the notes of a melody, the
+characters of a name) and, at every step, gives every token of the
+vocabulary a probability of coming next:
 
     x_t = E[w_t]                               Embedding (V, E)
     h_t = cell(x_t, h_{t-1})                   RNN, LSTM or GRU (H)
     y_t = W_yh h_t + b_y                       Dense (V, H)
     p(w_{t+1} | w_1 … w_t) = softmax(y_t)
 
-trained with teacher forcing (read ids[:, :-1], predict ids[:, 1:]) and a
-mask for the padding; `sample` feeds its own draws back in until it draws
-the boundary.
+Training uses *teacher forcing*: the input at step t is the true token w_t,
+never the model's own guess (read ids[:, :-1], predict ids[:, 1:]), and the
+loss is the cross-entropy of the true next token, summed over the steps, a
+mask dropping the padding.  The model is judged by its cross-entropy per
+predicted token (nats), the negative log-likelihood
+
+    NLL = -(1/N) sum_{sequences} sum_{t >= 2} log p(w_t | w_1 … w_{t-1})
+
+over the N predicted tokens.  Generation (`sample`, rnnlib/sampling.py)
+feeds the model's own draws back in, one step at a time.  The count-based
+baselines it must beat are in rnnlib/ngram.py; `train_language_model`
+(rnnlib/train.py) is its training loop.
 """
 
 import numpy as np
 
-from .checks import check_choice, check_mask, check_positive_int
+from .cells import recurrent_layer
+from .checks import check_mask, check_positive_int, check_sequences, check_token_ids
 from .datasets.padding import pad_sequences
-from .generator import _check_temperature, check_token_ids, sample_from_logits
-from .gru import GRU
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
-from .lstm import LSTM
-from .rnn import RNN
-
-CELLS = ("rnn", "lstm", "gru")
-
-
-def _check_sequences(sequences, vocab_size):
-    if isinstance(sequences, np.ndarray) or len(sequences) == 0:
-        raise ValueError("sequences must be a non-empty list of 1-D id arrays")
-    checked = [check_token_ids("sequence", s, vocab_size, 1, "(T,)") for s in sequences]
-    for s in checked:
-        if len(s) < 2:
-            raise ValueError(
-                f"every sequence must hold at least 2 tokens; got {len(s)}"
-            )
-    return checked
+from .sampling import (
+    check_sample_args,
+    collect_samples,
+    prompt_array,
+    sample_from_logits,
+)
 
 
-class CharNGram:
-    """Add-α n-gram model over tokens: order 1 (unigram), 2 (bigram), 3 …
+class LanguageModel(Composite):
+    """Embedding -> RNN/LSTM/GRU -> Dense: a next-token model.
 
-        model = CharNGram(vocab_size=27, order=3, alpha=0.1).fit(train_ids)
-        model.nll_per_char(valid_ids)        nats per predicted token
-        model.sample(10, temperature=1.0, rng=0)
-
-    `counts` has shape (V,) * order: counts[a, b, c] is how often c followed
-    the context (a, b) in the training sequences.  `boundary` is the id that
-    starts and ends every sequence (0).
-    """
-
-    def __init__(self, vocab_size, order=2, alpha=1.0, boundary=0):
-        check_positive_int("vocab_size", vocab_size)
-        check_positive_int("order", order)
-        if not np.isscalar(alpha) or not alpha > 0:
-            raise ValueError(f"alpha must be a number > 0; got {alpha!r}")
-        self.vocab_size, self.order, self.alpha = int(vocab_size), order, float(alpha)
-        self.boundary = int(boundary)
-        self.counts = None
-
-    def __repr__(self):
-        return f"CharNGram(order={self.order}, alpha={self.alpha:g})"
-
-    def _windows(self, s):
-        """(len(s) - 1, order) windows: n-1 context tokens, then the target.
-
-        s starts with the boundary; before it, the context is filled with
-        more boundaries (a trigram reads ". ." before the first letter).
-        """
-        if self.order == 1:
-            return s[1:, None]
-        pad = np.full(self.order - 2, self.boundary, dtype=np.int64)
-        padded = np.concatenate([pad, s])
-        return np.lib.stride_tricks.sliding_window_view(padded, self.order)
-
-    def fit(self, sequences):
-        """Count the windows of the training sequences; returns self."""
-        V = self.vocab_size
-        counts = np.zeros((V,) * self.order)
-        for s in _check_sequences(sequences, V):
-            np.add.at(counts, tuple(self._windows(s).T), 1)
-        self.counts = counts
-        return self
-
-    def _check_fitted(self):
-        if self.counts is None:
-            raise RuntimeError("call fit before using the model")
-
-    def log_probs(self):
-        """log p(c | ctx), an array like counts, summing to 1 over the last axis."""
-        self._check_fitted()
-        a, V = self.alpha, self.vocab_size
-        total = self.counts.sum(axis=-1, keepdims=True)
-        return np.log(self.counts + a) - np.log(total + a * V)
-
-    def nll_per_char(self, sequences):
-        """Mean -log p in nats over every predicted token (tokens 2 … T)."""
-        logp = self.log_probs()
-        total, count = 0.0, 0
-        for s in _check_sequences(sequences, self.vocab_size):
-            total -= logp[tuple(self._windows(s).T)].sum()
-            count += len(s) - 1
-        return total / count
-
-    def sample(self, n, temperature=1.0, rng=None, max_len=30):
-        """n sequences drawn token by token, each from the boundary until the
-        boundary comes again (or max_len tokens after the start).
-        Returns a list of n id arrays, starting with the boundary."""
-        check_positive_int("n", n)
-        check_positive_int("max_len", max_len)
-        temperature = _check_temperature(temperature)
-        rng = as_rng(rng)
-        logp = self.log_probs()
-        context = np.full((n, self.order - 1), self.boundary, dtype=np.int64)
-        draws = []
-        for _ in range(max_len):
-            scores = logp[tuple(context.T)] if self.order > 1 else np.tile(logp, (n, 1))
-            token = sample_from_logits(scores, temperature, rng)
-            draws.append(token)
-            context = np.concatenate([context[:, 1:], token[:, None]], axis=1)
-        return _cut_at_boundary(np.stack(draws, axis=1), self.boundary)
-
-
-def _cut_at_boundary(draws, boundary):
-    """draws (n, L) -> n arrays: the boundary, then the draws up to and with
-    the first boundary (or all L draws if none)."""
-    out = []
-    for row in draws:
-        stops = np.flatnonzero(row == boundary)
-        end = stops[0] + 1 if stops.size else len(row)
-        out.append(np.concatenate([[boundary], row[:end]]).astype(np.int64))
-    return out
-
-
-def recurrent_layer(cell, input_size, hidden_size, seed=None, dtype=np.float64):
-    """An RNN, LSTM or GRU layer (cell "rnn", "lstm" or "gru"), one layer."""
-    check_choice("cell", cell, CELLS)
-    if cell == "rnn":
-        return RNN(input_size, hidden_size, seed=seed, dtype=dtype)
-    if cell == "lstm":
-        return LSTM(input_size, hidden_size, seed=seed, dtype=dtype)
-    return GRU(input_size, hidden_size, seed=seed, dtype=dtype)
-
-
-class CharLanguageModel(Composite):
-    """Embedding -> RNN/LSTM/GRU -> Dense: a next-character model.
-
-        model = CharLanguageModel(27, embed_dim=16, hidden_size=64, cell="lstm", seed=0)
+        model = LanguageModel(vocab_size, embed_dim=16, hidden_size=64,
+                              cell="lstm", seed=0)
         logits, state = model.forward(ids)      ids (B, T) -> logits (B, T, V)
         model.backward(dlogits)                 fills model.grads
-        loss = model.loss_and_grads(ids, mask)  teacher forcing, forward + backward
-        model.nll_per_char(sequences)           nats per predicted character
-        model.sample(10, temperature=0.8, rng=0)
+        loss, grads = model.loss(ids, mask)     teacher forcing, forward + backward
+        model.cross_entropy(sequences)          nats per predicted token
+        model.sample(start, length=30, temperature=0.8, seed=0, stop=None)
+
+    cell is "rnn", "lstm" or "gru" (rnnlib/cells.py); num_layers stacks
+    layers; activation ("tanh" or "relu") is the RNN's.
 
     params/grads keys: "embedding.W" (V, E), "rnn.<layer keys>" (e.g.
     "rnn.W_hx_l0" for the RNN, "rnn.W_x_l0" for the LSTM and the GRU),
-    "output.W" (V, H), "output.b" (V,).  `state` is what the recurrent layer
-    returns: h_n (1, B, H), or (h_n, c_n) for the LSTM.
+    "output.W" (V, H) = W_yh, "output.b" (V,) = b_y.  The arrays are the
+    layers' own, so an optimiser updating `model.params` in place trains the
+    model.  `state` is what the recurrent layer returns: h_n
+    (num_layers, B, H), or (h_n, c_n) for the LSTM.
     """
 
     def __init__(
@@ -179,16 +66,26 @@ class CharLanguageModel(Composite):
         vocab_size,
         embed_dim=16,
         hidden_size=64,
+        *,
         cell="rnn",
-        boundary=0,
+        num_layers=1,
+        activation="tanh",
         seed=None,
         dtype=np.float64,
     ):
         check_positive_int("vocab_size", vocab_size)
         rng = as_rng(seed)
-        self.vocab_size, self.cell, self.boundary = int(vocab_size), cell, boundary
+        self.vocab_size, self.cell = int(vocab_size), cell
         self.embedding = Embedding(vocab_size, embed_dim, seed=rng, dtype=dtype)
-        self.rnn = recurrent_layer(cell, embed_dim, hidden_size, seed=rng, dtype=dtype)
+        self.rnn = recurrent_layer(
+            cell,
+            embed_dim,
+            hidden_size,
+            num_layers=num_layers,
+            activation=activation,
+            seed=rng,
+            dtype=dtype,
+        )
         self.output = Dense(hidden_size, vocab_size, seed=rng, dtype=dtype)
         self.layers = {
             "embedding": self.embedding,
@@ -199,16 +96,17 @@ class CharLanguageModel(Composite):
 
     def __repr__(self):
         return (
-            f"CharLanguageModel(vocab_size={self.vocab_size}, "
+            f"LanguageModel(vocab_size={self.vocab_size}, "
             f"embed_dim={self.embedding.params['W'].shape[1]}, "
-            f"hidden_size={self.rnn.hidden_size}, cell={self.cell!r})"
+            f"hidden_size={self.rnn.hidden_size}, cell={self.cell!r}, "
+            f"num_layers={self.rnn.num_layers})"
         )
 
     def forward(self, ids, state=None):
         """ids (B, T) token ids; state from a previous call, or None for zeros.
 
         Returns logits (B, T, V), the scores of the next token after each
-        step, and the final state of the recurrent layer.
+        step, and the final state of the recurrent layer (to continue from).
         """
         ids = check_token_ids("ids", ids, self.vocab_size)
         if ids.shape[1] == 0:
@@ -224,22 +122,28 @@ class CharLanguageModel(Composite):
         h, _ = self.rnn.forward(self.embedding.forward(ids))
         return h
 
-    def backward(self, dlogits):
-        """dlogits (B, T, V) = dL/dlogits: backpropagates through Dense, the
-        recurrent layer (BPTT) and the Embedding, and fills self.grads."""
+    def backward(self, dlogits, dstate=None):
+        """dlogits (B, T, V) = dL/dlogits; dstate like the final state, or None.
+
+        Backpropagates through Dense, the recurrent layer (BPTT) and the
+        Embedding, fills self.grads and returns the gradient of the initial
+        state (like the state: dh0, or (dh0, dc0) for the LSTM).
+        """
         if not self._forwarded:
             raise RuntimeError("call forward before backward")
         dh = self.output.backward(dlogits)
-        dx, _ = self.rnn.backward(dh)
+        dx, dstate0 = self.rnn.backward(dh, dstate)
         self.embedding.backward(dx)
+        return dstate0
 
-    def loss_and_grads(self, ids, mask=None):
-        """Teacher forcing: read ids[:, :-1], predict ids[:, 1:].
+    def loss(self, ids, mask=None):
+        """Teacher forcing on whole sequences: read ids[:, :-1], predict ids[:, 1:].
 
-        ids (B, T), T >= 2; mask (B, T) from the padding, 1 for real tokens
-        (a prediction counts when the token it predicts is real).  Returns
-        the loss, the cross-entropy summed over steps and averaged over the
-        batch (as softmax_cross_entropy), and fills self.grads.
+        ids (B, T) with T >= 2; mask (B, T), 1 for real tokens and 0 for
+        padding (a prediction counts when the token it predicts is real).
+        Returns (loss, grads): the cross-entropy summed over steps and
+        averaged over the batch (as softmax_cross_entropy), and self.grads,
+        filled by the backward pass.
         """
         ids = check_token_ids("ids", ids, self.vocab_size)
         if ids.shape[1] < 2:
@@ -250,12 +154,12 @@ class CharLanguageModel(Composite):
             logits, ids[:, 1:], None if mask is None else mask[:, 1:]
         )
         self.backward(dlogits)
-        return loss
+        return loss, self.grads
 
-    def nll_per_char(self, sequences, batch_size=512):
-        """Mean -log p in nats over every predicted token of `sequences`
+    def cross_entropy(self, sequences, batch_size=512):
+        """Mean cross-entropy in nats per predicted token of `sequences`
         (a list of 1-D id arrays; tokens 2 … T of each are predicted)."""
-        sequences = _check_sequences(sequences, self.vocab_size)
+        sequences = check_sequences(sequences, self.vocab_size)
         check_positive_int("batch_size", batch_size)
         total, count = 0.0, 0.0
         for i in range(0, len(sequences), batch_size):
@@ -266,24 +170,31 @@ class CharLanguageModel(Composite):
             count += mask[:, 1:].sum()
         return total / count
 
-    def sample(self, n, temperature=1.0, rng=None, max_len=30):
-        """n sequences, generated together: from the boundary, draw each next
-        token from softmax(logits / temperature) and feed it back in, until
-        the boundary is drawn (or after max_len tokens).  temperature 0 takes
-        the most likely token.  Returns a list of n id arrays that start with
-        the boundary."""
-        check_positive_int("n", n)
-        check_positive_int("max_len", max_len)
-        temperature = _check_temperature(temperature)
-        rng = as_rng(rng)
-        token = np.full((n, 1), self.boundary, dtype=np.int64)
-        state, draws, done = None, [], np.zeros(n, dtype=bool)
-        for _ in range(max_len):
-            logits, state = self.forward(token, state)
-            token = sample_from_logits(logits[:, 0], temperature, rng)[:, None]
-            draws.append(token[:, 0])
-            done |= token[:, 0] == self.boundary
-            if done.all():
-                break
+    def sample(self, start, length, temperature=1.0, seed=None, stop=None):
+        """Generate up to `length` tokens after `start`, feeding each draw back in.
+
+        start: one token id, a prompt (S,) of ids, or a batch of prompts
+        (B, S), read first.  At each step the next token is drawn from
+        softmax(logits / temperature) (temperature 0: the most likely).
+        Returns the prompt followed by the new tokens: (S + length,) for one
+        prompt, (B, S + length) for a batch.  With `stop` (a token id, e.g.
+        the boundary that ends a name), each sequence ends after its first
+        drawn `stop`, and a list of B arrays comes back (one array for one
+        prompt); drawing ends when every sequence has stopped.
+        """
+        ids, single = prompt_array(start, self.vocab_size)
+        temperature = check_sample_args(length, temperature, stop, self.vocab_size)
+        rng = as_rng(seed)
+        logits, state = self.forward(ids)
+        draws, done = [], np.zeros(len(ids), dtype=bool)
+        for step in range(length):
+            token = sample_from_logits(logits[:, -1], temperature, rng)
+            draws.append(token)
+            if stop is not None:
+                done |= token == stop
+                if done.all():
+                    break
+            if step + 1 < length:
+                logits, state = self.forward(token[:, None], state)
         self._forwarded = False  # the caches are those of one step
-        return _cut_at_boundary(np.stack(draws, axis=1), self.boundary)
+        return collect_samples(ids, draws, single, stop)

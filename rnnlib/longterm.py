@@ -35,9 +35,10 @@ from .checks import as_float_array, check_choice, check_positive_int
 from .datasets.long_gap import long_gap
 from .init import as_rng, orthogonal, xavier_uniform
 from .lstm import lstm_step_backward, lstm_step_forward
-from .models import SequenceClassifier, fit
+from .models import SequenceClassifier
 from .optim import Adam
 from .rnn import rnn_step_backward, rnn_step_forward
+from .train import fit
 
 # ---------------------------------------------------------------------------
 # Vanishing and exploding gradients

@@ -23,8 +23,10 @@ learns long-range dependencies that a vanilla RNN forgets.
 
 The functions here are the equations as written: `lstm_forward` is
 `lstm_step_forward` in a loop over t, `lstm_backward` is `lstm_step_backward`
-in a loop over t backwards.  The `LSTM` layer runs the same math through the
-fast path in rnnlib/kernels/lstm.py; a test checks that both agree to 1e-12.
+in a loop over t backwards (both with a padding mask and reading in
+reverse, as plain loops).  The `LSTM` layer runs the same math through the
+fast path in rnnlib/kernels/lstm.py, or these loops with `textbook=True`; a
+test checks that both agree to 1e-12.
 """
 
 import numbers
@@ -43,7 +45,7 @@ from .checks import (
 )
 from .init import orthogonal, xavier_uniform
 from .kernels.lstm import lstm_backward_time_major, lstm_forward_time_major
-from .recurrent import RecurrentLayer
+from .recurrent import RecurrentLayer, padding_keep, time_steps
 
 
 def _check_weights(W_x, W_h, b):
@@ -85,6 +87,9 @@ class LSTMCache(NamedTuple):
     steps: list  # of LSTMStepCache, in time order t = 0 … T-1
     shape: tuple  # (B, T, H) of the forward's h
     dtype: np.dtype
+    c: np.ndarray | None = None  # (B, T, H) every cell state
+    keep: np.ndarray | None = None  # (B, T, 1) bool, False at padding steps
+    reverse: bool = False  # read from t = T-1 down to 0
 
 
 # ---------------------------------------------------------------------------
@@ -179,14 +184,17 @@ def lstm_step_backward(dh_next, dc_next, cache):
 # ---------------------------------------------------------------------------
 
 
-def lstm_forward(x, h0, W_x, W_h, b, c0=None):
+def lstm_forward(x, h0, W_x, W_h, b, c0=None, mask=None, reverse=False):
     """An LSTM over whole sequences, the same weights at every step.
 
     For t = 1 … T (see the module docstring for the gates):
         c_t = f_t * c_{t-1} + i_t * g_t,   h_t = o_t * tanh(c_t)
 
     x (B, T, D), h0 (B, H) or None for zeros, W_x (4H, D), W_h (4H, H),
-    b (4H,), c0 (B, H) or None for zeros.
+    b (4H,), c0 (B, H) or None for zeros.  mask (B, T), optional: 1 for a
+    real step, 0 for padding, where both states are carried over
+    (h_t = h_{t-1}, c_t = c_{t-1}).  reverse=True reads the sequence from
+    t = T down to 1 (h0 and c0 enter at t = T).
     Returns h (B, T, H), every hidden state, and an LSTMCache for
     lstm_backward.
     """
@@ -199,25 +207,64 @@ def lstm_forward(x, h0, W_x, W_h, b, c0=None):
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
     c0 = check_state("c0", c0, B, H, x.dtype, default_zeros=True)
+    keep = padding_keep(mask, B, T)
     dtype = np.result_type(x, h0, c0, W_x, W_h, b)
     x, W_x, W_h, b = (a.astype(dtype, copy=False) for a in (x, W_x, W_h, b))
 
-    h = np.empty((B, T, H), dtype=dtype)
+    h, c = np.empty((B, T, H), dtype=dtype), np.empty((B, T, H), dtype=dtype)
     h_prev, c_prev = h0.astype(dtype, copy=False), c0.astype(dtype, copy=False)
-    steps = []
-    for t in range(T):
-        h_prev, c_prev, step = _step_forward(x[:, t], h_prev, c_prev, W_x, W_h, b)
-        h[:, t] = h_prev
-        steps.append(step)
-    return h, LSTMCache(steps, (B, T, H), dtype)
+    steps = [None] * T
+    for t in time_steps(T, reverse):
+        h_next, c_next, steps[t] = _step_forward(x[:, t], h_prev, c_prev, W_x, W_h, b)
+        if keep is not None:  # padding: carry both states over
+            h_next = np.where(keep[:, t], h_next, h_prev)
+            c_next = np.where(keep[:, t], c_next, c_prev)
+        h[:, t] = h_prev = h_next
+        c[:, t] = c_prev = c_next
+    return h, LSTMCache(steps, (B, T, H), dtype, c, keep, bool(reverse))
+
+
+def _backward(dh, cache, dc_last=None):
+    """lstm_backward without the input checks, from dL/dc of the last cell
+    state read (dc_last, None for zeros); returns dc0 as well:
+    dx, dh0, dc0, dW_x, dW_h, db."""
+    B, T, H = cache.shape
+    first = cache.steps[0]
+    dx = np.empty((B, T, first.x_t.shape[1]), dtype=cache.dtype)
+    dW_x, dW_h = np.zeros_like(first.W_x), np.zeros_like(first.W_h)
+    db = np.zeros(4 * H, dtype=cache.dtype)
+    dh_prev = np.zeros((B, H), dtype=cache.dtype)  # nothing comes from after T
+    dc_prev = np.zeros((B, H), dtype=cache.dtype)
+    if dc_last is not None:
+        dc_prev = dc_prev + dc_last
+    keep = cache.keep
+    for t in reversed(time_steps(T, cache.reverse)):
+        dh_t, dc_t = dh[:, t] + dh_prev, dc_prev
+        if keep is None:
+            through_h, through_c = dh_t, dc_t
+        else:
+            through_h = np.where(keep[:, t], dh_t, 0.0)
+            through_c = np.where(keep[:, t], dc_t, 0.0)
+        dx[:, t], dh_prev, dc_prev, dW_x_t, dW_h_t, db_t = _step_backward(
+            through_h, through_c, cache.steps[t]
+        )
+        if keep is not None:  # padding: both gradients go straight through
+            dh_prev = dh_prev + np.where(keep[:, t], 0.0, dh_t)
+            dc_prev = dc_prev + np.where(keep[:, t], 0.0, dc_t)
+        dW_x += dW_x_t
+        dW_h += dW_h_t
+        db += db_t
+    return dx, dh_prev, dc_prev, dW_x, dW_h, db
 
 
 def lstm_backward(dh, cache):
     """Backpropagation through time for `lstm_forward`.
 
     dh (B, T, H) is dL/dh_t from above each step (e.g. from the output layer).
-    Walking t = T … 1, each step receives dh[:, t] plus the dL/dh_t and
-    dL/dc_t that step t+1 sent back, and passes dL/dh_{t-1}, dL/dc_{t-1} on.
+    Walking the steps in the opposite order of the forward pass, each step
+    receives dh[:, t] plus the dL/dh_t and dL/dc_t that the step read after
+    it sent back, and passes dL/dh_{t-1}, dL/dc_{t-1} on; a padding step
+    passes both on unchanged.
     Returns dx (B, T, D), dh0 (B, H), dW_x (4H, D), dW_h (4H, H), db (4H,);
     each weight gradient is summed over all T steps.  (The gradient of c0
     is what the LSTM layer's backward returns as dc0.)
@@ -226,21 +273,8 @@ def lstm_backward(dh, cache):
     dh = as_float_array("dh", dh)
     check_shape("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
     check_finite("dh", dh)
-    dh = dh.astype(cache.dtype, copy=False)
-    first = cache.steps[0]
-    dx = np.empty((B, T, first.x_t.shape[1]), dtype=cache.dtype)
-    dW_x, dW_h = np.zeros_like(first.W_x), np.zeros_like(first.W_h)
-    db = np.zeros(4 * H, dtype=cache.dtype)
-    dh_prev = np.zeros((B, H), dtype=cache.dtype)  # nothing comes from after T
-    dc_prev = np.zeros((B, H), dtype=cache.dtype)
-    for t in reversed(range(T)):
-        dx[:, t], dh_prev, dc_prev, dW_x_t, dW_h_t, db_t = _step_backward(
-            dh[:, t] + dh_prev, dc_prev, cache.steps[t]
-        )
-        dW_x += dW_x_t
-        dW_h += dW_h_t
-        db += db_t
-    return dx, dh_prev, dW_x, dW_h, db
+    dx, dh0, _, dW_x, dW_h, db = _backward(dh.astype(cache.dtype, copy=False), cache)
+    return dx, dh0, dW_x, dW_h, db
 
 
 class LSTM(RecurrentLayer):
@@ -270,6 +304,9 @@ class LSTM(RecurrentLayer):
     (Gers et al., 2000; Jozefowicz et al., 2015).  With 0 the untrained
     cell halves its memory at every step and long dependencies are hard
     to start learning.
+
+    textbook=True runs `lstm_forward` / `lstm_backward` instead of the fast
+    path in rnnlib/kernels/lstm.py: the same numbers to 1e-12, slower.
     """
 
     weight_names = ("W_x", "W_h", "b")
@@ -284,6 +321,7 @@ class LSTM(RecurrentLayer):
         seed=None,
         forget_bias=1.0,
         dtype=np.float64,
+        textbook=False,
     ):
         if isinstance(forget_bias, bool) or not isinstance(forget_bias, numbers.Real):
             raise TypeError(f"forget_bias must be a real number; got {forget_bias!r}")
@@ -291,7 +329,7 @@ class LSTM(RecurrentLayer):
             raise ValueError(f"forget_bias must be finite; got {forget_bias}")
         self.forget_bias = float(forget_bias)
         super().__init__(
-            input_size, hidden_size, num_layers, bidirectional, seed, dtype
+            input_size, hidden_size, num_layers, bidirectional, seed, dtype, textbook
         )
 
     def init_weights(self, input_size, rng):
@@ -325,6 +363,22 @@ class LSTM(RecurrentLayer):
             dh_tm, cache, dh_last, dc_last
         )
         return dx, (dh0, dc0), dweights
+
+    def textbook_forward(self, x_tm, state0, weights, reverse, mask):
+        h0, c0 = state0
+        x = x_tm.transpose(1, 0, 2)
+        h, cache = lstm_forward(x, h0, *weights, c0=c0, mask=mask, reverse=reverse)
+        # padding carries the states over, so the last step read holds h_n, c_n
+        last = 0 if reverse else -1
+        return h.transpose(1, 0, 2), (h[:, last], cache.c[:, last]), cache
+
+    def textbook_backward(self, dh_tm, dstate_last, cache):
+        dh_last, dc_last = dstate_last
+        dh = dh_tm.transpose(1, 0, 2).copy()
+        if dh_last is not None:
+            dh[:, 0 if cache.reverse else -1] += dh_last  # h_n is the last h read
+        dx, dh0, dc0, *dweights = _backward(dh, cache, dc_last)
+        return dx.transpose(1, 0, 2), (dh0, dc0), dweights
 
     @staticmethod
     def _pair(name, pair, first, second):

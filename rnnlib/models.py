@@ -40,11 +40,11 @@ backward pass (it is rebuilt at every access, as the layers replace their
 gradient arrays).
 
     history = fit(model, (x, y, mask), epochs=5, batch_size=64, lr=1e-2,
-                  clip=5.0, seed=0)   # Adam by default; returns per-step losses
+                  clip=5.0, seed=0)   # rnnlib/train.py: Adam by default
 
 `cell="lstm"` uses `rnnlib.lstm.LSTM` (same layer API, its state is
-(h, c)); `CELLS` maps names to layer classes, so another cell with the
-same API can be added there.
+(h, c)), `cell="gru"` `rnnlib.gru.GRU`: the one registry of cells is
+`CELLS` in rnnlib/cells.py.
 
 Padding: the mask also goes to the recurrent layer, where a padding step
 carries every state over unchanged (see `RNN.forward`).  So padding changes
@@ -53,23 +53,17 @@ gives each sequence the same answer padded or alone.
 """
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from .activations import softmax
+from .cells import CELLS, recurrent_layer
 from .checks import check_choice, check_input, check_mask, check_positive_int
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
-from .lstm import LSTM
-from .optim import Adam, clip_grad_norm
-from .rnn import RNN
 
-CELLS = {"rnn": RNN, "lstm": LSTM}
-
-
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+# `fit` and `per_token_means` live in rnnlib/train.py; `models.fit` and
+# `models.per_token_means` stay importable from here for existing code
+from .train import fit, per_token_means  # noqa: F401
 
 
 def _check_targets(y, shape, layout):
@@ -109,19 +103,16 @@ class _RecurrentModel(Composite):
             check_positive_int("vocab_size", vocab_size)
             self.embed = Embedding(vocab_size, input_size, seed=rng, dtype=dtype)
         # activation is the RNN's (tanh/relu); forget_bias the LSTM's (see lstm.py)
-        kwargs = (
-            {"activation": activation}
-            if cell == "rnn"
-            else {"forget_bias": forget_bias}
-        )
-        self.rnn = CELLS[cell](
+        self.rnn = recurrent_layer(
+            cell,
             input_size,
             hidden_size,
             num_layers=num_layers,
             bidirectional=bidirectional,
+            activation=activation,
+            forget_bias=forget_bias,
             seed=rng,
             dtype=dtype,
-            **kwargs,
         )
         self.hidden_size = hidden_size
         self.num_directions = self.rnn.num_directions
@@ -174,7 +165,7 @@ class _RecurrentModel(Composite):
 
     def predict_proba(self, x, mask=None):
         """Softmax of the logits: class probabilities."""
-        return _softmax(self._logits(x, mask))
+        return softmax(self._logits(x, mask))
 
     def predict(self, x, mask=None):
         """The most probable class (argmax of the logits)."""
@@ -311,7 +302,7 @@ class SequenceClassifier(_RecurrentModel):
                 "readout_steps needs a unidirectional model (bidirectional=False)"
             )
         out = self._encode(x)
-        return _softmax(self.head.forward(out))
+        return softmax(self.head.forward(out))
 
     def hidden_states(self, x):
         """The top layer's hidden states h_1..h_T, (B, T, dirs*H)."""
@@ -378,7 +369,7 @@ class BagOfWordsClassifier:
         return loss, self.grads
 
     def predict_proba(self, x, mask=None):
-        return _softmax(self.forward(x, mask))
+        return softmax(self.forward(x, mask))
 
     def predict(self, x, mask=None):
         return self.forward(x, mask).argmax(axis=-1)
@@ -387,107 +378,3 @@ class BagOfWordsClassifier:
         pred = self.predict(x, mask)
         y = _check_targets(y, pred.shape, "(B,)")
         return float((pred == y).mean())
-
-
-def _batches(n, batch_size, rng, make_batch):
-    """Yield make_batch(idx) for the index arrays of a shuffled order of n."""
-    order = rng.permutation(n)
-    for start in range(0, n, batch_size):
-        yield make_batch(order[start : start + batch_size])
-
-
-def _array_batches(data):
-    """For `fit`'s (x, y[, mask]) arrays: (x, make_batch slicing every array)."""
-    if len(data) not in (2, 3):
-        raise ValueError(f"data must be (x, y) or (x, y, mask); got {len(data)} arrays")
-    arrays = tuple(np.asarray(a) for a in data)
-    lengths = [len(a) for a in arrays]
-    if any(n != lengths[0] for n in lengths):
-        raise ValueError(f"data arrays must have the same length; got {lengths}")
-    return arrays[0], lambda idx: tuple(a[idx] for a in arrays)
-
-
-def fit(
-    model,
-    data,
-    epochs=1,
-    optimizer=None,
-    *,
-    batch_size=32,
-    lr=1e-2,
-    clip=None,
-    seed=0,
-    progress=True,
-    desc="training",
-    make_batch=None,
-):
-    """Train `model` with minibatches; return the loss of every step (a list).
-
-    data       (x, y) or (x, y, mask) arrays, shuffled into minibatches of
-               `batch_size` at every epoch; or a list of such tuples, each
-               one batch, used in order; or, with `make_batch`, any
-               collection of examples (it only needs len(data)).
-    make_batch make_batch(idx) -> the batch tuple for the example indices
-               idx (an int array, shuffled at every epoch), e.g. padding
-               variable-length sequences; see train_generator.
-    optimizer  any rnnlib.optim optimiser built on model.params; default
-               Adam(model.params, lr=lr).
-    clip       if set, the global gradient norm is clipped to it
-               (`clip_grad_norm(grads, max_norm=clip)`) before every step.
-    seed       seeds the shuffling (the model has its own seed).
-
-    Each step: loss, grads = model.loss(*batch); clip; optimizer.step(grads).
-    """
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if make_batch is None and isinstance(data, tuple):
-        data, make_batch = _array_batches(data)
-    elif make_batch is None and not isinstance(data, list):
-        raise TypeError(
-            "data must be a tuple of arrays or a list of batches (or any "
-            f"collection with make_batch); got {type(data).__name__}"
-        )
-    if make_batch is None:
-        steps_per_epoch = len(data)  # a list of batches, used in order
-    else:
-        steps_per_epoch = -(-len(data) // batch_size)
-    if optimizer is None:
-        optimizer = Adam(model.params, lr=lr)
-    rng = as_rng(seed)
-    history = []
-    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress)
-    for _ in range(epochs):
-        if make_batch is None:
-            batches = data
-        else:
-            batches = _batches(len(data), batch_size, rng, make_batch)
-        for batch in batches:
-            loss, grads = model.loss(*batch)
-            if clip is not None:
-                clip_grad_norm(grads, clip)
-            optimizer.step(grads)
-            history.append(loss)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-    bar.close()
-    return history
-
-
-def per_token_means(step_losses, weights, epochs):
-    """The mean loss per token of each epoch, from `fit`'s step losses.
-
-    step_losses: the loss of every step (averaged over the batch's B
-    examples); weights: (B, tokens) of every step, in the same order.
-    Returns a list of `epochs` floats: sum(loss * B) / sum(tokens) over
-    the steps of each epoch.
-    """
-    losses = np.asarray(step_losses, dtype=float)
-    examples, tokens = np.asarray(weights, dtype=float).reshape(-1, 2).T
-    if not (len(losses) == len(examples) and len(losses) % epochs == 0):
-        raise ValueError(
-            f"need one (B, tokens) per step and the same number of steps per "
-            f"epoch; got {len(losses)} losses, {len(examples)} weights, {epochs} epochs"
-        )
-    per_epoch = len(losses) // epochs
-    totals = (losses * examples).reshape(epochs, per_epoch).sum(axis=1)
-    return [float(v) for v in totals / tokens.reshape(epochs, per_epoch).sum(axis=1)]

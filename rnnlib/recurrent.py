@@ -18,10 +18,14 @@ pack_padded_sequence).
 The RNN and the GRU, whose one state is h, share `HiddenStateLayer` below.
 A subclass names its weights (`weight_names`) and its states (`state_names`:
 ("h0",) for the RNN, ("h0", "c0") for the LSTM) and implements
-`init_weights`, `direction_forward` and `direction_backward` on time-major
-arrays (T, B, ·), by calling its fast path in rnnlib/kernels/ (the same math
-as the textbook loops `rnn_forward`, `lstm_forward`, ..., checked against
-them in tests/test_kernels.py).
+`init_weights`, and, on time-major arrays (T, B, ·), `direction_forward`
+and `direction_backward` by calling its fast path in rnnlib/kernels/, and
+`textbook_forward` and `textbook_backward` by calling the textbook loops
+(`rnn_forward`, `lstm_forward`, `gru_forward` and their backward passes).
+
+Both run the same math; the layer runs the kernels unless built with
+`textbook=True` (or given `layer.textbook = True` later), and
+tests/test_kernels.py checks that both give the same numbers to 1e-12.
 """
 
 import numpy as np
@@ -37,11 +41,37 @@ from .checks import (
 from .init import as_rng
 
 
+def time_steps(T, reverse=False):
+    """The order in which a recurrence reads the steps: 0 … T-1, or T-1 … 0."""
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def padding_keep(mask, B, T):
+    """A padding mask (B, T) as bools (B, T, 1), True at real steps, or None.
+
+    At a step where it is False, the textbook loops (`rnn_forward`,
+    `lstm_forward`, `gru_forward`) carry every state over unchanged,
+    h_t = h_{t-1}, and their backward passes send dL/dh_t straight on to
+    h_{t-1}: padding reaches no real step, whichever way the sequence is read.
+    """
+    mask = check_mask("mask", mask, (B, T))
+    return None if mask is None else (mask == 1)[:, :, None]
+
+
 class RecurrentLayer:
     weight_names = ()
     state_names = ()
 
-    def __init__(self, input_size, hidden_size, num_layers, bidirectional, seed, dtype):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        seed,
+        dtype,
+        textbook=False,
+    ):
         check_positive_int("input_size", input_size)
         check_positive_int("hidden_size", hidden_size)
         check_positive_int("num_layers", num_layers)
@@ -57,6 +87,10 @@ class RecurrentLayer:
         self.num_layers = int(num_layers)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if bidirectional else 1
+        if not isinstance(textbook, (bool, np.bool_)):
+            raise TypeError(f"textbook must be True or False; got {textbook!r}")
+        # True: run the textbook loops (rnn_forward, ...) instead of the kernels
+        self.textbook = bool(textbook)
         rng = as_rng(seed)
         self.params = {}
         for layer in range(self.num_layers):
@@ -96,6 +130,12 @@ class RecurrentLayer:
         raise NotImplementedError  # pragma: no cover
 
     def direction_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
+        raise NotImplementedError
+
+    def textbook_forward(self, x_tm, state0, weights, reverse, mask):
+        raise NotImplementedError  # pragma: no cover
+
+    def textbook_backward(self, dout_tm, dstate_last, cache):  # pragma: no cover
         raise NotImplementedError
 
     # -- the stacking ------------------------------------------------------------
@@ -139,6 +179,9 @@ class RecurrentLayer:
         # the previous call's caches, which nothing needs any more: the
         # kernels write over their internal arrays (kernels/buffers.py)
         previous, self._caches = self._caches or [], []
+        self._ran_textbook = self.textbook
+        if self.textbook:
+            previous = []  # the textbook caches hold no buffers to reuse
         for layer in range(self.num_layers):
             outputs = []
             for direction, suffix in enumerate(self.suffixes):
@@ -149,9 +192,14 @@ class RecurrentLayer:
                 ]
                 state0 = tuple(s[index] for s in states)
                 reuse = previous[index] if index < len(previous) else None
-                out_tm, final, cache = self.direction_forward(
-                    layer_input, state0, weights, direction == 1, skip, reuse
-                )
+                if self.textbook:
+                    out_tm, final, cache = self.textbook_forward(
+                        layer_input, state0, weights, direction == 1, mask
+                    )
+                else:
+                    out_tm, final, cache = self.direction_forward(
+                        layer_input, state0, weights, direction == 1, skip, reuse
+                    )
                 outputs.append(out_tm)
                 self._caches.append(cache)
                 for f, value in zip(finals, final, strict=True):
@@ -186,7 +234,12 @@ class RecurrentLayer:
             for direction, suffix in enumerate(self.suffixes):
                 index = layer * dirs + direction
                 dlast = tuple(None if d is None else d[index] for d in dstates)
-                dx_tm, d0, dweights = self.direction_backward(
+                backward = (
+                    self.textbook_backward
+                    if self._ran_textbook
+                    else self.direction_backward
+                )
+                dx_tm, d0, dweights = backward(
                     d_above[:, :, direction * H : (direction + 1) * H],
                     dlast,
                     self._caches[index],
@@ -224,6 +277,30 @@ class HiddenStateLayer(RecurrentLayer):
         (dh_last,) = dstate_last
         dx, dh0, *dweights = self.kernel_backward(dh_tm, cache, dh_last)
         return dx, (dh0,), dweights
+
+    # the textbook loops: loop_forward(x, h0, weights, reverse, mask) -> h, cache
+    # (batch-first, e.g. rnn_forward) and loop_backward(dh, cache) -> dx, dh0, *dweights
+    def loop_forward(self, x, h0, weights, reverse, mask):
+        raise NotImplementedError  # pragma: no cover
+
+    def loop_backward(self, dh, cache):  # pragma: no cover
+        raise NotImplementedError
+
+    def textbook_forward(self, x_tm, state0, weights, reverse, mask):
+        (h0,) = state0
+        h, cache = self.loop_forward(
+            x_tm.transpose(1, 0, 2), h0, weights, reverse, mask
+        )
+        # padding carries the state over, so the last step read holds h_n
+        return h.transpose(1, 0, 2), (h[:, 0] if reverse else h[:, -1],), cache
+
+    def textbook_backward(self, dh_tm, dstate_last, cache):
+        (dh_last,) = dstate_last
+        dh = dh_tm.transpose(1, 0, 2).copy()
+        if dh_last is not None:
+            dh[:, 0 if cache.reverse else -1] += dh_last  # h_n is the last h read
+        dx, dh0, *dweights = self.loop_backward(dh, cache)
+        return dx.transpose(1, 0, 2), (dh0,), dweights
 
     def forward(self, x, h0=None, mask=None):
         """x (B, T, D), h0 (num_layers*dirs, B, H) or None for zeros.

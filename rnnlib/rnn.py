@@ -16,9 +16,11 @@ dL/dh_{t-1} = (dL/dh_t * act'(a_t)) @ W_hh into the step before, and sums
 each weight's gradient over all steps.
 
 The functions here are the equations as written: `rnn_forward` is
-`rnn_step_forward` in a loop over t, `rnn_backward` is `rnn_step_backward`
-in a loop over t backwards.  The `RNN` layer runs the same math through the
-fast path in rnnlib/kernels/rnn.py; a test checks that both agree to 1e-12.
+`rnn_step_forward` in a loop over t (with a padding mask and reading in
+reverse, as plain loops), `rnn_backward` is `rnn_step_backward` in a loop
+over t backwards.  The `RNN` layer runs the same math through the fast path
+in rnnlib/kernels/rnn.py, or these loops with `textbook=True`; a test checks
+that both agree to 1e-12.
 """
 
 from typing import NamedTuple
@@ -37,7 +39,7 @@ from .checks import (
 )
 from .init import orthogonal, xavier_uniform
 from .kernels.rnn import rnn_backward_time_major, rnn_forward_time_major
-from .recurrent import HiddenStateLayer
+from .recurrent import HiddenStateLayer, padding_keep, time_steps
 
 
 def _check_weights(W_hx, W_hh, b_h):
@@ -70,6 +72,8 @@ class RNNCache(NamedTuple):
     steps: list  # of RNNStepCache, in time order t = 0 … T-1
     shape: tuple  # (B, T, H) of the forward's h
     dtype: np.dtype
+    keep: np.ndarray | None = None  # (B, T, 1) bool, False at padding steps
+    reverse: bool = False  # read from t = T-1 down to 0
 
 
 # ---------------------------------------------------------------------------
@@ -133,12 +137,16 @@ def rnn_step_backward(dh_next, cache):
 # ---------------------------------------------------------------------------
 
 
-def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
+def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh", mask=None, reverse=False):
     """A vanilla RNN over whole sequences, the same weights at every step.
 
     h_t = act(x_t @ W_hx.T + h_{t-1} @ W_hh.T + b_h),  t = 1 … T
 
     x (B, T, D), h0 (B, H) or None for zeros, W_hx (H, D), W_hh (H, H), b_h (H,)
+    mask (B, T), optional: 1 for a real step, 0 for padding; at a padding
+    step the state is carried over, h_t = h_{t-1}.  reverse=True reads the
+    sequence from t = T down to 1 (the backward half of a bidirectional
+    RNN); h0 then enters at t = T.
     Returns h (B, T, H), every hidden state, and an RNNCache for rnn_backward.
     """
     check_choice("activation", activation, tuple(ACTIVATIONS))
@@ -150,25 +158,29 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh"):
     check_finite("x", x)
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
+    keep = padding_keep(mask, B, T)
     dtype = np.result_type(x, h0, W_hx, W_hh, b_h)
     x, W_hx, W_hh, b_h = (a.astype(dtype, copy=False) for a in (x, W_hx, W_hh, b_h))
 
     h = np.empty((B, T, H), dtype=dtype)
     h_prev = h0.astype(dtype, copy=False)
-    steps = []
-    for t in range(T):
-        h_prev, step = _step_forward(x[:, t], h_prev, W_hx, W_hh, b_h, activation)
-        h[:, t] = h_prev
-        steps.append(step)
-    return h, RNNCache(steps, (B, T, H), dtype)
+    steps = [None] * T
+    for t in time_steps(T, reverse):
+        h_next, steps[t] = _step_forward(x[:, t], h_prev, W_hx, W_hh, b_h, activation)
+        if keep is not None:  # padding: carry the state over
+            h_next = np.where(keep[:, t], h_next, h_prev)
+        h[:, t] = h_prev = h_next
+    return h, RNNCache(steps, (B, T, H), dtype, keep, bool(reverse))
 
 
 def rnn_backward(dh, cache):
     """Backpropagation through time for `rnn_forward`.
 
     dh (B, T, H) is dL/dh_t from above each step (e.g. from the output layer).
-    Walking t = T … 1, each step receives dh[:, t] plus the dL/dh_t that
-    step t+1 sent back, and passes dL/dh_{t-1} on.
+    Walking the steps in the opposite order of the forward pass (t = T … 1,
+    or 1 … T for reverse=True), each step receives dh[:, t] plus the dL/dh_t
+    that the step read after it sent back, and passes dL/dh_{t-1} on.  A
+    padding step (mask 0) passes it on unchanged and adds nothing else.
     Returns dx (B, T, D), dh0 (B, H), dW_hx (H, D), dW_hh (H, H), db_h (H,);
     each weight gradient is summed over all T steps.
     """
@@ -182,10 +194,15 @@ def rnn_backward(dh, cache):
     dW_hx, dW_hh = np.zeros_like(first.W_hx), np.zeros_like(first.W_hh)
     db_h = np.zeros(H, dtype=cache.dtype)
     dh_prev = np.zeros((B, H), dtype=cache.dtype)  # nothing comes from after T
-    for t in reversed(range(T)):
+    keep = cache.keep
+    for t in reversed(time_steps(T, cache.reverse)):
+        dh_t = dh[:, t] + dh_prev
+        through = dh_t if keep is None else np.where(keep[:, t], dh_t, 0.0)
         dx[:, t], dh_prev, dW_hx_t, dW_hh_t, db_h_t = _step_backward(
-            dh[:, t] + dh_prev, cache.steps[t]
+            through, cache.steps[t]
         )
+        if keep is not None:  # padding: dL/dh_t goes straight to h_{t-1}
+            dh_prev = dh_prev + np.where(keep[:, t], 0.0, dh_t)
         dW_hx += dW_hx_t
         dW_hh += dW_hh_t
         db_h += db_h_t
@@ -208,6 +225,10 @@ class RNN(HiddenStateLayer):
     and the same with "_reverse" appended for the reverse direction.
     b_h stands for PyTorch's b_ih + b_hh.  Initialisation: W_hx Xavier
     uniform, W_hh orthogonal, b_h zero.
+
+    textbook=True runs `rnn_forward` / `rnn_backward` (the loops above)
+    instead of the fast path in rnnlib/kernels/rnn.py: the same numbers to
+    1e-12, slower.
     """
 
     weight_names = ("W_hx", "W_hh", "b_h")
@@ -221,11 +242,12 @@ class RNN(HiddenStateLayer):
         activation="tanh",
         seed=None,
         dtype=np.float64,
+        textbook=False,
     ):
         check_choice("activation", activation, tuple(ACTIVATIONS))
         self.activation = activation
         super().__init__(
-            input_size, hidden_size, num_layers, bidirectional, seed, dtype
+            input_size, hidden_size, num_layers, bidirectional, seed, dtype, textbook
         )
 
     def init_weights(self, input_size, rng):
@@ -243,3 +265,9 @@ class RNN(HiddenStateLayer):
 
     def kernel_backward(self, dh_tm, cache, dh_last):
         return rnn_backward_time_major(dh_tm, cache, dh_last)
+
+    def loop_forward(self, x, h0, weights, reverse, mask):
+        return rnn_forward(x, h0, *weights, self.activation, mask, reverse)
+
+    def loop_backward(self, dh, cache):
+        return rnn_backward(dh, cache)

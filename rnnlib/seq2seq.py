@@ -25,12 +25,10 @@ loss by `tgt_mask`.
 
 import numpy as np
 
-from .checks import check_mask, check_positive_int, check_token_id
-from .generator import check_token_ids
+from .checks import check_mask, check_positive_int, check_token_id, check_token_ids
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
-from .models import fit, per_token_means
 from .rnn import RNN, rnn_step_forward
 
 
@@ -80,7 +78,7 @@ class EncoderDecoder(Composite):
                                hidden_size=64, seed=0)
         logits = model.forward(src, tgt_in, src_mask)    (B, T, tgt_vocab_size)
         model.backward(dlogits)                           fills model.grads
-        loss = model.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask)
+        loss, grads = model.loss(src, tgt_in, tgt_out, src_mask, tgt_mask)
         outputs = model.greedy_decode(src, max_len=8, src_mask=src_mask)
 
     `params` / `grads` keys: "src_embedding.W", "encoder.W_hx_l0",
@@ -175,20 +173,16 @@ class EncoderDecoder(Composite):
         de, _ = self.encoder.backward(dh)
         self.src_embedding.backward(de)
 
-    def loss_and_grads(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
+    def loss(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
         """Forward, softmax cross-entropy against tgt_out (B, T) with tgt_mask
-        (padding dropped), backward.  Returns the loss (summed over target
-        steps, averaged over the batch) and fills self.grads."""
+        (padding dropped), backward.  Returns (loss, grads): the loss summed
+        over target steps and averaged over the batch, and self.grads."""
         logits = self.forward(src, tgt_in, src_mask)
         tgt_out = check_token_ids("tgt_out", tgt_out, self.tgt_vocab_size, 2, "(B, T)")
         tgt_mask = check_mask("tgt_mask", tgt_mask, tgt_out.shape)
         loss, dlogits = softmax_cross_entropy(logits, tgt_out, tgt_mask)
         self.backward(dlogits)
-        return loss
-
-    def loss(self, src, tgt_in, tgt_out, src_mask=None, tgt_mask=None):
-        """(loss, grads), the interface of `rnnlib.fit` (see loss_and_grads)."""
-        return self.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask), self.grads
+        return loss, self.grads
 
     def greedy_decode(self, src, max_len, src_mask=None):
         """Translate by always taking the most likely next token.
@@ -219,39 +213,6 @@ class EncoderDecoder(Composite):
             ends = np.flatnonzero(row == self.eos_id)
             result.append(row[: ends[0] if ends.size else max_len].tolist())
         return result
-
-
-def train_encoder_decoder(
-    model,
-    data,
-    epochs=10,
-    batch_size=64,
-    lr=1e-2,
-    clip=5.0,
-    seed=0,
-    progress=True,
-):
-    """Train with teacher forcing, Adam and gradient clipping (`rnnlib.fit`).
-
-    data: a split with `len(data)` examples and `data.batch(index)` returning
-    (src, src_mask, tgt_in, tgt_out, tgt_mask), such as
-    rnnlib.datasets.numbers.TranslationSplit.  Each epoch shuffles the
-    examples (seeded); the gradients' global norm is clipped to `clip`.
-    Returns the mean training loss per target token of each epoch (nats),
-    a list of length `epochs`.
-    """
-    weights = []  # (B, target tokens) of every step, for per_token_means
-
-    def make_batch(idx):
-        src, src_mask, tgt_in, tgt_out, tgt_mask = data.batch(idx)
-        weights.append((len(idx), tgt_mask.sum()))
-        return src, tgt_in, tgt_out, src_mask, tgt_mask
-
-    losses = fit(
-        model, data, epochs, batch_size=batch_size, lr=lr, clip=clip,
-        seed=seed, progress=progress, make_batch=make_batch,
-    )  # fmt: skip
-    return per_token_means(losses, weights, epochs)
 
 
 def exact_match(model, data, max_len=None, batch_size=64):

@@ -6,15 +6,12 @@ import itertools
 import numpy as np
 import pytest
 
-from rnnlib import softmax_cross_entropy
-from rnnlib.attention_seq2seq import (
-    AttentionEncoderDecoder,
-    log_softmax,
-    train_attention_model,
-)
+from rnnlib import log_softmax, softmax_cross_entropy
+from rnnlib.attention_seq2seq import AttentionEncoderDecoder
 from rnnlib.datasets.numbers import SOURCE_VOCAB, TARGET_VOCAB, make_number_translation
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error, numerical_gradient
 from rnnlib.seq2seq import exact_match
+from rnnlib.train import train_encoder_decoder
 
 SV, TV, E, H = 6, 5, 3, 4
 SRC_MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0]], float)
@@ -38,7 +35,7 @@ def toy_batch(rng):
 def test_attention_model_backward_matches_numerical_gradient(rng, bidirectional):
     model = small_model(bidirectional=bidirectional)
     src, src_mask, tgt_in, tgt_out, tgt_mask = toy_batch(rng)
-    model.loss_and_grads(src, tgt_in, tgt_out, src_mask, tgt_mask)
+    model.loss(src, tgt_in, tgt_out, src_mask, tgt_mask)
     grads = {k: g.copy() for k, g in model.grads.items()}
 
     def loss(_):
@@ -174,7 +171,7 @@ def test_attention_model_learns_numbers_below_a_hundred():
     model = AttentionEncoderDecoder(
         len(SOURCE_VOCAB), len(TARGET_VOCAB), embed_dim=8, hidden_size=16, seed=0
     )
-    history = train_attention_model(
+    history = train_encoder_decoder(
         model, train, epochs=40, batch_size=16, lr=0.01, progress=False
     )
     assert history[-1] < history[0] / 10, f"{history[0]:.2f} -> {history[-1]:.2f}"

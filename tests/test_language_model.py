@@ -1,5 +1,5 @@
-"""The character-level language model (rnnlib/language_model.py), its n-gram
-baselines and the embedding layer it reads with."""
+"""The language model with each cell (rnnlib/language_model.py) and the
+embedding layer it reads with."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from rnnlib import embedding_backward, embedding_forward, softmax_cross_entropy
 from rnnlib.datasets.padding import pad_sequences
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error, numerical_gradient
-from rnnlib.language_model import CharLanguageModel, CharNGram
+from rnnlib.language_model import LanguageModel
 
 V, E, H = 6, 3, 4
 CELLS = ["rnn", "lstm", "gru"]
@@ -29,62 +29,6 @@ def test_embedding_backward_accumulates_repeated_ids():
     np.testing.assert_array_equal(dW[[2, 4]], 0.0)  # ids never read
 
 
-# ---------------------------------------------------------------- n-grams
-
-
-def test_bigram_probabilities_are_add_alpha_counts():
-    # two sequences ".ab." and ".b." over V = 3 (0 = ".", 1 = "a", 2 = "b")
-    seqs = [np.array([0, 1, 2, 0]), np.array([0, 2, 0])]
-    model = CharNGram(3, order=2, alpha=0.5).fit(seqs)
-    p = np.exp(model.log_probs())
-    # after ".": a once, b once -> (1 + .5) / (2 + 1.5), (0 + .5) / 3.5 for "."
-    np.testing.assert_allclose(p[0], [0.5 / 3.5, 1.5 / 3.5, 1.5 / 3.5])
-    # after "b": "." twice
-    np.testing.assert_allclose(p[2], [2.5 / 3.5, 0.5 / 3.5, 0.5 / 3.5])
-    np.testing.assert_allclose(p.sum(axis=-1), 1.0)
-
-
-def test_trigram_pads_the_context_with_boundaries():
-    seqs = [np.array([0, 1, 2, 0])]
-    model = CharNGram(3, order=3, alpha=1.0).fit(seqs)
-    # windows: (., ., a), (., a, b), (a, b, .)
-    assert model.counts.sum() == 3
-    assert model.counts[0, 0, 1] == model.counts[0, 1, 2] == model.counts[1, 2, 0] == 1
-
-
-def test_ngram_nll_per_char_is_the_mean_negative_log_probability():
-    seqs = [np.array([0, 1, 2, 0]), np.array([0, 2, 0])]
-    model = CharNGram(3, order=2, alpha=0.5).fit(seqs)
-    p = np.exp(model.log_probs())
-    test = [np.array([0, 1, 0])]
-    expected = -(np.log(p[0, 1]) + np.log(p[1, 0])) / 2
-    assert model.nll_per_char(test) == pytest.approx(expected, rel=1e-12)
-
-
-def test_unigram_of_uniform_counts_is_log_vocabulary():
-    seqs = [np.array([0, 1, 2])]  # predicted: 1 and 2; "0" never predicted
-    model = CharNGram(3, order=1, alpha=1e9).fit(seqs)
-    assert model.nll_per_char(seqs) == pytest.approx(np.log(3), rel=1e-6)
-
-
-def test_ngram_samples_end_with_the_boundary_and_repeat_per_seed():
-    seqs = [np.array([0, 1, 2, 0]), np.array([0, 2, 1, 1, 0])]
-    model = CharNGram(3, order=2, alpha=0.1).fit(seqs)
-    a = model.sample(20, rng=5, max_len=40)
-    b = model.sample(20, rng=5, max_len=40)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-    assert all(s[0] == 0 and s[-1] == 0 and 0 not in s[1:-1] for s in a)
-
-
-def test_ngram_refuses_bad_input():
-    with pytest.raises(ValueError, match="alpha must be a number > 0"):
-        CharNGram(3, alpha=0)
-    with pytest.raises(RuntimeError, match="call fit"):
-        CharNGram(3).nll_per_char([np.array([0, 1])])
-    with pytest.raises(ValueError, match=r"must lie in \[0, V\)"):
-        CharNGram(3).fit([np.array([0, 5, 0])])
-
-
 # --------------------------------------------------------- the neural model
 
 
@@ -94,11 +38,11 @@ def padded_batch(rng):
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_loss_and_grads_match_numerical_gradients(cell):
+def test_loss_grads_match_numerical_gradients(cell):
     rng = np.random.default_rng(1)
-    model = CharLanguageModel(V, E, H, cell=cell, seed=0)
+    model = LanguageModel(V, E, H, cell=cell, seed=0)
     ids, mask = padded_batch(rng)
-    model.loss_and_grads(ids, mask)
+    model.loss(ids, mask)
     grads = {k: g.copy() for k, g in model.grads.items()}
 
     def loss(_):
@@ -113,20 +57,20 @@ def test_loss_and_grads_match_numerical_gradients(cell):
 @pytest.mark.parametrize("cell", CELLS)
 def test_padding_does_not_change_the_loss(cell):
     rng = np.random.default_rng(2)
-    model = CharLanguageModel(V, E, H, cell=cell, seed=0)
+    model = LanguageModel(V, E, H, cell=cell, seed=0)
     seqs = [rng.integers(0, V, n) for n in (6, 4, 3)]
     ids, mask = pad_sequences(seqs)
-    batched = model.loss_and_grads(ids, mask)
-    alone = [model.loss_and_grads(s[None, :]) for s in seqs]
+    batched, _ = model.loss(ids, mask)
+    alone = [model.loss(s[None, :])[0] for s in seqs]
     assert batched == pytest.approx(np.mean(alone), rel=1e-12)
 
 
-def test_nll_per_char_counts_only_predicted_tokens():
+def test_cross_entropy_counts_only_predicted_tokens():
     rng = np.random.default_rng(3)
-    model = CharLanguageModel(V, E, H, cell="rnn", seed=0)
+    model = LanguageModel(V, E, H, cell="rnn", seed=0)
     seqs = [rng.integers(0, V, n) for n in (6, 4, 3)]
-    total = sum(model.loss_and_grads(s[None, :]) for s in seqs)
-    assert model.nll_per_char(seqs, batch_size=2) == pytest.approx(
+    total = sum(model.loss(s[None, :])[0] for s in seqs)
+    assert model.cross_entropy(seqs, batch_size=2) == pytest.approx(
         total / (5 + 3 + 2), rel=1e-12
     )
 
@@ -134,7 +78,7 @@ def test_nll_per_char_counts_only_predicted_tokens():
 def test_rnn_language_model_matches_pytorch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(4)
-    model = CharLanguageModel(V, E, H, cell="rnn", seed=0)
+    model = LanguageModel(V, E, H, cell="rnn", seed=0)
     ids = rng.integers(0, V, (2, 5))
     logits, _ = model.forward(ids)
     p = {k: torch.tensor(v) for k, v in model.params.items()}
@@ -152,8 +96,8 @@ def test_rnn_language_model_matches_pytorch():
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_greedy_sample_follows_the_argmax_of_the_forward_pass(cell):
-    model = CharLanguageModel(V, E, H, cell=cell, seed=5)
-    (name,) = model.sample(1, temperature=0, max_len=8)
+    model = LanguageModel(V, E, H, cell=cell, seed=5)
+    name = model.sample(0, 8, temperature=0, stop=0)
     assert name[0] == 0
     # each drawn token is the argmax after reading all tokens before it
     logits, _ = model.forward(name[None, :-1])
@@ -161,37 +105,37 @@ def test_greedy_sample_follows_the_argmax_of_the_forward_pass(cell):
 
 
 def test_samples_stop_at_the_boundary_and_repeat_per_seed():
-    model = CharLanguageModel(V, E, H, cell="lstm", seed=6)
-    a = model.sample(30, temperature=1.0, rng=7, max_len=12)
-    b = model.sample(30, temperature=1.0, rng=7, max_len=12)
+    model = LanguageModel(V, E, H, cell="lstm", seed=6)
+    a = model.sample([[0]] * 30, 12, temperature=1.0, seed=7, stop=0)
+    b = model.sample([[0]] * 30, 12, temperature=1.0, seed=7, stop=0)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert all(0 not in s[1:-1] and len(s) <= 13 for s in a)
     assert sum(s[-1] == 0 for s in a) >= 1
 
 
 def test_first_sampled_token_follows_the_softmax():
-    model = CharLanguageModel(V, E, H, cell="rnn", seed=8)
+    model = LanguageModel(V, E, H, cell="rnn", seed=8)
     logits, _ = model.forward(np.zeros((1, 1), dtype=np.int64))
     p = np.exp(logits[0, 0] - logits[0, 0].max())
     p /= p.sum()
-    first = np.array([s[1] for s in model.sample(4000, rng=9, max_len=1)])
+    first = model.sample([[0]] * 4000, 1, seed=9)[:, 1]
     freq = np.bincount(first, minlength=V) / len(first)
     # 4000 draws: standard error below 0.008 per class; 0.04 is 5 of them
     np.testing.assert_allclose(freq, p, atol=0.04)
 
 
 def test_language_model_refuses_bad_input():
-    model = CharLanguageModel(V, E, H, seed=0)
+    model = LanguageModel(V, E, H, seed=0)
     with pytest.raises(ValueError, match="cell must be one of"):
-        CharLanguageModel(V, E, H, cell="transformer")
+        LanguageModel(V, E, H, cell="transformer")
     with pytest.raises(ValueError, match="at least 2 time steps"):
-        model.loss_and_grads(np.zeros((2, 1), dtype=np.int64))
+        model.loss(np.zeros((2, 1), dtype=np.int64))
     with pytest.raises(ValueError, match=r"mask must have shape \(B, T\) = \(2, 3\)"):
-        model.loss_and_grads(np.zeros((2, 3), dtype=np.int64), np.ones((2, 4)))
+        model.loss(np.zeros((2, 3), dtype=np.int64), np.ones((2, 4)))
     with pytest.raises(TypeError, match="integer token ids"):
         model.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="temperature must be"):
-        model.sample(2, temperature=-1)
+        model.sample(0, 2, temperature=-1)
 
 
 # ---------------------------------------------------------------- figures

@@ -46,6 +46,7 @@ CONFIGS = [
     pytest.param(
         {"cell": "lstm", "num_layers": 2, "bidirectional": True}, id="bilstm-2"
     ),
+    pytest.param({"cell": "gru", "num_layers": 2, "bidirectional": True}, id="bigru-2"),
     pytest.param({"activation": "relu"}, id="relu"),
 ]
 
@@ -161,8 +162,8 @@ def test_bad_inputs_name_the_argument():
         mask = np.ones((B, T))
         mask[0, :2] = 0.5, np.nan
         model.loss(np.zeros((B, T, D)), np.zeros((B, T), dtype=int), mask)
-    with pytest.raises(ValueError, match="cell"):
-        SequenceLabeler(D, H, C, cell="gru")
+    with pytest.raises(ValueError, match="cell must be one of 'rnn', 'lstm', 'gru'"):
+        SequenceLabeler(D, H, C, cell="transformer")
     with pytest.raises(TypeError, match="token ids"):
         SequenceLabeler(D, H, C, vocab_size=V).forward(np.zeros((B, T)))
     with pytest.raises(ValueError, match="right padding"):
@@ -294,7 +295,7 @@ def test_classifier_passes_forget_bias_to_the_lstm():
     )
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("model_class", [SequenceLabeler, SequenceClassifier])
 def test_bidirectional_model_answers_the_same_padded_or_alone(rng, model_class, cell):
     model = model_class(D, H, C, num_layers=2, bidirectional=True, cell=cell, seed=0)

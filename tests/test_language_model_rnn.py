@@ -1,17 +1,15 @@
-"""SequenceGenerator and the n-gram baselines: gradients, training, sampling."""
+"""The language model with a stack of RNN layers (rnnlib/language_model.py):
+gradients, training, sampling, and the sampling helper (rnnlib/sampling.py)."""
 
 import numpy as np
 import pytest
 
 from rnnlib import Adam, numerical_gradient, softmax_cross_entropy
 from rnnlib.datasets.padding import pad_sequences
-from rnnlib.generator import (
-    NGramModel,
-    SequenceGenerator,
-    sample_from_logits,
-    train_generator,
-)
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
+from rnnlib.language_model import LanguageModel
+from rnnlib.sampling import sample_from_logits
+from rnnlib.train import train_language_model
 
 V, E, H = 7, 3, 5
 # The loss sums cross-entropies over steps (about 10 here), so central
@@ -19,7 +17,7 @@ V, E, H = 7, 3, 5
 
 
 def small_model(num_layers=1, seed=0):
-    return SequenceGenerator(V, E, H, num_layers=num_layers, seed=seed)
+    return LanguageModel(V, E, H, num_layers=num_layers, seed=seed)
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
@@ -29,7 +27,7 @@ def test_generator_backward_matches_numerical_gradient(rng, num_layers):
     mask = np.ones(ids.shape)
     mask[1, 4:] = 0  # a padded sequence
 
-    gen.loss_and_grads(ids, mask)
+    gen.loss(ids, mask)
     grads = {k: g.copy() for k, g in gen.grads.items()}
 
     def loss(_):
@@ -93,8 +91,8 @@ def test_generator_mask_drops_padded_steps(rng):
     gen = small_model()
     a, b = rng.integers(0, V, size=6), rng.integers(0, V, size=4)
     ids, mask = pad_sequences([a, b])
-    both = gen.loss_and_grads(ids, mask) * 2
-    alone = gen.loss_and_grads(a[None]) + gen.loss_and_grads(b[None])
+    both = gen.loss(ids, mask)[0] * 2
+    alone = gen.loss(a[None])[0] + gen.loss(b[None])[0]
     assert abs(both - alone) < 1e-12
 
 
@@ -112,8 +110,8 @@ def test_generator_rejects_bad_token_ids():
 
 def test_generator_training_loss_falls_and_learns_a_cycle():
     cycle = np.array([0, 1, 2, 3, 4, 5, 6] * 4)
-    gen = SequenceGenerator(V, 8, 16, seed=0)
-    history = train_generator(
+    gen = LanguageModel(V, 8, 16, seed=0)
+    history = train_language_model(
         gen, [cycle] * 8, epochs=30, batch_size=8, lr=0.05, progress=False
     )
     assert history[-1] < 0.1 * history[0], history
@@ -161,45 +159,10 @@ def test_sample_from_logits_follows_the_softmax():
     assert np.abs(sharp - expected).max() < 0.015
 
 
-def test_bigram_matches_the_smoothed_counts():
-    seqs = [np.array([0, 1, 1, 2]), np.array([0, 1, 2])]
-    V3, a = 3, 0.5
-    model = NGramModel(V3, order=2, alpha=a).fit(seqs)
-    # predicted tokens: 1 1 2 | 1 2  -> unigram counts (0, 3, 2), N = 5
-    p_uni = (np.array([0, 3, 2]) + a) / (5 + a * V3)
-    # pairs after 1: (1 -> 1) once, (1 -> 2) twice; c(1) = 3
-    p = (np.array([0, 1, 2]) + a * V3 * p_uni) / (3 + a * V3)
-    assert np.allclose(np.exp(model.log_probs[1]), p)
-    assert np.allclose(np.exp(model.log_probs).sum(axis=1), 1)
-
-
-def test_unigram_cross_entropy_is_the_mean_negative_log_frequency():
-    seqs = [np.array([0, 1, 1, 2, 1])]
-    model = NGramModel(3, order=1, alpha=1e-9).fit(seqs)
-    # predicted tokens 1 1 2 1: frequencies 3/4 and 1/4
-    expected = -(3 * np.log(0.75) + np.log(0.25)) / 4
-    assert abs(model.cross_entropy(seqs) - expected) < 1e-6
-
-
-def test_bigram_beats_unigram_on_a_deterministic_chain():
-    seqs = [np.array([0, 1, 2, 3, 1, 2, 3, 1, 2, 3])] * 3
-    uni = NGramModel(4, 1).fit(seqs).cross_entropy(seqs)
-    bi = NGramModel(4, 2, alpha=0.01).fit(seqs).cross_entropy(seqs)
-    assert bi < 0.1 < 1.0 < uni
-
-
-def test_ngram_sample_is_seeded_and_follows_the_chain():
-    seqs = [np.array([0, 1, 2, 3] * 5)]
-    model = NGramModel(4, 2, alpha=1e-6).fit(seqs)
-    out = model.sample(0, 7, temperature=0)
-    assert out.tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
-    assert np.array_equal(model.sample(0, 9, seed=3), model.sample(0, 9, seed=3))
-
-
 def test_generator_trains_with_adam_in_place():
     gen = small_model()
     before = {k: v.copy() for k, v in gen.params.items()}
-    gen.loss_and_grads(np.array([[1, 2, 3, 4]]))
+    gen.loss(np.array([[1, 2, 3, 4]]))
     Adam(gen.params, lr=0.1).step(gen.grads)
     assert all(not np.array_equal(before[k], gen.params[k]) for k in before)
     assert gen.params["rnn.W_hh_l0"] is gen.rnn.params["W_hh_l0"]
