@@ -16,7 +16,6 @@ from coursekit import grade
 from coursekit.grading import sandbox
 from coursekit.grading.wire import Opaque, Peer, WireError, send_message
 
-
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
 
