@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_grading.py [--count 200] [--jobs 2]
         [--exercise solutions/01_forward_propagation_exercises.ipynb]
+        [--against-nbgrader]
 
 Writes COUNT submissions of one exercise, one folder per student, in a
 fixed mix (the order is shuffled with a fixed seed so slow ones are spread):
@@ -19,12 +20,20 @@ prints the wall time, submissions per minute, the peak resident memory of
 the grader with all its workers and kernels (sampled every 0.1 s), the
 statuses seen, a check that each kind got the score and status it should,
 and the extrapolation to the whole class on 12 exercises.
+
+With --against-nbgrader, the class is honest work only (solved, partial,
+blank: what both graders handle alike) and the same notebooks are graded
+twice in one run: by `coursekit.grade` (judge and sandbox, as `--isolation
+auto` gives here) and by `nbgrader autograde` in a course laid out by
+`coursekit.nbgrader_course`; it prints both times and the ratio of
+submissions per minute (needs the nbgrader extra).
 """
 
 import argparse
 import copy
 import csv
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,11 +70,14 @@ BAD_CODE = {
 }
 
 
-def kinds(count: int, seed: int = 0) -> list[str]:
-    """COUNT kinds in the proportions of MIX, shuffled with a fixed seed."""
-    total = sum(MIX.values())
+HONEST = {"solved": 40, "partial": 30, "blank": 30}
+
+
+def kinds(count: int, seed: int = 0, mix=MIX) -> list[str]:
+    """COUNT kinds in the proportions of `mix`, shuffled with a fixed seed."""
+    total = sum(mix.values())
     out = []
-    for kind, share in MIX.items():
+    for kind, share in mix.items():
         out += [kind] * round(count * share / total)
     out = (out + ["solved"] * count)[:count]
     random.Random(seed).shuffle(out)
@@ -87,12 +99,12 @@ def submission(kind: str, solved, blank):
     return nb
 
 
-def write_class(folder: Path, exercise: Path, count: int) -> dict:
+def write_class(folder: Path, exercise: Path, count: int, mix=MIX) -> dict:
     """Write the submissions; return {student: kind}."""
     solved = load_source(exercise)
     blank = make_exercise(solved)
     students = {}
-    for i, kind in enumerate(kinds(count)):
+    for i, kind in enumerate(kinds(count, mix=mix)):
         student = f"student{i:03d}"
         (folder / student).mkdir(parents=True)
         write_notebook(
@@ -162,6 +174,56 @@ def check(out: Path, students: dict, exercise: Path) -> list[str]:
     return problems, statuses
 
 
+def nbgrader_autograde(folder: Path, exercise: Path, tmp: Path) -> float:
+    """Lay out an nbgrader course, hand in the class's notebooks, and time
+    `nbgrader autograde` (wall seconds)."""
+    from coursekit import nbgrader_course
+
+    course = tmp / "nbgrader-course"
+    nbgrader_course.write_course(course, exercise.parent, [exercise.stem])
+    assignment = nbgrader_course.assignment_name(exercise.stem)
+    bindir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH
+    env = {"PATH": bindir + ":/usr/bin:/bin", "HOME": str(tmp)}
+
+    def nbgrader(*args):
+        run = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args],
+            cwd=course, capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise SystemExit(f"nbgrader {args[0]} failed:\n{run.stdout}{run.stderr}")
+
+    nbgrader("generate_assignment", assignment)
+    for notebook in sorted(folder.glob("*/*.ipynb")):
+        target = course / "submitted" / notebook.parent.name / assignment
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / notebook.name)
+        (target / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    start = time.perf_counter()
+    nbgrader("autograde", assignment)
+    return time.perf_counter() - start
+
+
+def against_nbgrader(args) -> int:
+    exercise = args.exercise.resolve()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        tmp = Path(tmp)
+        folder, out = tmp / "subs", tmp / "gradebook.csv"
+        write_class(folder, exercise, args.count, mix=HONEST)
+        ours, _ = grade_class(folder, exercise, out, args)
+        theirs = nbgrader_autograde(folder, exercise, tmp)
+    load = psutil.getloadavg()[0]
+    print(f"exercise: {args.exercise.name}; {args.count} honest submissions")
+    print(f"coursekit.grade --jobs {args.jobs}: {ours:.1f} s "
+          f"({args.count / ours * 60:.1f} per minute)")  # fmt: skip
+    print(
+        f"nbgrader autograde: {theirs:.1f} s ({args.count / theirs * 60:.1f} per minute)"
+    )
+    print(f"ratio: coursekit.grade grades {theirs / ours:.2f}x as many per minute")
+    print(f"load average (1 min) at the end: {load:.1f} on {psutil.cpu_count()} cores")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
@@ -174,7 +236,14 @@ def main(argv=None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=10)
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--memory", type=int, default=1024, help="MB")
+    parser.add_argument(
+        "--against-nbgrader",
+        action="store_true",
+        help="grade the same honest class with nbgrader autograde too",
+    )
     args = parser.parse_args(argv)
+    if args.against_nbgrader:
+        return against_nbgrader(args)
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder, out = Path(tmp) / "subs", Path(tmp) / "gradebook.csv"
