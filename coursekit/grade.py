@@ -101,13 +101,17 @@ from tqdm import tqdm
 
 from coursekit import students
 from coursekit.grading import sandbox
-from coursekit.grading.matching import build_run_notebook, load_sources, match_source
+from coursekit.grading.matching import (
+    build_run_notebook,
+    judge_cells,
+    load_sources,
+    match_source,
+)
 from coursekit.grading.report import add_students, write_feedback, write_gradebook
 from coursekit.grading.results import Result
 from coursekit.grading.scheduler import run_all
 from coursekit.notebooks import (
     NotebookError,
-    notebook_text,
     read_notebook,
     source_notebooks,
 )
@@ -243,7 +247,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
-    """A Result per submission, in order, and the notebook text to run for
+    """A Result per submission, in order, and the cells the judge runs for
     each one that matched an exercise (by the result's index)."""
     results, notebooks = [], {}
     for i, (path, label) in enumerate(zip(paths, _labels(paths), strict=True)):
@@ -260,7 +264,7 @@ def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
         result.cells = run_nb.cells
-        notebooks[i] = notebook_text(run_nb)
+        notebooks[i] = judge_cells(run_nb, result.tests)
     return results, notebooks
 
 

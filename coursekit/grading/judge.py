@@ -40,8 +40,6 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
-
 from coursekit.checks.own_work import not_calling_message
 from coursekit.grading import sandbox
 from coursekit.grading.wire import (
@@ -51,7 +49,6 @@ from coursekit.grading.wire import (
     WireError,
     is_rnnlib_object,
 )
-from coursekit.notebooks import grade_id, is_locked, is_solution, is_test
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it ran too long
 STARTUP_LIMIT = 120  # seconds for the student's process to be ready
@@ -292,8 +289,7 @@ class Judge:
     """Runs one notebook as the module docstring says."""
 
     def __init__(self, payload: dict, conn):
-        self.nb = nbformat.reads(payload["notebook"], as_version=4)
-        self.tests = {int(i) for i in payload["tests"]}
+        self.cells = payload["cells"]  # coursekit.grading.matching.judge_cells
         self.names = payload["names"]
         self.library = Path(payload["library"])
         self.sandboxed = payload["sandboxed"]
@@ -345,12 +341,10 @@ class Judge:
         except StudentDied as exc:
             return "error", f"the student's process could not start: {exc}"
         try:
-            for index, cell in enumerate(self.nb.cells):
-                if cell.cell_type != "code":
-                    continue
+            for index, kind, label, source in self.cells:
                 self.conn.send(("start", index))
                 try:
-                    outcome = self.run_cell(index, cell)
+                    outcome = self.run_cell(index, kind, label, source)
                 except (EOFError, StudentDied, OSError):
                     return self.died()
                 self.conn.send(("cell", index, *outcome))
@@ -358,20 +352,19 @@ class Judge:
         finally:
             self.student.kill()
 
-    def run_cell(self, index, cell):
-        if index in self.tests:
-            return self.run_test(index, cell)
-        outcome = self.run_student(index, cell)
-        if is_locked(cell) and not is_solution(cell) and not is_test(cell):
-            exec(compile(cell.source, f"<given {index}>", "exec"), self.namespace)
+    def run_cell(self, index, kind, label, source):
+        if kind == "test":
+            return self.run_test(index, label, source)
+        outcome = self.run_student(index, label, source)
+        if kind == "given":
+            exec(compile(source, f"<given {label}>", "exec"), self.namespace)
         return outcome
 
-    def run_student(self, index, cell):
-        label = grade_id(cell) or f"cell {index + 1}"
+    def run_student(self, index, label, source):
         try:
-            self.ask("run", label=label, source=cell.source)
+            self.ask("run", label=label, source=source)
         except RemoteError as exc:
-            self.ran.append((label, cell.source))
+            self.ran.append((label, source))
             info = exc.info
             where = f" ({info['where']})" if info.get("where") else ""
             return False, info["ename"], info["evalue"] + where
@@ -382,7 +375,7 @@ class Judge:
         except WireError as exc:
             self.restart()
             return False, "WireError", f"the grader could not read the answer: {exc}"
-        self.ran.append((label, cell.source))
+        self.ran.append((label, source))
         return True, "", ""
 
     def bind_solutions(self):
@@ -396,11 +389,10 @@ class Judge:
             else:
                 self.namespace.pop(name, None)
 
-    def run_test(self, index, cell):
-        gid = grade_id(cell)
+    def run_test(self, index, label, source):
         try:
             self.bind_solutions()
-            code = compile(cell.source, f"<test {gid}>", "exec")
+            code = compile(source, f"<test {label}>", "exec")
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(code, self.namespace)
         except StudentError as exc:

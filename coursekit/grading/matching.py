@@ -15,6 +15,7 @@ from coursekit.notebooks import (
     grade_id,
     graded_parts,
     is_locked,
+    is_solution,
     is_test,
     load_source,
     source_notebooks,
@@ -155,3 +156,23 @@ def build_run_notebook(source_nb, submission_nb):
         if is_test(cell) and grade_id(cell) in protected
     }
     return nb, tests
+
+
+def judge_cells(run_nb, tests: dict) -> list[list]:
+    """[index, kind, label, source] of each code cell of the run notebook,
+    kind "test" (runs in the judge), "given" (a locked cell of the source:
+    in both processes) or "student" (a solution cell or the learner's own:
+    in the student's process) — plain data, for the judge process."""
+    cells = []
+    for index, cell in enumerate(run_nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if index in tests:
+            kind = "test"
+        elif is_locked(cell) and not is_test(cell) and not is_solution(cell):
+            kind = "given"
+        else:
+            kind = "student"
+        label = grade_id(cell) or f"cell {index + 1}"
+        cells.append([index, kind, label, cell.source])
+    return cells

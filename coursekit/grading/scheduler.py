@@ -83,8 +83,7 @@ class Scheduler:
     def _payload(self, i: int) -> dict:
         result, limits = self.results[i], self.limits
         return {
-            "notebook": self.notebooks[i],
-            "tests": sorted(result.tests),
+            "cells": self.notebooks[i],
             "names": result.source.names,
             "library": str(self.library(result.source)),
             "sandboxed": limits["sandboxed"],
