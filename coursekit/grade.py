@@ -238,6 +238,12 @@ def _parser() -> argparse.ArgumentParser:
         "a warning; required: refuse to grade without it; off",
     )
     parser.add_argument(
+        "--student-user",
+        metavar="NAME",
+        help="unsandboxed and run as root (a container), run the students' code "
+        "as this unprivileged user (e.g. one made for it)",
+    )
+    parser.add_argument(
         "--jobs",
         type=_positive(int),
         default=os.cpu_count() or 1,
@@ -303,6 +309,7 @@ def main(argv=None) -> int:
         "cell_timeout": args.cell_timeout,
         "memory_mb": args.memory,
         "sandboxed": _sandboxed(args.isolation),
+        "student_user": args.student_user,
     }
     results, notebooks = _prepare(paths, root, sources)
     with tqdm(total=len(results), desc="grading", unit="notebook") as progress:

@@ -172,10 +172,17 @@ class JudgeSide(Peer):
 class StudentProcess:
     """The student's process (sandboxed or not) and the judge's end of it."""
 
-    def __init__(self, library: Path, sandboxed: bool, memory_bytes: int):
+    def __init__(self, library: Path, sandboxed: bool, memory_bytes: int, user=None):
         ours, theirs = socket.socketpair()
         self.scratch = tempfile.mkdtemp(prefix="coursekit-student-")
         fd = theirs.fileno()
+        switch = {}
+        if user and not sandboxed and os.geteuid() == 0:  # e.g. in a container
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            os.chown(self.scratch, entry.pw_uid, entry.pw_gid)
+            switch = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         if sandboxed:
             argv, env = sandbox.command(library, fd, memory_bytes), {}
         else:
@@ -196,6 +203,7 @@ class StudentProcess:
             cwd=self.scratch,
             start_new_session=True,
             preexec_fn=lambda: _limit_memory(memory_bytes),
+            **switch,
         )
         theirs.close()
         self.last_words = b""
@@ -295,6 +303,7 @@ class Judge:
         self.sandboxed = payload["sandboxed"]
         self.cell_timeout = payload["cell_timeout"]
         self.memory_bytes = payload["memory_bytes"]
+        self.user = payload.get("student_user")  # unsandboxed, as root: who runs it
         self.conn = conn
         self.namespace = {"__name__": "__main__", "__builtins__": builtins}
         self.ran = []  # (label, source) of the cells the student's process ran
@@ -302,7 +311,9 @@ class Judge:
 
     # the student's process ------------------------------------------------
     def start(self, replay=True):
-        self.student = StudentProcess(self.library, self.sandboxed, self.memory_bytes)
+        self.student = StudentProcess(
+            self.library, self.sandboxed, self.memory_bytes, self.user
+        )
         self.conn.send(("kernel", self.student.proc.pid))
         for label, source in self.ran if replay else ():
             try:

@@ -89,6 +89,7 @@ class Scheduler:
             "sandboxed": limits["sandboxed"],
             "cell_timeout": limits["cell_timeout"],
             "memory_bytes": limits["memory_mb"] * 2**20,
+            "student_user": limits.get("student_user"),
         }
 
     def start(self, i: int) -> None:
