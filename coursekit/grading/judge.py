@@ -52,6 +52,7 @@ from coursekit.grading.wire import (
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it ran too long
 STARTUP_LIMIT = 120  # seconds for the student's process to be ready
+SCRATCH_LIMIT = 256 * 2**20  # bytes the student's process may write (in /tmp)
 STUCK_EVALUE = "it ran too long and was stopped; the cells above it ran again"
 
 
@@ -184,7 +185,8 @@ class StudentProcess:
             os.chown(self.scratch, entry.pw_uid, entry.pw_gid)
             switch = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         if sandboxed:
-            argv, env = sandbox.command(library, fd, memory_bytes), {}
+            scratch = min(memory_bytes, SCRATCH_LIMIT)  # a tmpfs: it is memory
+            argv, env = sandbox.command(library, fd, scratch), {}
         else:
             argv = sandbox.plain_command(fd)
             env = sandbox.environment(str(library))
