@@ -8,6 +8,7 @@ must be the points of the parts that pass, the same as coursekit.grade
 gives the same submissions, and the feedback must not show hidden tests.
 """
 
+import ast
 import copy
 import csv
 import html
@@ -42,6 +43,56 @@ CAROL_CRASHES = "rnn_forward"
 def _hidden_regions(source):
     pattern = rf"### {BEGIN_HIDDEN}\n(.*?)### {END_HIDDEN}"
     return re.findall(pattern, source, re.S)
+
+
+# --------------------------------------------------------------------------
+# Graded test cells give nbgrader no value to read as points
+
+
+def bare_result(source):
+    """The last statement of a cell if Jupyter would show its value, else None.
+
+    nbgrader reads a graded cell's shown value (its execute_result) as the
+    points it scored, so a test cell ending in `check_not_calling(...)`,
+    which returns a norm, scores that norm instead of its points.
+    `print(...)` shows nothing (it prints); `x = ...` and `...;` neither.
+    """
+    tree = ast.parse(source)
+    if not tree.body or source.rstrip().endswith(";"):
+        return None
+    last = tree.body[-1]
+    if not isinstance(last, ast.Expr):
+        return None
+    call = last.value
+    if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "print":
+        return None
+    return ast.get_source_segment(source, last)
+
+
+def test_bare_result_finds_a_value_jupyter_would_show():
+    assert bare_result("x = 1\ncheck_not_calling(f, [], args=())") == (
+        "check_not_calling(f, [], args=())"
+    )
+    assert bare_result("check(\n    1,\n)\n### END HIDDEN TESTS") == "check(\n    1,\n)"
+    assert bare_result("_ = check_not_calling(f, [])") is None
+    assert bare_result("check(1);") is None
+    assert bare_result('print("ok")') is None
+    assert bare_result("for i in range(2):\n    check(i)") is None
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+def test_no_graded_test_cell_ends_in_a_value_nbgrader_reads_as_points(folder):
+    notebooks = sorted((ROOT / folder).glob("*.ipynb"))
+    assert len(notebooks) == 12
+    found = [
+        f"{path.name} {grade_id(cell)}: {value.splitlines()[0]}"
+        for path in notebooks
+        for cell in read_notebook(path).cells
+        if is_test(cell) and (value := bare_result(cell.source))
+    ]
+    assert not found, "assign the value to `_` or end with a print:\n" + "\n".join(
+        found
+    )
 
 
 # --------------------------------------------------------------------------
