@@ -15,6 +15,11 @@ this order:
 | a folder per student | `subs/alice/01_x.ipynb` | `alice` (the first folder below the class folder) |
 
 A name that fits none (a single notebook given on its own) gives "".
+Copy suffixes are never part of an ID: Jupyter's "Duplicate" and "Make a
+Copy" (`01_x-Copy1.ipynb`), a file manager's (`01_x - Copy.ipynb`,
+`01_x - Copy (2).ipynb`, `01_x copy 2.ipynb`) and a browser's download
+(`01_x (1).ipynb`) are taken off the name first, so `trent/01_x-Copy1.ipynb`
+is trent's (a second notebook of the exercise, which the grader flags).
 A roster (`read_roster`) lists the students expected: each is found by any
 of its IDs, so a Canvas export (ID, SIS User ID, SIS Login ID) or a plain
 CSV with a `student` column both work.
@@ -29,6 +34,10 @@ from pathlib import PurePath
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_")
 CANVAS = re.compile(r"^(?P<name>[^_]+)(?:_late)?_(?P<id>\d+)_(?P<file>\d+)_", re.I)
 NBGRADER_STEPS = ("submitted", "autograded", "feedback")
+# what Jupyter, file managers and browsers add to a copy's name, at its end
+COPY_SUFFIX = re.compile(
+    r"(?:-Copy\d*|[ _-]+-?[ _]*copy(?:[ _]*\(?\d+\)?)?|[ _]?\(\d+\))+$", re.I
+)
 AFFIX_SEPARATORS = "_-. "
 # roster columns that can hold a student's ID: ours, then Canvas's
 ROSTER_ID_COLUMNS = ("student", "SIS Login ID", "SIS User ID", "ID")
@@ -48,6 +57,7 @@ def student_id(path, root, exercise: str | None = None) -> str:
     except ValueError:
         parts = path.parts
     folders, name = parts[:-1], PurePath(parts[-1]).stem if parts else ""
+    name = without_copy_suffix(name)
     for part in (*folders, name):
         found = MOODLE.match(part)
         if found:
@@ -67,6 +77,11 @@ def student_id(path, root, exercise: str | None = None) -> str:
             if name.endswith(sep + exercise):
                 return name[: -len(sep + exercise)]
     return folders[0] if folders else ""
+
+
+def without_copy_suffix(stem: str) -> str:
+    """`01_x-Copy1`, `01_x - Copy (2)`, `01_x copy`, `01_x (1)` -> `01_x`."""
+    return COPY_SUFFIX.sub("", stem) or stem
 
 
 class RosterError(ValueError):
