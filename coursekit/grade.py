@@ -272,7 +272,7 @@ def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
         result.cells = run_nb.cells
-        notebooks[i] = judge_cells(run_nb, result.tests)
+        notebooks[i] = judge_cells(run_nb, result.tests, result.source.nb)
     return results, notebooks
 
 
