@@ -4,6 +4,7 @@
 #   make test       set up and run every check (what CI runs)
 #   make exercises  regenerate exercises/ from solutions/
 #   make student-edition  the course without solutions/ and hidden tests, in build/
+#   make gradescope one Gradescope autograder.zip per exercise, in build/gradescope/
 #   make slides     build offline reveal.js lectures into build/slides/
 #   make book       the course as an offline website in build/book/
 #   make bench      speed of rnnlib against naive loops and PyTorch
@@ -29,7 +30,7 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test test-numerics test-python student-edition lint format exercises slides book bench versions clean
+.PHONY: venv lab test test-numerics test-python student-edition gradescope lint format exercises slides book bench versions clean
 
 venv: $(STAMP)
 
@@ -109,6 +110,11 @@ exercises: $(STAMP)
 student-edition: $(STAMP)
 	rm -rf build/student-edition
 	$(BIN)/python -m coursekit.student_edition build/student-edition
+
+# Private, like solutions/: each zip holds its exercise's hidden tests.
+gradescope: $(STAMP)
+	rm -rf build/gradescope
+	$(BIN)/python -m coursekit.gradescope build/gradescope
 
 # e.g. make slides SLIDES_ARGS="--no-execute" or SLIDES_ARGS="notebooks/02_*.ipynb"
 SLIDES_ARGS ?=
