@@ -12,6 +12,8 @@ Each zip holds, at its root (Gradescope unpacks it in /autograder/source):
     run_autograder    run for each submission, as root, in a fresh container
     course/           the course's package: pyproject.toml, rnnlib/, coursekit/
     exercise/<exercise>.ipynb   that exercise's source notebook (hidden tests)
+    exercises.json    the grade_ids of every exercise (to tell another
+                      exercise's notebook; the released notebooks show them)
 
 `setup.sh` installs Python, bubblewrap and the course (in
 /opt/coursekit/venv), adds the unprivileged user `coursekit-student`, and
@@ -71,6 +73,7 @@ STUDENT_USER = "coursekit-student"  # made by setup.sh; runs the learner's code
 VENV = "/opt/coursekit/venv"
 COURSE_FILES = ("pyproject.toml", "README.md", "LICENSE", "LICENSE-CONTENT.md")
 COURSE_PACKAGES = ("rnnlib", "coursekit")
+EXERCISES_FILE = "exercises.json"  # exercise_ids of the course, in the zip
 DEFAULTS = {"timeout": 480.0, "cell_timeout": 60.0, "memory_mb": 2048}
 PART_HEADING = re.compile(r"^#+\s*(Part\s+\d+\b.*?)\s*(\([^()]*points?\))?\s*$", re.M)
 
@@ -172,10 +175,26 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     archive.writestr(info, data)
 
 
-def write_autograder(path: Path, source: Path, limits=None, course: Path = ROOT):
+def exercise_ids(sources: list[Path]) -> dict[str, list[str]]:
+    """{exercise: its cells' grade_ids} of the course's exercises (what the
+    released notebooks show too): an autograder tells another exercise's
+    notebook by them."""
+    found = {}
+    for path in sources:
+        nb = read_notebook(path)
+        found[path.stem] = sorted({grade_id(c) for c in nb.cells if grade_id(c)})
+    return found
+
+
+def write_autograder(
+    path: Path, source: Path, limits=None, course: Path = ROOT, others=None
+):
     """Write the autograder zip of the exercise whose source notebook is
-    `source` to `path` (same input, same bytes)."""
+    `source` to `path` (same input, same bytes).  `others`: `exercise_ids`
+    of the course's exercises (default: those beside `source`)."""
     limits = {**DEFAULTS, **(limits or {})}
+    if others is None:
+        others = exercise_ids(source_notebooks(source.parent))
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
         _add(archive, "setup.sh", _script(SETUP, limits).encode(), 0o755)
@@ -183,6 +202,8 @@ def write_autograder(path: Path, source: Path, limits=None, course: Path = ROOT)
         for name, file in _course_files(course):
             _add(archive, f"course/{name}", file.read_bytes(), 0o644)
         _add(archive, f"exercise/{source.name}", source.read_bytes(), 0o644)
+        manifest = json.dumps(others, indent=1, sort_keys=True) + "\n"
+        _add(archive, EXERCISES_FILE, manifest.encode(), 0o644)
 
 
 def _select(sources: list[Path], wanted: list[str]) -> list[Path]:
@@ -395,6 +416,13 @@ def _grade(root: Path, limits: dict, isolation: str, student_user):
     path, note = find_submission(root / "submission", source.name, source.ids)
     if path is None:
         return failed_json(note, source)
+    other = _other_exercise(path, source, root / "source" / EXERCISES_FILE)
+    if other:
+        return failed_json(
+            f"{path.name} is the notebook of exercise {other}, and "
+            f"this assignment is {source.name}. Submit that exercise's notebook.",
+            source,
+        )
     if student_user and not _user_exists(student_user):
         student_user = None  # outside Gradescope's image (the tests)
     reason = None if isolation == "off" else sandbox.unavailable_reason()
@@ -412,6 +440,26 @@ def _grade(root: Path, limits: dict, isolation: str, student_user):
     if result.status == "invalid-notebook" and result.source is None:
         result.message = _wrong_exercise(result.message, source.name)
     return results_json(result, source, limits, note, time.monotonic() - started)
+
+
+def _other_exercise(path: Path, source, manifest: Path) -> str | None:
+    """The exercise whose cells `path` shares more of than `source`'s, if
+    any (as `coursekit.grade` matches against every exercise)."""
+    try:
+        known = json.loads(manifest.read_text(encoding="utf-8"))
+        nb = read_notebook(path)
+    except (OSError, ValueError, NotebookError):
+        return None  # an unreadable notebook: the grader says why
+    ids = {grade_id(c) for c in nb.cells if grade_id(c)}
+
+    def overlap(name):
+        theirs = set(known[name]) if name != source.name else source.ids
+        return len(ids & theirs) / len(ids | theirs) if ids else 0.0
+
+    best = max(known, key=overlap)
+    if best != source.name and overlap(best) > overlap(source.name):
+        return best
+    return None
 
 
 def _wrong_exercise(message: str, exercise: str) -> str:
@@ -524,9 +572,10 @@ def main(argv=None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     out = Path(args.out)
+    others = exercise_ids(found)
     for source in chosen:
         path = out / source.stem / "autograder.zip"
-        write_autograder(path, source, limits)
+        write_autograder(path, source, limits, others=others)
         print(f"{path}  ({path.stat().st_size // 1024} KB)")
     return 0
 
