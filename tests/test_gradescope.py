@@ -351,6 +351,7 @@ def test_partial_scores_the_parts_that_pass_and_names_what_to_fix(autograded):
 
 def test_cheating_scores_zero_and_says_why(autograded):
     data = autograded["cheating"]
+    assert data["extra_data"]["status"] == "ok", data["output"]  # it was judged
     assert data["score"] == 0
     assert all(t["score"] == 0 for t in data["tests"])
     outputs = " ".join(t["output"] for t in data["tests"])
