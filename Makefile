@@ -4,6 +4,7 @@
 #   make test       set up and run every check (what CI runs)
 #   make exercises  regenerate exercises/ from solutions/
 #   make student-edition  the course without solutions/ and hidden tests, in build/
+#   make nbgrader-course  install nbgrader; write an nbgrader course directory
 #   make gradescope one Gradescope autograder.zip per exercise, in build/gradescope/
 #   make slides     build offline reveal.js lectures into build/slides/
 #   make book       the course as an offline website in build/book/
@@ -30,7 +31,7 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test test-numerics test-python student-edition gradescope lint format exercises slides book bench versions clean
+.PHONY: venv lab test test-numerics test-python student-edition nbgrader-course gradescope lint format exercises slides book bench versions clean
 
 venv: $(STAMP)
 
@@ -110,6 +111,15 @@ exercises: $(STAMP)
 student-edition: $(STAMP)
 	rm -rf build/student-edition
 	$(BIN)/python -m coursekit.student_edition build/student-edition
+
+# The nbgrader course directory will hold submissions and grades: class data,
+# kept outside the course repository (default: beside the checkout).
+# e.g. make nbgrader-course NBGRADER_DIR=~/rnn-course NBGRADER_ARGS="--cell-timeout 120"
+NBGRADER_DIR ?= ../rnn-course-nbgrader
+NBGRADER_ARGS ?=
+nbgrader-course: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[nbgrader]'
+	$(BIN)/python -m coursekit.nbgrader_course $(NBGRADER_DIR) $(NBGRADER_ARGS)
 
 # Private, like solutions/: each zip holds its exercise's hidden tests.
 gradescope: $(STAMP)

@@ -3,7 +3,7 @@
     python -m coursekit.grade SUBMISSION.ipynb... [--out gradebook.csv]
         [--source solutions] [--timeout 300] [--cell-timeout 60]
         [--memory 2048] [--feedback DIR] [--roster CSV] [--jobs N]
-        [--isolation auto|required|off]
+        [--isolation auto|required|off] [--student-user NAME]
 
 A SUBMISSION may also be a folder: every notebook below it is graded.
 
@@ -83,7 +83,9 @@ no network; it can see and signal no process outside it, and all it
 started dies with it.  `auto` (the default) sandboxes when bubblewrap
 works here and otherwise warns on stderr that the submissions run with
 the grader's rights; `required` refuses to grade (exit 2, saying what to
-install) without it; `off` never sandboxes.  tests/test_grade_tampering.py
+install) without it; `off` never sandboxes.  Unsandboxed and run as root
+(e.g. in a container where bubblewrap cannot make namespaces),
+--student-user NAME runs the students' code as that unprivileged user.  tests/test_grade_tampering.py
 shows the cheats it defeats.
 
 The code: this file is the command line; the grading itself is in
@@ -270,7 +272,7 @@ def _prepare(paths, root, sources) -> tuple[list[Result], dict[int, str]]:
             continue
         run_nb, result.tests = build_run_notebook(result.source.nb, submission)
         result.cells = run_nb.cells
-        notebooks[i] = judge_cells(run_nb, result.tests)
+        notebooks[i] = judge_cells(run_nb, result.tests, result.source.nb)
     return results, notebooks
 
 

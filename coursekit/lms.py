@@ -1,34 +1,53 @@
-"""Export grades as a CSV that Canvas's gradebook imports.
+"""Export grades as a CSV that Canvas's (or Moodle's) gradebook imports.
 
     python -m coursekit.lms gradebook.csv [--out canvas.csv] [--root DIR]
         [--roster roster.csv]
 
-reads the gradebook of `python -m coursekit.grade` and writes Canvas's
-columns: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
-exercise with the points earned, and a second row "Points Possible" with
-each exercise's maximum.  From nbgrader's database the same file comes from
+reads the gradebook of `python -m coursekit.grade` and writes one row per
+student, one column per exercise with the points earned, and a last column
+`coursekit comment` saying what the points do not: a missing submission, a
+notebook that could not be graded, a late one, two of one exercise.  From
+nbgrader's database the same file comes from
 
     nbgrader export --exporter=coursekit.lms.CanvasExportPlugin [--to canvas.csv]
 
-Who is the student of a gradebook row: its `student` column (the grader's
+Without --roster the columns are Canvas's (Student, ID, SIS User ID, SIS
+Login ID, Section), the exercises named by their notebook, and a second row
+"Points Possible" with each exercise's maximum.
+
+With --roster, the LMS's own gradebook export, the file has the roster's
+layout, so the import updates the assignments that exist instead of
+creating new ones:
+- Canvas (columns Student, ID, SIS User ID, SIS Login ID, Section; an
+  assignment is a column `Name (123)`): those five columns, then for each
+  exercise the roster's column whose name is the exercise's (ignoring case,
+  `_`, spaces and a trailing "exercises": `01 Forward propagation (111)`
+  for `01_forward_propagation_exercises`), with its ID; the comment column
+  is marked "(read only)" on the Points Possible row, so Canvas does not
+  import it as an assignment;
+- Moodle (a gradebook export: First name, Last name, ID number, ...,
+  `Assignment: Name (Real)`): the roster's user columns and its grade item
+  columns, matched the same way; map the comment column to "Feedback" (or
+  ignore it) in Moodle's CSV import.
+An exercise that has no column in the roster gets its own (named as
+without a roster), and stderr says the LMS will create a new assignment.
+
+Who is who: a gradebook row's `student` column (the grader's
 `coursekit.students.student_id`, or the roster's ID); where that is empty,
 the first folder of its submission path below --root (default: the
-submissions' common folder), so the layouts
-`subs/<student>/<exercise>.ipynb` and nbgrader's
-`submitted/<student>/<assignment>/<exercise>.ipynb` both work (give --root
-when the guess cannot tell, e.g. a single student in nbgrader's layout).  Rows that
-matched no exercise (status invalid-notebook) or record a missing submission
-(status missing) are left out; two rows for the
-same student and exercise are an error (grade each submission once).
-
-Canvas matches a row to a learner by ID, SIS User ID or SIS Login ID.  With
---roster (Canvas's own gradebook export, or any CSV with those columns), each
-student's row takes its Student, ID, SIS User ID, SIS Login ID and Section
-from the roster line whose SIS Login ID (or SIS User ID, or ID) is the
-student's name in the submissions; without it, the student's name fills
-Student and SIS Login ID.  A student with no score for an exercise gets an
-empty cell, which Canvas leaves unchanged on import.  Points are written as
-in the gradebook: `2`, `1.5`.
+submissions' common folder).  A roster student is found by any of its IDs
+(`coursekit.students.read_roster`).  The file carries every roster student
+and every student of the gradebook:
+- a roster student without a submission of an exercise gets 0 and the
+  comment "no submission";
+- a notebook that could not be graded (status invalid-notebook) gets 0 for
+  the exercise its file name names (if none, only the comment);
+- a late submission (Canvas's `_LATE_`) keeps its points, commented "late";
+- two submissions of one exercise by one student: the higher score, with
+  a comment naming both;
+- a student not on the roster is added at the end, commented so (stderr
+  names them: the LMS will not find them).
+Points are written as in the gradebook: `2`, `1.5`.
 """
 
 from __future__ import annotations
@@ -36,36 +55,147 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from coursekit import students
 from coursekit.notebooks import format_points
 from coursekit.students import RosterError
-from coursekit.students import read_roster as read_roster_lines
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"
-ROSTER_KEYS = ("SIS Login ID", "SIS User ID", "ID")
+READ_ONLY = "(read only)"
+COMMENT = "coursekit comment"
+CANVAS_ASSIGNMENT = re.compile(r"^(?P<name>.*\S)\s+\((?P<id>\d+)\)$")
+MOODLE_ITEM = re.compile(
+    r"^(?P<module>[^:]+):\s*(?P<name>.+?)\s+\((?:Real|Percentage|Letter|Range)\)$"
+)
+# Moodle's user columns that a grade import can skip
+MOODLE_SKIP = ("Last downloaded from this course",)
 
 
 class ExportError(ValueError):
     """A gradebook or roster that cannot be exported as it stands."""
 
 
+def plain_name(name: str) -> str:
+    """An assignment or exercise name, for matching one to the other:
+    `01_Forward-propagation exercises` -> `01 forward propagation`."""
+    words = re.sub(r"[^0-9a-z]+", " ", name.lower()).split()
+    if words and words[-1] == "exercises":
+        words = words[:-1]
+    return " ".join(words)
+
+
 # --------------------------------------------------------------------------
-# the Canvas file
+# what each student earned
 
 
-def canvas_rows(scores: dict, possible: dict, people: dict | None = None):
-    """The rows of a Canvas grade import.
+@dataclass
+class Entry:
+    """A student's result for one exercise: points (None: none to give) and
+    comments."""
+
+    points: float | None = None
+    notes: list[str] = field(default_factory=list)
+    graded: list[float] = field(default_factory=list)
+
+
+def _add(grades: dict, student: str, exercise: str) -> Entry:
+    return grades.setdefault(student, {}).setdefault(exercise, Entry())
+
+
+# --------------------------------------------------------------------------
+# the roster
+
+
+@dataclass
+class Roster:
+    """An LMS's gradebook export: its kind ("canvas" or "moodle"), the
+    columns that say who a student is, its assignment columns
+    ({column: plain name}), and its students ([{"ids": set, "row": dict}])."""
+
+    kind: str
+    people_columns: list[str]
+    assignments: dict[str, str]
+    entries: list[dict]
+
+    def column_for(self, exercise: str) -> str | None:
+        """The roster's column of an exercise, or None."""
+        wanted = plain_name(exercise)
+        found = [c for c, name in self.assignments.items() if name == wanted]
+        return found[0] if found else None
+
+    def find(self, student: str) -> dict | None:
+        for entry in self.entries:
+            if student in entry["ids"]:
+                return entry
+        return None
+
+
+def read_roster(path) -> Roster:
+    """Read a Canvas or Moodle gradebook export (`Roster`)."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        columns = csv.DictReader(f).fieldnames or []
+    try:
+        entries = students.read_roster(path)
+    except RosterError as exc:
+        raise ExportError(str(exc)) from None
+    if all(c in columns for c in CANVAS_COLUMNS):
+        assignments = {
+            c: plain_name(m["name"])
+            for c in columns
+            if (m := CANVAS_ASSIGNMENT.match(c)) and c not in CANVAS_COLUMNS
+        }
+        return Roster("canvas", list(CANVAS_COLUMNS), assignments, entries)
+    if "Email address" in columns or "ID number" in columns:
+        assignments = {
+            c: plain_name(m["name"]) for c in columns if (m := MOODLE_ITEM.match(c))
+        }
+        people = [
+            c
+            for c in columns
+            if c not in assignments
+            and c not in MOODLE_SKIP
+            and not c.startswith(("Course total", "Category total"))
+        ]
+        return Roster("moodle", people, assignments, entries)
+    if any(c in CANVAS_COLUMNS for c in columns):
+        missing = [c for c in CANVAS_COLUMNS if c not in columns]
+        raise ExportError(
+            f"roster {path} lacks the column(s) {', '.join(missing)}; "
+            f"expected Canvas's {', '.join(CANVAS_COLUMNS)}"
+        )
+    raise ExportError(
+        f"roster {path} is neither Canvas's gradebook export (columns "
+        f"{', '.join(CANVAS_COLUMNS)}) nor Moodle's (First name, Last name, "
+        f"ID number, Email address); found {', '.join(columns) or 'no column'}"
+    )
+
+
+# --------------------------------------------------------------------------
+# the file
+
+
+def canvas_rows(
+    scores: dict,
+    possible: dict,
+    people: dict | None = None,
+    comments: dict | None = None,
+):
+    """The rows of a Canvas grade import without a roster.
 
     scores: {student: {assignment: points}}; possible: {assignment: max
     points}, whose order is the columns'; people: {student: {Canvas column:
-    value}} from a roster.  Returns a list of rows, header first.
+    value}}; comments: {student: text}, the last, read-only column (left
+    out when None).  Returns a list of rows, header first.
     """
     people = people or {}
     assignments = list(possible)
-    rows = [[*CANVAS_COLUMNS, *assignments]]
+    tail = [COMMENT] if comments is not None else []
+    rows = [[*CANVAS_COLUMNS, *assignments, *tail]]
     rows.append(
         [
             POINTS_POSSIBLE,
@@ -74,6 +204,7 @@ def canvas_rows(scores: dict, possible: dict, people: dict | None = None):
             "",
             "",
             *(format_points(possible[a]) for a in assignments),
+            *([READ_ONLY] if tail else []),
         ]
     )
     for student in sorted(scores):
@@ -82,6 +213,7 @@ def canvas_rows(scores: dict, possible: dict, people: dict | None = None):
         rows.append(
             [person.get(column, "") for column in CANVAS_COLUMNS]
             + [format_points(mine[a]) if a in mine else "" for a in assignments]
+            + ([comments.get(student, "")] if tail else [])
         )
     return rows
 
@@ -93,30 +225,92 @@ def write_csv(path, rows) -> None:
         csv.writer(f).writerows(rows)
 
 
-def read_roster(path) -> dict:
-    """{key: Canvas columns} for each roster line, under each non-empty key
-    of ROSTER_KEYS (so a student can be found by any of them); the lines are
-    read by `coursekit.students.read_roster`."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        found = csv.DictReader(f).fieldnames or []
-    missing = [c for c in CANVAS_COLUMNS if c not in found]
-    if missing:
-        raise ExportError(
-            f"roster {path} lacks the column(s) {', '.join(missing)}; "
-            f"expected Canvas's {', '.join(CANVAS_COLUMNS)}"
+def _comment(mine: dict, order: list[str]) -> str:
+    said = []
+    for exercise in order:
+        entry = mine.get(exercise)
+        if entry and entry.notes:
+            said.append(f"{exercise}: {'; '.join(entry.notes)}")
+    return " | ".join(said)
+
+
+def export_rows(grades: dict, possible: dict, roster: Roster | None = None):
+    """(rows, warnings): the file for `grades` ({student: {exercise: Entry}})
+    and `possible` ({exercise: max points}), in the roster's layout if any."""
+    order = sorted(possible)
+    warnings = []
+    if roster is None:
+        scores = {
+            s: {e: x.points for e, x in mine.items() if x.points is not None}
+            for s, mine in grades.items()
+        }
+        comments = {s: _comment(mine, order) for s, mine in grades.items()}
+        return canvas_rows(scores, {e: possible[e] for e in order}, None, comments), []
+    columns = {}
+    for exercise in order:
+        column = roster.column_for(exercise)
+        if column is None:
+            column = exercise
+            warnings.append(
+                f"the roster has no column for {exercise}: the LMS will create "
+                f"a new assignment {column!r} (rename the column to the "
+                "assignment's to update it instead)"
+            )
+        columns[exercise] = column
+    header = [*roster.people_columns, *columns.values(), COMMENT]
+    rows = [header]
+    if roster.kind == "canvas":
+        rows.append(
+            [POINTS_POSSIBLE]
+            + [""] * (len(roster.people_columns) - 1)
+            + [format_points(possible[e]) for e in order]
+            + [READ_ONLY]
         )
-    try:
-        entries = read_roster_lines(path)
-    except RosterError as exc:
-        raise ExportError(str(exc)) from None
-    people = {}
-    for entry in entries:
-        line = entry["row"]
-        person = {c: line[c] for c in CANVAS_COLUMNS}
-        for key in reversed(ROSTER_KEYS):  # SIS Login ID wins a clash
-            if line[key].strip():
-                people[line[key].strip()] = person
-    return people
+    placed = set()
+    for entry in roster.entries:
+        mine = {}
+        for student in entry["ids"]:
+            if student in grades:
+                placed.add(student)
+                for exercise, got in grades[student].items():
+                    mine.setdefault(exercise, Entry()).notes += got.notes
+                    if got.points is not None:
+                        have = mine[exercise].points
+                        mine[exercise].points = max(have or 0.0, got.points)
+        for exercise in order:
+            if exercise not in mine or mine[exercise].points is None:
+                slot = mine.setdefault(exercise, Entry())
+                if not slot.notes:
+                    slot.notes.append("no submission")
+                slot.points = 0.0
+        rows.append(
+            [entry["row"].get(c, "") for c in roster.people_columns]
+            + [format_points(mine[e].points) for e in order]
+            + [_comment(mine, order)]
+        )
+    strangers = sorted(s for s in grades if s not in placed)
+    if strangers:
+        warnings.append(
+            f"not on the roster (the LMS will not find them): {', '.join(strangers)}"
+        )
+    for student in strangers:
+        mine = grades[student]
+        person = {c: "" for c in roster.people_columns}
+        key = "SIS Login ID" if roster.kind == "canvas" else roster.people_columns[0]
+        person[key] = student
+        if roster.kind == "canvas":
+            person["Student"] = student
+        rows.append(
+            list(person.values())
+            + [
+                format_points(mine[e].points)
+                if e in mine and mine[e].points is not None
+                else ""
+                for e in order
+            ]
+            + ["not on the roster | " + _comment(mine, order)]
+        )
+    return rows, warnings
 
 
 # --------------------------------------------------------------------------
@@ -141,8 +335,16 @@ def student_of(submission: str, root: PurePath) -> str:
     return parts[0]
 
 
-def gradebook_scores(path, root=None):
-    """(scores, possible) read from a coursekit.grade gradebook CSV."""
+def _named_exercise(submission: str, exercises) -> str | None:
+    """The exercise whose name the file's name holds (the longest), or None."""
+    stem = students.without_copy_suffix(PurePath(submission).stem)
+    found = [e for e in exercises if e in stem]
+    return max(found, key=len) if found else None
+
+
+def gradebook_grades(path, root=None):
+    """(grades, possible) from a coursekit.grade gradebook CSV: grades is
+    {student: {exercise: Entry}}, possible {exercise: max points}."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         needed = ("submission", "total", "max_total", "exercise")
@@ -152,31 +354,64 @@ def gradebook_scores(path, root=None):
                 f"{path} is not a coursekit.grade gradebook: no column(s) "
                 f"{', '.join(missing)}"
             )
-        # rows that matched an exercise and were handed in (not `missing`)
-        rows = [r for r in reader if r["exercise"] and r["submission"]]
-    if not rows:
+        rows = list(reader)
+    possible = {}
+    for row in rows:
+        if row["exercise"] and row["max_total"]:
+            possible.setdefault(row["exercise"], float(row["max_total"]))
+    if not possible:
         raise ExportError(f"{path}: no graded submission (every row is invalid)")
-    if root is None:  # the common folder, above every submission's folder
-        folders = {PurePath(r["submission"]).parent for r in rows}
+    handed = [r for r in rows if r["submission"]]
+    if root is None and handed:  # the common folder, above every submission's
+        folders = {PurePath(r["submission"]).parent for r in handed}
         root = PurePath(os.path.commonpath([str(f) for f in folders]))
         while root in folders and root != root.parent:
             root = root.parent
-    root = PurePath(root)
-    scores, possible = {}, {}
-    for row in sorted(rows, key=lambda r: r["exercise"]):
+    grades = {}
+    for row in sorted(rows, key=lambda r: (r["exercise"], r["submission"])):
+        student = (row.get("student") or "").strip()
+        if not student:
+            student = student_of(row["submission"], PurePath(root))
+        status = row.get("status", "ok")
         exercise = row["exercise"]
-        possible.setdefault(exercise, float(row["max_total"]))
-        # the grader's own student column; a gradebook without it: the folder
-        student = (row.get("student") or "").strip() or student_of(
-            row["submission"], root
-        )
-        mine = scores.setdefault(student, {})
-        if exercise in mine:
-            raise ExportError(
-                f"{path}: two submissions of {exercise} for {student}; "
-                "grade each submission once"
-            )
-        mine[exercise] = float(row["total"])
+        if status == "missing":
+            _add(grades, student, exercise).points = 0.0
+            _add(grades, student, exercise).notes.append("no submission")
+            continue
+        shown = PurePath(row["submission"]).name
+        if not exercise:
+            exercise = _named_exercise(row["submission"], possible)
+            if exercise is None:  # no column to give a 0 in: say so
+                _add(grades, student, "").notes.append(
+                    f"{shown} could not be graded ({status}): it names no exercise"
+                )
+                continue
+        entry = _add(grades, student, exercise)
+        points = 0.0 if status == "invalid-notebook" else float(row["total"])
+        entry.graded.append(points)
+        entry.points = max(entry.graded)
+        if status != "ok":
+            entry.notes.append(f"{shown}: {status}")
+        if students.is_late(row["submission"]):
+            entry.notes.append(f"{shown}: late")
+        if len(entry.graded) == 2:
+            entry.notes.append("two or more submissions: the highest score counts")
+    for mine in grades.values():  # notes that belong to no exercise
+        if "" in mine:
+            loose = mine.pop("")
+            first = mine.setdefault(sorted(possible)[0], Entry())
+            first.notes += loose.notes
+    return grades, possible
+
+
+def gradebook_scores(path, root=None):
+    """(scores, possible) read from a coursekit.grade gradebook CSV:
+    scores is {student: {exercise: points}} (see `gradebook_grades`)."""
+    grades, possible = gradebook_grades(path, root)
+    scores = {
+        s: {e: x.points for e, x in mine.items() if x.points is not None}
+        for s, mine in grades.items()
+    }
     return scores, possible
 
 
@@ -185,14 +420,15 @@ def gradebook_scores(path, root=None):
 
 
 def nbgrader_scores(gradebook, students=(), assignments=()):
-    """(scores, possible, people) from an nbgrader Gradebook."""
+    """(scores, possible, people, comments) from an nbgrader Gradebook; a
+    student without a submission of an assignment gets 0, commented."""
     from nbgrader.api import MissingEntry
 
     chosen = [
         a for a in gradebook.assignments if not assignments or a.name in assignments
     ]
     possible = {a.name: a.max_score for a in sorted(chosen, key=lambda a: a.name)}
-    scores, people = {}, {}
+    scores, people, comments = {}, {}, {}
     for student in gradebook.students:
         if students and student.id not in students:
             continue
@@ -203,13 +439,19 @@ def nbgrader_scores(gradebook, students=(), assignments=()):
             "SIS Login ID": student.id,
         }
         mine = scores.setdefault(student.id, {})
+        notes = []
         for assignment in possible:
             try:
                 submission = gradebook.find_submission(assignment, student.id)
             except MissingEntry:  # nothing submitted
+                mine[assignment] = 0.0
+                notes.append(f"{assignment}: no submission")
                 continue
             mine[assignment] = submission.score
-    return scores, possible, people
+            if (submission.total_seconds_late or 0) > 0:
+                notes.append(f"{assignment}: late")
+        comments[student.id] = " | ".join(notes)
+    return scores, possible, people, comments
 
 
 def _export_plugin_base():
@@ -229,10 +471,10 @@ class CanvasExportPlugin(_export_plugin_base()):
 
     def export(self, gradebook) -> None:
         dest = self.to or "canvas_grades.csv"
-        scores, possible, people = nbgrader_scores(
+        scores, possible, people, comments = nbgrader_scores(
             gradebook, list(self.student), list(self.assignment)
         )
-        write_csv(dest, canvas_rows(scores, possible, people))
+        write_csv(dest, canvas_rows(scores, possible, people, comments))
         print(f"Canvas grades written to {dest}")
 
 
@@ -243,33 +485,32 @@ class CanvasExportPlugin(_export_plugin_base()):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.lms",
-        description="Turn a coursekit.grade gradebook into a Canvas grade import.",
+        description="Turn a coursekit.grade gradebook into a Canvas or Moodle "
+        "grade import.",
     )
     parser.add_argument("gradebook", type=Path, help="the CSV of coursekit.grade")
     parser.add_argument("--out", type=Path, default=Path("canvas_grades.csv"))
     parser.add_argument(
         "--root", help="the folder holding one folder per student (default: guessed)"
     )
-    parser.add_argument("--roster", type=Path, help="Canvas's gradebook export")
+    parser.add_argument(
+        "--roster", type=Path, help="the LMS's gradebook export (Canvas or Moodle)"
+    )
     args = parser.parse_args(argv)
     if not args.gradebook.is_file():
         parser.error(f"no such gradebook: {args.gradebook}")
     try:
-        scores, possible = gradebook_scores(args.gradebook, args.root)
-        people = {}
-        if args.roster:
-            roster = read_roster(args.roster)
-            unknown = sorted(s for s in scores if s not in roster)
-            if unknown:
-                raise ExportError(
-                    f"not in the roster {args.roster}: {', '.join(unknown)}"
-                )
-            people = {s: roster[s] for s in scores}
+        grades, possible = gradebook_grades(args.gradebook, args.root)
+        roster = read_roster(args.roster) if args.roster else None
+        rows, warnings = export_rows(grades, possible, roster)
     except (ExportError, OSError) as exc:
         print(f"lms: {exc}", file=sys.stderr)
         return 2
-    write_csv(args.out, canvas_rows(scores, possible, people))
-    print(f"lms: {len(scores)} student(s), {len(possible)} exercise(s) -> {args.out}")
+    for warning in warnings:
+        print(f"lms: warning: {warning}", file=sys.stderr)
+    write_csv(args.out, rows)
+    people = len(rows) - 1 - (rows[1][0] == POINTS_POSSIBLE)
+    print(f"lms: {people} student(s), {len(possible)} exercise(s) -> {args.out}")
     return 0
 
 

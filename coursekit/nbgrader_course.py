@@ -251,7 +251,11 @@ def main(argv=None) -> int:
     print(f"nbgrader course in {args.dir}/: {len(written)} assignment(s)")
     for path in written:
         print(f"  {path.relative_to(args.dir)}")
-    print(f"next: cd {args.dir} && nbgrader generate_assignment ASSIGNMENT")
+    activate = Path(sys.executable).parent / "activate"
+    print(
+        f"next: source {activate} && cd {args.dir} && "
+        "nbgrader generate_assignment ASSIGNMENT"
+    )
     return 0
 
 

@@ -8,17 +8,34 @@ with.  Learners get a copy without them — the notebooks, `rnnlib`, the
 generated `exercises/` (visible tests only, which is all a learner's own
 check runs) and the guides — published as a repository of its own.
 
-Left out: `solutions/` and the tests that need it (they check the solutions
-themselves).  The command then checks its own work: no line of a hidden
-test and no whole solution block of `solutions/` appears anywhere in the
-edition (see `secrets`), and it refuses to write into a folder that is not empty, so nothing there
-is ever overwritten.
+What is published: the files of the last commit (`git archive HEAD`), never
+the working tree, so nothing git does not track (a grading folder, a
+roster, a learner's `mywork/`) can be in it, and uncommitted edits are not
+either (stderr names both, so a change meant for learners can be committed
+first).  Left out: `solutions/` and the tests that need it (they check the
+solutions themselves).
+
+Before anything is published the command checks its own work, and refuses
+(exit 2, with every reason) if
+- a line of a hidden test or a whole solution block of `solutions/`
+  appears anywhere in the edition (see `secrets`);
+- a committed file holds class data (`class_data`): a roster or gradebook
+  CSV (columns such as `SIS User ID`, `Email address`, `submission` and
+  `total`), a feedback report, a notebook outside the course's folders.
+The edition is written into a temporary folder beside the target and moved
+into place only once it passes, so a refusal leaves nothing behind; a
+target folder that is not empty is refused too, so nothing there is ever
+overwritten.
 """
 
 import argparse
+import csv
+import io
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -27,6 +44,18 @@ from .notebooks import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION
 
 ROOT = Path(__file__).resolve().parents[1]
 LEFT_OUT = ("solutions/", "tests/test_course_grading.py", "tests/test_exercises.py")
+# where the course keeps notebooks; a notebook elsewhere is someone's work
+NOTEBOOK_FOLDERS = ("notebooks/", "exercises/", "tests/fixtures/")
+# CSV columns that only a roster or a gradebook has
+CLASS_COLUMNS = (
+    "SIS User ID",
+    "SIS Login ID",
+    "Email address",
+    "ID number",
+    "student",
+    "submission",
+    "student_id",
+)
 NOTE = """\
 > **Student edition.** This copy of the course has the notebooks, `rnnlib`,
 > the exercises and their visible tests. The solutions and the hidden tests
@@ -35,25 +64,77 @@ NOTE = """\
 """
 
 
+class EditionError(Exception):
+    """The edition cannot be published as it stands."""
+
+
+def _git(root, *args) -> bytes:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], check=True, capture_output=True
+        ).stdout
+    except FileNotFoundError:
+        raise EditionError("git is needed: the edition is built from git") from None
+    except subprocess.CalledProcessError as exc:
+        said = exc.stderr.decode(errors="replace").strip()
+        raise EditionError(
+            f"{root} is not a git checkout with a commit (git {args[0]}: {said})"
+        ) from None
+
+
 def course_files(root=ROOT):
-    """The course's files in `root`: what git tracks or would track (not
-    what .gitignore leaves out, such as .venv/, build/ and mywork/)."""
-    out = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(root),
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return sorted({p for p in out.split("\0") if p and (Path(root) / p).is_file()})
+    """The files of the last commit (what `git archive HEAD` holds)."""
+    out = _git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD").decode()
+    return sorted(p for p in out.split("\0") if p)
+
+
+def not_committed(root=ROOT):
+    """(untracked, changed): files git does not track (and does not
+    ignore), and tracked files whose working copy differs from the commit."""
+    out = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    untracked, changed = [], []
+    for entry in out.decode().split("\0"):
+        if len(entry) > 3:
+            (untracked if entry[:2] == "??" else changed).append(entry[3:])
+    return sorted(untracked), sorted(changed)
+
+
+def _export(root, dest: Path) -> list[str]:
+    """Unpack the last commit, without LEFT_OUT, into `dest`; return the
+    files written."""
+    archive = tarfile.open(fileobj=io.BytesIO(_git(root, "archive", "HEAD")))
+    members = [
+        m
+        for m in archive.getmembers()
+        if m.isfile() and not m.name.startswith(LEFT_OUT)
+    ]
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: refuse odd paths
+        archive.extractall(dest, members=members, filter="data")
+    else:
+        archive.extractall(dest, members=members)
+    return sorted(m.name for m in members)
+
+
+def class_data(edition_dir) -> list[tuple[str, str]]:
+    """(file, why) for each file of the edition that looks like class data."""
+    found = []
+    for path in sorted(Path(edition_dir).rglob("*")):
+        if not path.is_file():
+            continue
+        where = path.relative_to(edition_dir).as_posix()
+        if path.suffix == ".ipynb" and not where.startswith(NOTEBOOK_FOLDERS):
+            found.append((where, "a notebook outside the course's folders"))
+        elif path.suffix == ".csv":
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+                header = next(csv.reader(f), [])
+            named = [c for c in CLASS_COLUMNS if c in header]
+            if named:
+                found.append((where, f"a roster or gradebook ({', '.join(named)})"))
+        elif path.suffix == ".md":
+            with open(path, encoding="utf-8", errors="replace") as f:
+                if f.readline().startswith("# Feedback:"):
+                    found.append((where, "a feedback report"))
+    return found
 
 
 def _split(source, begin, end):
@@ -129,39 +210,67 @@ def leaks(edition_dir, hidden_lines, solution_blocks):
 
 
 def write_edition(out_dir, root=ROOT):
-    """Copy the course without its solutions into the new folder `out_dir`;
-    return the number of files written."""
+    """Write the edition of the last commit into the new folder `out_dir`;
+    return the number of files written.  Raises FileExistsError for a
+    folder that is not empty and EditionError (writing nothing) when the
+    edition would reveal solutions or class data."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(
             f"{out_dir} is not empty; give a new or empty folder (nothing in it"
             " is overwritten)"
         )
-    files = [f for f in course_files(root) if not f.startswith(LEFT_OUT)]
-    for rel in files:
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(Path(root) / rel, target)
-    readme = out_dir / "README.md"
-    readme.write_text(NOTE + readme.read_text(encoding="utf-8"), encoding="utf-8")
-    found = leaks(out_dir, *secrets(Path(root) / "solutions"))
-    if found:
-        shown = "\n".join(f"  {where}: {line}" for where, line in found[:10])
-        raise RuntimeError(f"the student edition would reveal solutions:\n{shown}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        files = _export(root, work)
+        readme = work / "README.md"
+        readme.write_text(NOTE + readme.read_text(encoding="utf-8"), encoding="utf-8")
+        found = [
+            (where, f"solution: {line}")
+            for where, line in leaks(work, *secrets(Path(root) / "solutions"))
+        ]
+        found += [(where, f"class data: {why}") for where, why in class_data(work)]
+        if found:
+            shown = "\n".join(f"  {where}: {what}" for where, what in found[:20])
+            more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+            raise EditionError(
+                "the student edition would publish what learners must not see "
+                f"(nothing was written):\n{shown}{more}\n"
+                "Remove it from the repository (git rm --cached, keep class data "
+                "outside the course repository) and commit."
+            )
+        if out_dir.exists():
+            out_dir.rmdir()  # empty: checked above
+        work.rename(out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return len(files)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path, help="a new or empty folder")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the course's git checkout"
+    )
     args = parser.parse_args(argv)
     try:
-        count = write_edition(args.out_dir)
-    except (FileExistsError, RuntimeError) as err:
+        count = write_edition(args.out_dir, args.root)
+        untracked, changed = not_committed(args.root)
+    except (FileExistsError, EditionError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for what, names in (
+        ("not tracked by git", untracked),
+        ("changed since the last commit", changed),
+    ):
+        if names:
+            shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+            print(f"not published ({what}): {shown}", file=sys.stderr)
     print(
-        f"wrote {count} files to {args.out_dir}: no solutions, no hidden tests.\n"
+        f"wrote {count} files of the last commit to {args.out_dir}: no solutions, "
+        "no hidden tests, no class data.\n"
         "Publish it as a repository of its own, e.g.\n"
         f"  cd {args.out_dir} && git init && git add -A && git commit -m 'Course'"
     )

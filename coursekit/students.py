@@ -15,9 +15,17 @@ this order:
 | a folder per student | `subs/alice/01_x.ipynb` | `alice` (the first folder below the class folder) |
 
 A name that fits none (a single notebook given on its own) gives "".
+Copy suffixes are never part of an ID: Jupyter's "Duplicate" and "Make a
+Copy" (`01_x-Copy1.ipynb`), a file manager's (`01_x - Copy.ipynb`,
+`01_x - Copy (2).ipynb`, `01_x copy 2.ipynb`) and a browser's download
+(`01_x (1).ipynb`) are taken off the name first, so `trent/01_x-Copy1.ipynb`
+is trent's (a second notebook of the exercise, which the grader flags).
 A roster (`read_roster`) lists the students expected: each is found by any
-of its IDs, so a Canvas export (ID, SIS User ID, SIS Login ID) or a plain
-CSV with a `student` column both work.
+of its IDs, so a Canvas export (ID, SIS User ID, SIS Login ID), a Moodle
+gradebook export (ID number, Email address) or grading worksheet
+(Identifier "Participant 12345", whose number is in Moodle's file names) or
+a plain CSV with a `student` column all work.  `is_late` tells whether
+Canvas marked a submission late (`_LATE_` in its name).
 """
 
 from __future__ import annotations
@@ -29,9 +37,24 @@ from pathlib import PurePath
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_")
 CANVAS = re.compile(r"^(?P<name>[^_]+)(?:_late)?_(?P<id>\d+)_(?P<file>\d+)_", re.I)
 NBGRADER_STEPS = ("submitted", "autograded", "feedback")
+# what Jupyter, file managers and browsers add to a copy's name, at its end
+COPY_SUFFIX = re.compile(
+    r"(?:-Copy\d*|[ _-]+-?[ _]*copy(?:[ _]*\(?\d+\)?)?|[ _]?\(\d+\))+$", re.I
+)
 AFFIX_SEPARATORS = "_-. "
-# roster columns that can hold a student's ID: ours, then Canvas's
-ROSTER_ID_COLUMNS = ("student", "SIS Login ID", "SIS User ID", "ID")
+# roster columns that can hold a student's ID: ours, Canvas's, then Moodle's
+# (its gradebook export, and its grading worksheet's "Participant 12345")
+ROSTER_ID_COLUMNS = (
+    "student",
+    "SIS Login ID",
+    "SIS User ID",
+    "ID",
+    "Identifier",
+    "ID number",
+    "Username",
+    "Email address",
+)
+MOODLE_PARTICIPANT = re.compile(r"^Participant\s+(\d+)$", re.I)
 
 
 def student_id(path, root, exercise: str | None = None) -> str:
@@ -48,6 +71,7 @@ def student_id(path, root, exercise: str | None = None) -> str:
     except ValueError:
         parts = path.parts
     folders, name = parts[:-1], PurePath(parts[-1]).stem if parts else ""
+    name = without_copy_suffix(name)
     for part in (*folders, name):
         found = MOODLE.match(part)
         if found:
@@ -67,6 +91,19 @@ def student_id(path, root, exercise: str | None = None) -> str:
             if name.endswith(sep + exercise):
                 return name[: -len(sep + exercise)]
     return folders[0] if folders else ""
+
+
+def without_copy_suffix(stem: str) -> str:
+    """`01_x-Copy1`, `01_x - Copy (2)`, `01_x copy`, `01_x (1)` -> `01_x`."""
+    return COPY_SUFFIX.sub("", stem) or stem
+
+
+def is_late(path) -> bool:
+    """Whether the platform marked the submission late in its name (Canvas's
+    `smithalice_LATE_12345_67890_01_x.ipynb`)."""
+    name = PurePath(path).name
+    found = CANVAS.match(name)
+    return bool(found) and "_late_" in name[: found.end("id") + 1].lower()
 
 
 class RosterError(ValueError):
@@ -93,12 +130,19 @@ def read_roster(path) -> list[dict]:
         for row in reader:
             if (row.get("Student") or "").strip() == "Points Possible":
                 continue
-            ids = {row[c].strip() for c in columns if (row[c] or "").strip()}
+            ids = {_id(row[c]) for c in columns if (row[c] or "").strip()}
             if ids:
                 students.append({"ids": ids, "row": row})
     if not students:
         raise RosterError(f"roster {path} lists no student")
     return students
+
+
+def _id(value: str) -> str:
+    """A roster cell as an ID: Moodle's "Participant 12345" is 12345."""
+    value = value.strip()
+    found = MOODLE_PARTICIPANT.match(value)
+    return found[1] if found else value
 
 
 def roster_key(students: list[dict], student: str) -> str | None:
@@ -111,7 +155,7 @@ def roster_key(students: list[dict], student: str) -> str | None:
 
 def _first_id(entry: dict) -> str:
     for column in ROSTER_ID_COLUMNS:
-        value = (entry["row"].get(column) or "").strip()
+        value = _id(entry["row"].get(column) or "")
         if value:
             return value
     raise AssertionError("a roster entry has at least one ID")  # read_roster

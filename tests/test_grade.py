@@ -510,9 +510,29 @@ def test_duplicated_test_cell_runs_once_and_locked_cells_are_restored():
     with_source(nb, "setup", "import math as m")
     run, tests = build_run_notebook(load_source(SOURCE / ARITH), nb)
     ids = [grade_id(c) for c in run.cells]
-    assert ids.count("add_tests") == 1 and ids[0] == "add_tests"
+    # the one copy runs where the source has it: after its solution cell
+    assert ids.count("add_tests") == 1
+    assert ids.index("add_tests") == ids.index("add_solution") + 1
     assert cell(run, "setup").source == "import math"
     assert list(tests.values()).count("add_tests") == 1
+
+
+def test_the_cells_run_in_the_sources_order_with_the_learners_own_cells():
+    # a later part moved to the top (its test would run before the earlier
+    # parts'), and a cell of the learner's own after it, which moves with it
+    nb = solved()
+    later = [
+        c for c in nb.cells if grade_id(c) in ("squares_solution", "squares_tests")
+    ]
+    for c in later:
+        nb.cells.remove(c)
+    mine = nbformat.v4.new_code_cell("helper = 1")
+    nb.cells[1:1] = [*later, mine]
+    run, _ = build_run_notebook(load_source(SOURCE / ARITH), nb)
+    source_ids = [grade_id(c) for c in load_source(SOURCE / ARITH).cells]
+    ids = [grade_id(c) for c in run.cells]
+    assert [i for i in ids if i] == [i for i in source_ids if i and i in ids]
+    assert ids[ids.index("squares_tests") + 1] is None  # the learner's cell
 
 
 def test_matching_by_name_and_by_grade_ids():

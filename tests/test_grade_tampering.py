@@ -43,6 +43,7 @@ import threading
 import uuid
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from coursekit.exercises import make_exercise
@@ -144,6 +145,9 @@ ATTACKS = {
     "quotes_caller": "",  # its functions raise the calling frames' source
     "reference_by_import": "",  # its functions call rnnlib's reference
     "reference_by_source": "",  # its functions exec rnnlib's source
+    "private_helper": "",  # its functions call the reference's private helper
+    "framework": "",  # its rnn_forward is torch.nn.RNN's
+    "locked_cell": "",  # a cell of its own that says it is locked and given
     "graded_after": "",
 }
 # the functions themselves, for the attacks that live in them
@@ -176,6 +180,31 @@ FUNCTIONS = {
             "def rnn_forward(x, h0, W_hx, W_hh, b_h):\n"
             "    import rnnlib\n"
             "    return rnnlib.RNN.__dict__ and rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)[0]"
+        ),
+    },
+    "private_helper": {
+        "rnn_step_forward": (
+            "def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):\n"
+            "    import importlib\n"
+            "    rnn = importlib.import_module('rnnlib.rnn')\n"
+            "    helpers = [f for n, f in vars(rnn).items() if n.startswith('_step')]\n"
+            "    return helpers[0](x_t, h_prev, W_hx, W_hh, b_h, 'tanh')[0]"
+        ),
+    },
+    "framework": {
+        "rnn_forward": (
+            "def rnn_forward(x, h0, W_hx, W_hh, b_h):\n"
+            "    import torch\n"
+            "    H, D = W_hx.shape\n"
+            "    rnn = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)\n"
+            "    with torch.no_grad():\n"
+            "        rnn.weight_ih_l0[:] = torch.from_numpy(W_hx)\n"
+            "        rnn.weight_hh_l0[:] = torch.from_numpy(W_hh)\n"
+            "        rnn.bias_ih_l0[:] = torch.from_numpy(b_h)\n"
+            "        rnn.bias_hh_l0[:] = 0\n"
+            "        h0 = np.zeros((x.shape[0], H)) if h0 is None else h0\n"
+            "        out, _ = rnn(torch.from_numpy(x), torch.from_numpy(h0)[None])\n"
+            "    return out.numpy()"
         ),
     },
     "reference_by_source": {
@@ -285,6 +314,19 @@ def submission(attack: str, course: Path, fill: dict):
             code.replace(name, repr(value)),
             escape.replace(name, repr(value)),
         )
+    if attack == "locked_cell":  # run in the judge, it would pass every test
+        sneaky = nbformat.v4.new_code_cell(
+            "try:\n"
+            "    import coursekit.grading.judge as j\n"
+            "    j.Judge.run_test = lambda self, *args: (True, '', '')\n"
+            "except ImportError:\n"
+            "    pass"
+        )
+        sneaky.metadata["nbgrader"] = {
+            "grade": False, "solution": False, "locked": True,
+            "grade_id": "my_notes", "schema_version": 3,
+        }  # fmt: skip
+        nb.cells.insert(3, sneaky)
     for cell in nb.cells:
         gid = grade_id(cell)
         if gid in ZEROS:
@@ -463,7 +505,7 @@ def test_no_hidden_test_line_reaches_any_feedback(graded):
     lines = hidden_lines(graded["course"])
     assert len(lines) > 5  # the exercise has hidden tests to leak
     quoted = graded["feedback"]["quotes_caller"]
-    assert "raised AssertionError" in quoted or "AssertionError" in quoted
+    assert "### `test_rnn_step_forward`" in quoted  # its error is reported
     for name, text in graded["feedback"].items():
         leaked = [line for line in lines if line in text]
         assert leaked == [], f"{name}'s feedback shows hidden tests: {leaked[:3]}"

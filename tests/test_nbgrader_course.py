@@ -1,13 +1,16 @@
 """`python -m coursekit.nbgrader_course`: the exercises as an nbgrader course.
 
-The end-to-end tests run nbgrader's own commands on a course made from
-`solutions/01_forward_propagation_exercises.ipynb`: generate_assignment,
-three submissions (solved, blank, partial with a crash) under
-submitted/<student>/, autograde, generate_feedback and export.  The scores
-must be the points of the parts that pass, the same as coursekit.grade
-gives the same submissions, and the feedback must not show hidden tests.
+Every graded test cell ends in a statement with no value (nbgrader reads a
+test cell's shown value as its points).  The end-to-end tests run
+nbgrader's own commands on every exercise, one course each:
+generate_assignment, four submissions under submitted/<student>/ (correct,
+partial, broken by a syntax error, blank), autograde and export, and grade
+the same submissions with coursekit.grade: the two graders' points must be
+equal part by part.  Exercise 01's course also gets generate_feedback
+(which must not show hidden tests) and the Canvas export plugin.
 """
 
+import ast
 import copy
 import csv
 import html
@@ -15,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -25,23 +29,71 @@ from coursekit.notebooks import (
     BEGIN_HIDDEN,
     END_HIDDEN,
     grade_id,
+    is_solution,
     is_test,
-    points,
     read_notebook,
+    source_notebooks,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISE = "01_forward_propagation_exercises"
 ASSIGNMENT = "01_forward_propagation"
-# carol solves these two parts, and her rnn_forward cell crashes
-CAROL_SOLVES = ("rnn_step_forward", "concat_weights")
-CAROL_CRASHES = "rnn_forward"
 
 
 def _hidden_regions(source):
     pattern = rf"### {BEGIN_HIDDEN}\n(.*?)### {END_HIDDEN}"
     return re.findall(pattern, source, re.S)
+
+
+# --------------------------------------------------------------------------
+# Graded test cells give nbgrader no value to read as points
+
+
+def bare_result(source):
+    """The last statement of a cell if Jupyter would show its value, else None.
+
+    nbgrader reads a graded cell's shown value (its execute_result) as the
+    points it scored, so a test cell ending in `check_not_calling(...)`,
+    which returns a norm, scores that norm instead of its points.
+    `print(...)` shows nothing (it prints); `x = ...` and `...;` neither.
+    """
+    tree = ast.parse(source)
+    if not tree.body or source.rstrip().endswith(";"):
+        return None
+    last = tree.body[-1]
+    if not isinstance(last, ast.Expr):
+        return None
+    call = last.value
+    if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "print":
+        return None
+    return ast.get_source_segment(source, last)
+
+
+def test_bare_result_finds_a_value_jupyter_would_show():
+    assert bare_result("x = 1\ncheck_not_calling(f, [], args=())") == (
+        "check_not_calling(f, [], args=())"
+    )
+    assert bare_result("check(\n    1,\n)\n### END HIDDEN TESTS") == "check(\n    1,\n)"
+    assert bare_result("_ = check_not_calling(f, [])") is None
+    assert bare_result("check(1);") is None
+    assert bare_result('print("ok")') is None
+    assert bare_result("for i in range(2):\n    check(i)") is None
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+def test_no_graded_test_cell_ends_in_a_value_nbgrader_reads_as_points(folder):
+    notebooks = sorted((ROOT / folder).glob("*.ipynb"))
+    assert len(notebooks) == 12
+    found = [
+        f"{path.name} {grade_id(cell)}: {value.splitlines()[0]}"
+        for path in notebooks
+        for cell in read_notebook(path).cells
+        if is_test(cell) and (value := bare_result(cell.source))
+    ]
+    assert not found, "assign the value to `_` or end with a print:\n" + "\n".join(
+        found
+    )
 
 
 # --------------------------------------------------------------------------
@@ -128,8 +180,16 @@ def test_hide_hidden_tests_drops_the_code_and_the_traceback():
     assert all(line in cell.source for line in kept)
 
 
-# --------------------------------------------------------------------------
-# nbgrader, end to end
+# nbgrader, end to end: every exercise
+
+
+STUDENTS = ("correct", "partial", "broken", "blank")
+# the shared fixture runs 48 notebooks in nbgrader and 48 in coursekit.grade:
+# 11-14 min on the 2-core development machine under a load of 11-20, PyTorch
+# installed (2026-12-07)
+ROUND_TRIP = pytest.mark.timeout(1800)
+# seconds per cell, in both graders, as nbval's in `make test`
+CELL_TIMEOUT = 300
 
 
 def _nbgrader(course, *args):
@@ -140,110 +200,186 @@ def _nbgrader(course, *args):
         cwd=course,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         env=env,
     )
     assert run.returncode == 0, " ".join(args) + "\n" + run.stdout + run.stderr
     return run
 
 
-def _submissions(course):
-    """{student: notebook}: solved, blank, partial with a crash."""
-    name = f"{EXERCISE}.ipynb"
-    solved = read_notebook(course / "source" / ASSIGNMENT / name)
-    blank = read_notebook(course / "release" / ASSIGNMENT / name)
-    partial = copy.deepcopy(blank)
+def _submissions(solved, blank):
+    """{student: notebook} for one exercise.
+
+    correct: the solution; blank: the released exercise; partial: the
+    exercise with the solution cells above its first graded test answered;
+    broken: the solution whose last solution cell ends in a syntax error.
+    """
     answers = {grade_id(c): c.source for c in solved.cells}
+    partial = copy.deepcopy(blank)
     for cell in partial.cells:
-        if grade_id(cell) in CAROL_SOLVES:
+        if is_test(cell):
+            break
+        if is_solution(cell) and cell.cell_type == "code":
             cell.source = answers[grade_id(cell)]
-        elif grade_id(cell) == CAROL_CRASHES:
-            cell.source = 'raise RuntimeError("my code crashed")'
-    return {"alice": solved, "bob": blank, "carol": partial}
+    broken = copy.deepcopy(solved)
+    last = [c for c in broken.cells if is_solution(c) and c.cell_type == "code"][-1]
+    last.source += "\ndef oops(:\n    pass"
+    return {"correct": solved, "partial": partial, "broken": broken, "blank": blank}
+
+
+def _nbgrader_round_trip(base, stem):
+    """One nbgrader course per exercise: generate, submit, autograde, export.
+
+    Returns the course folder.  Exercise 01's course also gets feedback and
+    the Canvas export plugin's file.
+    """
+    assignment = nbgrader_course.assignment_name(stem)
+    course = base / assignment
+    # a loaded CI machine can take a minute to import PyTorch (exercise 10)
+    nbgrader_course.write_course(course, SOLUTIONS, [stem], cell_timeout=CELL_TIMEOUT)
+    _nbgrader(course, "generate_assignment", assignment)
+    name = f"{stem}.ipynb"
+    subs = _submissions(
+        read_notebook(course / "source" / assignment / name),
+        read_notebook(course / "release" / assignment / name),
+    )
+    for student, nb in subs.items():
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / name)
+        (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    _nbgrader(course, "autograde", assignment)
+    _nbgrader(course, "export", "--to", "grades.csv")
+    if stem == EXERCISE:
+        _nbgrader(course, "generate_feedback", assignment)
+        _nbgrader(
+            course,
+            "export",
+            "--exporter=coursekit.lms.CanvasExportPlugin",
+            "--to",
+            "canvas.csv",
+        )
+    return course
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """A course run through every nbgrader step, and coursekit.grade."""
+def round_trip(tmp_path_factory):
+    """Every exercise through nbgrader, and the same submissions through
+    coursekit.grade: {exercise stem: course folder}, coursekit's gradebook."""
     pytest.importorskip("nbgrader", reason="optional: pip install nbgrader")
-    course = tmp_path_factory.mktemp("nbgrader") / "course"
-    nbgrader_course.write_course(course, SOLUTIONS, [ASSIGNMENT])
-    _nbgrader(course, "generate_assignment", ASSIGNMENT)
-    subs = _submissions(course)
-    for student, nb in subs.items():
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{EXERCISE}.ipynb")
-        (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
-    _nbgrader(course, "autograde", ASSIGNMENT)
-    _nbgrader(course, "generate_feedback", ASSIGNMENT)
-    _nbgrader(course, "export", "--to", "grades.csv")
-    _nbgrader(
-        course,
-        "export",
-        "--exporter=coursekit.lms.CanvasExportPlugin",
-        "--to",
-        "canvas.csv",
-    )
-    gradebook = course / "coursekit_gradebook.csv"
+    base = tmp_path_factory.mktemp("nbgrader")
+    stems = [p.stem for p in source_notebooks(SOLUTIONS)]
+    assert len(stems) == 12
+    # one course (and database) per exercise, so two nbgrader runs at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = pool.map(lambda stem: _nbgrader_round_trip(base, stem), stems)
+        courses = dict(zip(stems, done, strict=True))
+    gradebook = base / "coursekit_gradebook.csv"
     run = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", str(course / "submitted"),
-         "--source", str(SOLUTIONS), "--out", str(gradebook), "--jobs", "2"],
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "coursekit.grade",
+         *(str(c / "submitted") for c in courses.values()),
+         "--source", str(SOLUTIONS), "--out", str(gradebook), "--jobs", "2",
+         "--cell-timeout", str(CELL_TIMEOUT), "--timeout", "1200"],
+        capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    return course, subs, gradebook
+    return courses, gradebook
 
 
-def _expected(subs):
-    """Each student's points: those of the test cells whose part passes."""
-    source = subs["alice"]
-    tests = {grade_id(c): points(c) for c in source.cells if is_test(c)}
-    carol = {f"test_{gid}" for gid in CAROL_SOLVES}
-    return {
-        "alice": sum(tests.values()),
-        "bob": 0.0,
-        "carol": sum(p for gid, p in tests.items() if gid in carol),
-    }
+def _nbgrader_parts(course, stem):
+    """{student: {grade_id: points}} of the graded test cells, from
+    nbgrader's database."""
+    from nbgrader.api import Gradebook
+
+    assignment = nbgrader_course.assignment_name(stem)
+    source = read_notebook(course / "source" / assignment / f"{stem}.ipynb")
+    tests = [grade_id(c) for c in source.cells if is_test(c)]
+    found = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in STUDENTS:
+            nb = gb.find_submission_notebook(stem, assignment, student)
+            grades = {g.name: g.score for g in nb.grades}
+            found[student] = {gid: float(grades[gid]) for gid in tests}
+    return found
 
 
-def _nbgrader_scores(course):
+def _nbgrader_totals(course):
     with open(course / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     return {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in rows}
 
 
-def test_nbgrader_scores_are_the_points_of_the_passing_parts(graded):
-    course, subs, _ = graded
-    expected = _expected(subs)
-    assert expected["alice"] == 8 and expected["carol"] == 3  # 2 + 1 of 8
-    scores = _nbgrader_scores(course)
-    assert {s: score for s, (score, _) in scores.items()} == expected
-    assert {m for _, m in scores.values()} == {expected["alice"]}
-
-
-def test_nbgrader_and_coursekit_grade_give_the_same_scores(graded):
-    course, _, gradebook = graded
+def _coursekit_parts(gradebook, courses):
+    """{stem: {student: {grade_id: points}}}, and {stem: {student: (total,
+    max_total)}}, from coursekit.grade's gradebook."""
     with open(gradebook, newline="") as f:
         rows = list(csv.DictReader(f))
-    ours = {
-        Path(r["submission"]).relative_to(course / "submitted").parts[0]: (
-            float(r["total"]),
-            float(r["max_total"]),
+    parts, totals = {}, {}
+    for row in rows:
+        stem = row["exercise"]
+        assert row["status"] == "ok", row
+        student = Path(row["submission"]).relative_to(courses[stem]).parts[1]
+        assignment = nbgrader_course.assignment_name(stem)
+        source = read_notebook(courses[stem] / "source" / assignment / f"{stem}.ipynb")
+        mine = {}
+        for cell in source.cells:
+            if is_test(cell):
+                gid = grade_id(cell)
+                column = gid if gid in row else f"{stem}:{gid}"
+                mine[gid] = float(row[column])
+        parts.setdefault(stem, {})[student] = mine
+        totals.setdefault(stem, {})[student] = (
+            float(row["total"]),
+            float(row["max_total"]),
         )
-        for r in rows
-    }
-    assert {r["exercise"] for r in rows} == {EXERCISE}
-    assert ours == _nbgrader_scores(course)
+    return parts, totals
 
 
-def test_feedback_shows_the_visible_tests_and_hides_the_hidden_ones(graded):
-    course, subs, _ = graded
+@ROUND_TRIP
+def test_every_exercise_scores_the_same_part_by_part_in_nbgrader(round_trip):
+    courses, gradebook = round_trip
+    ours, our_totals = _coursekit_parts(gradebook, courses)
+    assert sorted(ours) == sorted(courses)
+    differ = []
+    for stem, course in courses.items():
+        theirs = _nbgrader_parts(course, stem)
+        assert sorted(ours[stem]) == sorted(STUDENTS), stem
+        for student in STUDENTS:
+            if theirs[student] != ours[stem][student]:
+                differ.append(
+                    f"{stem} {student}: nbgrader {theirs[student]}, "
+                    f"coursekit {ours[stem][student]}"
+                )
+        # the totals nbgrader exports are those of coursekit.grade too
+        assert _nbgrader_totals(course) == our_totals[stem], stem
+    assert not differ, "\n".join(differ)
+
+
+@ROUND_TRIP
+def test_the_submissions_score_what_they_hold(round_trip):
+    courses, gradebook = round_trip
+    _, totals = _coursekit_parts(gradebook, courses)
+    for stem, scores in totals.items():
+        full = scores["correct"][1]
+        assert full > 0, stem
+        assert scores["correct"] == (full, full), stem
+        assert scores["blank"] == (0.0, full), stem
+        # the first part answered scores, the rest does not
+        assert 0 < scores["partial"][0] < full, (stem, scores["partial"])
+        # a syntax error in the last solution cell costs at least its part
+        assert scores["broken"][0] < full, (stem, scores["broken"])
+
+
+@ROUND_TRIP
+def test_feedback_shows_the_visible_tests_and_hides_the_hidden_ones(round_trip):
+    courses, _ = round_trip
+    course = courses[EXERCISE]
+    source = read_notebook(course / "source" / ASSIGNMENT / f"{EXERCISE}.ipynb")
     release = read_notebook(course / "release" / ASSIGNMENT / f"{EXERCISE}.ipynb")
     visible = {line.strip() for c in release.cells for line in c.source.splitlines()}
     hidden = {
         line.strip()
-        for c in subs["alice"].cells
+        for c in source.cells
         for region in _hidden_regions(c.source)
         for line in region.splitlines()
         if len(line.strip()) > 12 and line.strip() not in visible
@@ -256,7 +392,7 @@ def test_feedback_shows_the_visible_tests_and_hides_the_hidden_ones(graded):
         for line in c.source.splitlines()
         if len(line.strip()) > 12
     }
-    for student in subs:
+    for student in STUDENTS:
         page = course / "feedback" / student / ASSIGNMENT / f"{EXERCISE}.html"
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
         leaked = [line for line in hidden if line in text]
@@ -266,13 +402,18 @@ def test_feedback_shows_the_visible_tests_and_hides_the_hidden_ones(graded):
         assert len(shown) > 10 and not missing, missing[:5]
 
 
-def test_canvas_export_plugin_writes_nbgraders_scores(graded):
-    course, subs, _ = graded
+@ROUND_TRIP
+def test_canvas_export_plugin_writes_nbgraders_scores(round_trip):
+    courses, _ = round_trip
+    course = courses[EXERCISE]
     with open(course / "canvas.csv", newline="") as f:
         rows = list(csv.reader(f))
     header, possible, *people = rows
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                      ASSIGNMENT]  # fmt: skip
-    assert possible[0] == "Points Possible" and float(possible[-1]) == 8
-    expected = _expected(subs)
-    assert {r[3]: float(r[-1]) for r in people} == expected
+                      ASSIGNMENT, "coursekit comment"]  # fmt: skip
+    assert possible[0] == "Points Possible" and float(possible[5]) == 8
+    totals = _nbgrader_totals(course)
+    assert {r[3]: float(r[5]) for r in people} == {
+        s: score for s, (score, _) in totals.items()
+    }
+    assert totals["correct"] == (8.0, 8.0) and totals["blank"] == (0.0, 8.0)

@@ -5,7 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from numpy._core._multiarray_umath import __cpu_features__
+
+try:
+    from numpy._core._multiarray_umath import __cpu_features__
+except ModuleNotFoundError:  # NumPy 1.x, the floor in pyproject.toml
+    from numpy.core._multiarray_umath import __cpu_features__
 
 from coursekit.rounding import fingerprint, main
 

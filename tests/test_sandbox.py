@@ -196,3 +196,29 @@ def test_a_pickle_or_an_object_array_is_refused():
     send_message(a, {"op": "reply", "payload": ["c", "os", "system"], "sync": []}, [])
     with pytest.raises(WireError, match="unknown kind"):
         Peer(b).receive()
+
+
+def test_the_judges_handles_end_with_the_call():
+    """An object the judge lends for one call (a model) cannot be kept and
+    used in a later one: its handle is gone."""
+    from coursekit.grading.judge import JudgeSide, StudentError
+    from rnnlib.optim import SGD
+
+    a, b = socket.socketpair()
+    judge, student = JudgeSide(a), Peer(b)
+    threading.Thread(target=_serve, args=(student,), daemon=True).start()
+    kept = []
+
+    def keep(optimizer):
+        kept.append(optimizer)
+        return optimizer.lr  # read in the judge, during the call
+
+    def use():
+        return kept[0].lr  # a later call: the handle has expired
+
+    params = {"W": np.ones(2)}
+    assert _remote(judge, student, keep)(SGD(params, lr=0.25)) == 0.25
+    with pytest.raises(StudentError, match="WireError"):
+        _remote(judge, student, use)()
+    a.close()
+    b.close()

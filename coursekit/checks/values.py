@@ -77,6 +77,68 @@ def _show(a, limit=24):
     return text.replace("\n", "\n    ")
 
 
+# A result in float32 (or a coarser float) is accepted within this share of
+# the expected values' size (rtol, and atol relative to the largest |value|):
+# about 840 times float32's rounding step (eps 1.19e-7).  An RNN run over 8
+# steps in float32 differs from float64 by at most 4.3e-6 of the largest
+# value (20 random cases), and every named mistake by far more than 1e-4.
+LOW_PRECISION_TOL = 1e-4
+
+
+def _low_precision(dtype) -> bool:
+    """Whether `dtype` is a float (or complex) coarser than float64."""
+    dtype = np.dtype(dtype)
+    return dtype.kind in "fc" and np.finfo(dtype).eps > np.finfo(np.float64).eps
+
+
+def dtype_tolerance(dtype, expected, atol, rtol):
+    """(atol, rtol) for a result of `dtype` compared with `expected`.
+
+    float64 and integer results: the given ones.  float32 (float16, complex64)
+    results cannot hold more digits than their dtype's: at least
+    LOW_PRECISION_TOL, rtol = max(rtol, tol) and atol = max(atol, tol *
+    max|expected|).
+    """
+    if not _low_precision(dtype):
+        return atol, rtol
+    expected = np.asarray(expected, dtype=np.float64)
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = float(finite.max()) if finite.size else 0.0
+    return max(atol, LOW_PRECISION_TOL * scale), max(rtol, LOW_PRECISION_TOL)
+
+
+def _dtype_note(got, expected, rtol):
+    """Why a low-precision result was rejected, for the message ('' if its
+    dtype is not the matter)."""
+    if not _low_precision(got.dtype):
+        return ""
+    digits = int(round(-np.log10(np.finfo(got.dtype).eps)))
+    note = (
+        f"Your values are {got.dtype} (the expected ones {expected.dtype}):"
+        f" {got.dtype} keeps about {digits} significant digits, so differences"
+        f" up to {rtol:.0e} of the values are accepted as its rounding, and"
+        " yours are larger."
+    )
+    if np.finfo(got.dtype).eps > LOW_PRECISION_TOL:
+        return note + (
+            f" {got.dtype} is too coarse for this check: compute in float64 (the"
+            " dtype of the inputs) or float32."
+        )
+    return note + (
+        " If your code is right, a step lost precision (e.g. a subtraction of"
+        " nearly equal numbers, or a sum of many terms in float32): compute in"
+        " float64, the dtype of the inputs."
+    )
+
+
+def _show_pair(expected, got):
+    """expected and got as text, with enough digits to tell them apart."""
+    a, b = _show(expected), _show(got)
+    if a == b and np.ndim(expected) == 0:
+        return f"{float(expected)!r}", f"{float(got)!r}"
+    return a, b
+
+
 def _fail(name, lines):
     raise AssertionError(f"{name} is not right.\n  " + "\n  ".join(lines))
 
@@ -157,7 +219,9 @@ def check_array(
                step along it is reported as an off-by-one in time.
 
     Also recognised without help: None or a tuple returned, a transposed or
-    unsummed shape, NaN/inf, a wrong sign and a constant factor.
+    unsummed shape, NaN/inf, a wrong sign and a constant factor.  A float32
+    result is judged within its dtype's rounding (`dtype_tolerance`), and
+    when it is rejected the message says its dtype was taken into account.
     Returns True when the check passes.
     """
     expected = np.asarray(expected)
@@ -170,6 +234,7 @@ def check_array(
         )
     if got.dtype.kind == "b" and expected.dtype.kind != "b":
         got = got.astype(np.float64)
+    atol, rtol = dtype_tolerance(got.dtype, expected, atol, rtol)
     if _matches(got, expected, atol, rtol):
         return True
 
@@ -185,12 +250,17 @@ def check_array(
     diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
     if got.ndim:
         where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        want, have = _show_pair(expected[where], got[where])
         lines.append(
             f"largest difference {diff[where]:.3g} at index {tuple(map(int, where))}:"
-            f" expected {_show(expected[where])}, got {_show(got[where])}"
+            f" expected {want}, got {have}"
         )
     else:
-        lines.append(f"difference {float(diff):.3g}")
+        want, have = _show_pair(expected, got)
+        lines.append(f"difference {float(diff):.3g}: expected {want}, got {have}")
+    note = _dtype_note(got, expected, rtol)
+    if note:
+        lines.append(note)
 
     named = [
         describe(key)

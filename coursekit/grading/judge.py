@@ -52,6 +52,8 @@ from coursekit.grading.wire import (
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it ran too long
 STARTUP_LIMIT = 120  # seconds for the student's process to be ready
+SCRATCH_LIMIT = 256 * 2**20  # bytes the student's process may write (in /tmp)
+MAX_PROCESSES = 32  # processes the student's code may run at once
 STUCK_EVALUE = "it ran too long and was stopped; the cells above it ran again"
 
 
@@ -104,6 +106,7 @@ class JudgeSide(Peer):
 
     callback_error = None  # what a test's callback raised, to raise again
     reading = None  # the object whose attribute is being sent, if any
+    keep_functions = False  # the judge's handles end with the call
 
     def __init__(self, sock):
         super().__init__(sock, {"getattr": self.get_attribute, "setattr": self.set})
@@ -184,7 +187,8 @@ class StudentProcess:
             os.chown(self.scratch, entry.pw_uid, entry.pw_gid)
             switch = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         if sandboxed:
-            argv, env = sandbox.command(library, fd, memory_bytes), {}
+            scratch = min(memory_bytes, SCRATCH_LIMIT)  # a tmpfs: it is memory
+            argv, env = sandbox.command(library, fd, scratch), {}
         else:
             argv = sandbox.plain_command(fd)
             env = sandbox.environment(str(library))
@@ -207,6 +211,7 @@ class StudentProcess:
         )
         theirs.close()
         self.last_words = b""
+        self.crowded = False  # it started more than MAX_PROCESSES processes
         self.tripped = threading.Event()
         self._stop = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
@@ -244,6 +249,10 @@ class StudentProcess:
                     rss += proc.memory_info().rss
             if rss > self.memory_bytes:
                 self.tripped.set()
+                self.kill()
+                return
+            if len(procs) > MAX_PROCESSES:
+                self.crowded = True
                 self.kill()
                 return
 
@@ -339,6 +348,11 @@ class Judge:
             return "memory", (
                 f"the student's process was stopped: its memory grew beyond "
                 f"{self.memory_bytes // 2**20} MB"
+            )
+        if self.student.crowded:
+            return "error", (
+                f"the student's process was stopped: it started more than "
+                f"{MAX_PROCESSES} processes"
             )
         return "error", (
             f"the kernel died (the student's process ended: "

@@ -36,6 +36,15 @@ STAND_INS = (
     "coursekit.checks_language_model",
     "coursekit.checks_attention",
 )
+# frameworks whose layers compute what the exercises grade: absent from the
+# student's process unless the exercise's cells import them (exercise 10)
+FRAMEWORKS = ("torch", "keras", "tensorflow", "jax")
+ABSENT = """\"\"\"Not available while this exercise is graded.\"\"\"
+
+raise ImportError(
+    "{name} is not available while this exercise is graded: write it with NumPy"
+)
+"""
 WITHHELD_MODULE = '''"""Present only while grading: what a withheld reference raises."""
 
 
@@ -143,10 +152,32 @@ class _Withhold(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def _private_helpers(tree, names: set[str]) -> set[str]:
+    """The module's private functions and classes (`_step_forward`) that the
+    named ones use, directly or through each other: they hold the same
+    computation, so they are withheld too."""
+    defs = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+    found, todo = set(), [defs[n] for n in names if n in defs]
+    while todo:
+        node = todo.pop()
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and inner.id.startswith("_"):
+                helper = defs.get(inner.id)
+                if helper is not None and inner.id not in found:
+                    found.add(inner.id)
+                    todo.append(helper)
+    return found
+
+
 def _withheld_source(text: str, names: set[str], module: str) -> str | None:
-    """`text` with the named functions and classes emptied, or None if it
-    defines none of them."""
+    """`text` with the named functions and classes emptied, and the private
+    helpers they use, or None if it defines none of them."""
     tree = ast.parse(text)
+    names = names | _private_helpers(tree, names)
     if not any(
         isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         and n.name in names
@@ -190,8 +221,25 @@ def _stand_in(module_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_student_library(folder: Path, withheld: set[str]) -> None:
-    """Write the student's library for one exercise into `folder`."""
+def frameworks_used(source_nb) -> set[str]:
+    """The frameworks of FRAMEWORKS that the exercise's cells import."""
+    used = set()
+    for _, tree in _code_cells(source_nb):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                used |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                used.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Constant) and node.value in FRAMEWORKS:
+                used.add(node.value)  # importlib.import_module("torch")
+    return used & set(FRAMEWORKS)
+
+
+def write_student_library(
+    folder: Path, withheld: set[str], frameworks: set[str] = frozenset()
+) -> None:
+    """Write the student's library for one exercise into `folder`; the
+    frameworks not in `frameworks` are absent there."""
     rnnlib = _package_folder("rnnlib")
     for path in sorted(rnnlib.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts:
@@ -220,5 +268,9 @@ def write_student_library(folder: Path, withheld: set[str]) -> None:
         target = target / "__init__.py" if real.is_dir() else target.with_suffix(".py")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_stand_in(name), encoding="utf-8")
+    for name in sorted(set(FRAMEWORKS) - set(frameworks)):
+        target = folder / name / "__init__.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(ABSENT.replace("{name}", name), encoding="utf-8")
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)

@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursekit.grading.library import solution_names, withheld_names
+from coursekit.grading.library import frameworks_used, solution_names, withheld_names
 from coursekit.notebooks import (
     NotebookError,
     Part,
@@ -35,6 +35,12 @@ class Source:
     def names(self) -> list[str]:
         """The names its solution cells define (the judge's proxies)."""
         return solution_names(self.nb)
+
+    @functools.cached_property
+    def frameworks(self) -> set[str]:
+        """The frameworks its cells import (the others are absent for the
+        student: their layers would compute what the exercise grades)."""
+        return frameworks_used(self.nb)
 
     @functools.cached_property
     def withheld(self) -> set[str]:
@@ -106,6 +112,26 @@ def match_source(path: Path, nb, sources: list[Source]) -> Source:
     )
 
 
+def _in_source_order(cells, order):
+    """The cells in the source's order: each cell the source knows (by
+    grade_id) leads a run of the learner's own cells that follow it, and
+    runs move as a whole (stable), so a part's test never runs before an
+    earlier part's; the learner's cells above every known cell stay first."""
+    rank = {gid: i for i, gid in enumerate(order) if gid}
+    head, runs, key = [], [], None
+    for cell in cells:
+        gid = grade_id(cell)
+        if gid in rank:
+            key = rank[gid]
+            runs.append((key, [cell]))
+        elif key is None:
+            head.append(cell)
+        else:
+            runs[-1][1].append(cell)
+    runs.sort(key=lambda run: run[0])
+    return head + [cell for _, run in runs for cell in run]
+
+
 def build_run_notebook(source_nb, submission_nb):
     """The notebook to run: the submission with every graded test cell and
     every locked cell replaced by (or, if deleted, re-inserted from) the source.
@@ -148,7 +174,7 @@ def build_run_notebook(source_nb, submission_nb):
         placed.add(gid)
 
     nb = copy.deepcopy(submission_nb)
-    nb.cells = cells
+    nb.cells = _in_source_order(cells, order)
     strip_outputs(nb)
     tests = {
         index: grade_id(cell)
@@ -158,18 +184,26 @@ def build_run_notebook(source_nb, submission_nb):
     return nb, tests
 
 
-def judge_cells(run_nb, tests: dict) -> list[list]:
+def judge_cells(run_nb, tests: dict, source_nb) -> list[list]:
     """[index, kind, label, source] of each code cell of the run notebook,
-    kind "test" (runs in the judge), "given" (a locked cell of the source:
-    in both processes) or "student" (a solution cell or the learner's own:
-    in the student's process) — plain data, for the judge process."""
+    kind "test" (runs in the judge), "given" (a locked cell of the source,
+    put back from it: in both processes) or "student" (a solution cell or
+    any other: in the student's process) — plain data, for the judge.  Only
+    the source says what is given: a learner's cell that calls itself
+    locked is the learner's."""
+    given = {
+        grade_id(c)
+        for c in source_nb.cells
+        if c.cell_type == "code" and is_locked(c) and not is_test(c)
+        and not is_solution(c) and grade_id(c)
+    }  # fmt: skip
     cells = []
     for index, cell in enumerate(run_nb.cells):
         if cell.cell_type != "code":
             continue
         if index in tests:
             kind = "test"
-        elif is_locked(cell) and not is_test(cell) and not is_solution(cell):
+        elif grade_id(cell) in given:
             kind = "given"
         else:
             kind = "student"

@@ -147,8 +147,27 @@ def _in_cell(evalue: str, where: str) -> str:
 
 
 def _clean(text: str, limit: int = 600) -> str:
+    """An error's text without terminal colours, at most about `limit` long.
+
+    A check's message ends with its diagnosis (the largest difference, the
+    mistake's name), so a long one loses lines from its middle (the arrays
+    shown), marked "…", never its first line or its end; a single long line
+    loses its middle characters.
+    """
     text = ANSI.sub("", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    if len(lines) > 1 and len(lines[0]) + len(lines[-1]) + 5 <= limit:
+        tail, room = [], limit - len(lines[0]) - 5
+        for line in reversed(lines[1:]):
+            if len(line) + 1 > room:
+                break
+            tail.insert(0, line)
+            room -= len(line) + 1
+        return "\n".join([lines[0], "  …", *tail])
+    half = (limit - 3) // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def finish_result(result: Result, events: list, killed_for_time: bool, limits) -> None:

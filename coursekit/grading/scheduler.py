@@ -39,6 +39,21 @@ def kill_tree(pid: int | None, student_pid: int | None = None) -> None:
     psutil.wait_procs(procs, timeout=5)
 
 
+def judge_memory(memory_mb: int) -> int:
+    """Bytes a judge process may hold: twice the student's limit, plus 1 GB
+    for the course's own modules (PyTorch among them)."""
+    return (2 * memory_mb + 1024) * 2**20
+
+
+def _resident(pid: int | None) -> int:
+    import psutil
+
+    try:
+        return psutil.Process(pid).memory_info().rss
+    except (psutil.Error, TypeError, ValueError):
+        return 0
+
+
 def _context():
     """The multiprocessing context of the workers."""
     # forkserver: workers fork from a clean process with the worker's modules
@@ -76,7 +91,7 @@ class Scheduler:
     def library(self, source) -> Path:
         if source.name not in self.libraries:
             folder = self.folder / source.name
-            write_student_library(folder, source.withheld)
+            write_student_library(folder, source.withheld, source.frameworks)
             self.libraries[source.name] = folder
         return self.libraries[source.name]
 
@@ -143,17 +158,27 @@ class Scheduler:
             self.finish(conn)
 
     def stop_overdue(self) -> None:
-        """Kill every run past its deadline, keeping what it reported."""
+        """Kill every run past its deadline, or whose judge holds more than
+        JUDGE_MEMORY (what the student's code returned piles up there),
+        keeping what it reported."""
         now = time.monotonic()
+        limit = judge_memory(self.limits["memory_mb"])
         for conn, state in list(self.running.items()):
-            if now > state["deadline"]:
+            late = now > state["deadline"]
+            big = not late and _resident(state["process"].pid) > limit
+            if late or big:
                 kill_tree(state["process"].pid, state["kernel"])
                 while conn.poll():  # keep what was reported before the kill
                     try:
                         state["events"].append(conn.recv())
                     except (EOFError, OSError):
                         break
-                self.finish(conn, killed_for_time=True)
+                if big:
+                    state["events"].append(("done", "memory", (
+                        f"the grader's judge held more than {limit // 2**20} MB "
+                        "of what the student's code returned, and was stopped"
+                    )))  # fmt: skip
+                self.finish(conn, killed_for_time=late)
 
     def run(self) -> None:
         try:

@@ -46,7 +46,7 @@ import struct
 
 import numpy as np
 
-MAX_MESSAGE = 1 << 30  # bytes a reader accepts in one message
+MAX_MESSAGE = 256 << 20  # bytes a reader accepts in one message
 MAX_DEPTH = 100  # nesting of containers in one value
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
@@ -158,19 +158,26 @@ class Scope:
     """The mutable objects of the call under way, by id on the wire.
 
     `mine[k]` is an object this end sent as k; `theirs[k]` is this end's
-    copy of the object the other end sent as k.  Callables live longer
-    (`functions`): a function handle stays valid for the whole session."""
+    copy of the object the other end sent as k.  Handles this end gave out
+    (`functions`: callables and objects) live as long as the call, or, with
+    `keep_functions` (the student's end, whose functions the judge looks up
+    once), for the whole session; their numbers are never reused."""
 
-    def __init__(self):
-        self.clear()
+    def __init__(self, keep_functions: bool = True):
+        self.keep_functions = keep_functions
         self.functions: dict[int, object] = {}
         self.function_ids: dict[int, int] = {}
+        self.next_function = 0
+        self.clear()
 
     def clear(self):
         self.mine: dict[int, object] = {}
         self.mine_ids: dict[int, int] = {}
         self.theirs: dict[int, object] = {}
         self.theirs_ids: dict[int, int] = {}
+        if not self.keep_functions:
+            self.functions.clear()
+            self.function_ids.clear()
 
     def tag(self, obj) -> list:
         """["y", k]: the other end's object k; ["m", k]: ours, sent as k."""
@@ -188,7 +195,8 @@ class Scope:
     def function_tag(self, fn) -> int:
         k = self.function_ids.get(id(fn))
         if k is None:
-            k = self.function_ids[id(fn)] = len(self.functions)
+            k = self.function_ids[id(fn)] = self.next_function
+            self.next_function += 1
             self.functions[k] = fn
         return k
 
@@ -523,8 +531,10 @@ class Peer:
     `handlers` maps the other end's request ops to functions
     (header, decoded payload) -> reply value; "call" is built in."""
 
+    keep_functions = True  # see Scope
+
     def __init__(self, sock: socket.socket, handlers=None):
-        self.sock, self.scope = sock, Scope()
+        self.sock, self.scope = sock, Scope(self.keep_functions)
         self.handlers = dict(handlers or {})
         self.depth = 0  # calls under way (ours and theirs)
         self.deadline = None  # time.monotonic() after which a wait fails
@@ -568,9 +578,15 @@ class Peer:
         sync = header.get("sync", [])
         if not isinstance(sync, list):
             raise WireError("a malformed sync list")
-        for tree in sync:
-            dec.decode(tree)
-        return header, dec.decode(header.get("payload"))
+        try:
+            for tree in sync:
+                dec.decode(tree)
+            return header, dec.decode(header.get("payload"))
+        except WireError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                RecursionError, OverflowError) as exc:  # fmt: skip
+            raise WireError(f"a value that cannot be rebuilt: {exc}") from None
 
     # asking -------------------------------------------------------------
     def request(self, op: str, payload=None, **fields):
