@@ -1,12 +1,12 @@
 """The exercises as Gradescope autograders (coursekit/gradescope.py).
 
 The zips are built as an instructor would; each submission is then graded
-by run_autograder's entry (`coursekit.gradescope.autograde`) against a
-temporary folder laid out as Gradescope's /autograder (the zip unpacked in
-source/, the learner's files in submission/), and the results.json it
-writes must score every part as `python -m coursekit.grade` does, with
-Gradescope's documented fields.  One grading run of each kind serves the
-whole module.
+by the zip's own run_autograder (`coursekit.gradescope.autograde` behind
+it) against a temporary folder laid out as Gradescope's /autograder (the
+zip unpacked in source/, the learner's files in submission/), and the
+results.json it writes must score every part as `python -m coursekit.grade`
+does, with Gradescope's documented fields.  One grading run of each kind
+serves the whole module.
 """
 
 import csv
@@ -217,10 +217,18 @@ def autograded(zips, tmp_path_factory):
     }
 
     def grade(case):
-        data = gradescope.autograde(roots[case])
-        written = json.loads((roots[case] / "results" / "results.json").read_text())
-        assert written == data
-        return case, data
+        # the zip's own run_autograder, a fresh Python each time (in-process
+        # grading from two threads at once would trip CPython 3.11's `ast`,
+        # which is not thread-safe)
+        env = {**os.environ, gradescope.ROOT_VARIABLE: str(roots[case])}
+        env[gradescope.PYTHON_VARIABLE] = sys.executable
+        script = roots[case] / "source" / "run_autograder"
+        done = subprocess.run(
+            ["bash", str(script)], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        results = roots[case] / "results" / "results.json"
+        return case, json.loads(results.read_text())
 
     with ThreadPoolExecutor(2) as pool:
         return dict(pool.map(grade, cases))
