@@ -5,6 +5,7 @@
 #   make exercises  regenerate exercises/ from solutions/
 #   make student-edition  the course without solutions/ and hidden tests, in build/
 #   make nbgrader-course  install nbgrader; write an nbgrader course directory
+#   make gradescope one Gradescope autograder.zip per exercise, in build/gradescope/
 #   make slides     build offline reveal.js lectures into build/slides/
 #   make book       the course as an offline website in build/book/
 #   make bench      speed of rnnlib against naive loops and PyTorch
@@ -30,7 +31,7 @@ export MKL_NUM_THREADS ?= 1
 # Jupyter refuses to run as root unless told; learners are not root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test test-numerics test-python student-edition nbgrader-course lint format exercises slides book bench versions clean
+.PHONY: venv lab test test-numerics test-python student-edition nbgrader-course gradescope lint format exercises slides book bench versions clean
 
 venv: $(STAMP)
 
@@ -119,6 +120,11 @@ NBGRADER_ARGS ?=
 nbgrader-course: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[nbgrader]'
 	$(BIN)/python -m coursekit.nbgrader_course $(NBGRADER_DIR) $(NBGRADER_ARGS)
+
+# Private, like solutions/: each zip holds its exercise's hidden tests.
+gradescope: $(STAMP)
+	rm -rf build/gradescope
+	$(BIN)/python -m coursekit.gradescope build/gradescope
 
 # e.g. make slides SLIDES_ARGS="--no-execute" or SLIDES_ARGS="notebooks/02_*.ipynb"
 SLIDES_ARGS ?=

@@ -313,10 +313,7 @@ def main(argv=None) -> int:
         "sandboxed": _sandboxed(args.isolation),
         "student_user": args.student_user,
     }
-    results, notebooks = _prepare(paths, root, sources)
-    with tqdm(total=len(results), desc="grading", unit="notebook") as progress:
-        progress.update(len(results) - len(notebooks))
-        run_all(results, notebooks, limits, args.jobs, progress)
+    results = grade_notebooks(paths, sources, limits, args.jobs, root, progress=True)
     results = add_students(results, root, roster)
     write_gradebook(out, results, sources)
     if args.feedback:
@@ -325,6 +322,29 @@ def main(argv=None) -> int:
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     print(f"graded {len(results)} submission(s): {summary}; gradebook: {out}")
     return 0
+
+
+def grade_notebooks(
+    paths: list[Path], sources, limits, jobs: int = 1, root=None, progress=False
+) -> list[Result]:
+    """Grade the notebooks at `paths` against `sources`
+    (`coursekit.grading.matching.load_sources`): a Result per path, in
+    order (its student ID not yet added: `report.add_students`).
+
+    `limits`: timeout, cell_timeout (seconds), memory_mb, sandboxed (bool),
+    student_user (a user name or None), as `main` builds them; `root`: the
+    class folder the paths are shown below (default: their common folder);
+    `progress`: show a progress bar on stderr."""
+    paths = [Path(p) for p in paths]
+    if root is None:
+        root = _class_folder([str(p) for p in paths])
+    results, notebooks = _prepare(paths, root, sources)
+    with tqdm(
+        total=len(results), desc="grading", unit="notebook", disable=not progress
+    ) as bar:
+        bar.update(len(results) - len(notebooks))
+        run_all(results, notebooks, limits, jobs, bar)
+    return results
 
 
 if __name__ == "__main__":

@@ -1,0 +1,460 @@
+"""The exercises as Gradescope autograders (coursekit/gradescope.py).
+
+The zips are built as an instructor would; each submission is then graded
+by the zip's own run_autograder (`coursekit.gradescope.autograde` behind
+it) against a temporary folder laid out as Gradescope's /autograder (the
+zip unpacked in source/, the learner's files in submission/), and the
+results.json it writes must score every part as `python -m coursekit.grade`
+does, with Gradescope's documented fields.  One grading run of each kind
+serves the whole module.
+"""
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit import gradescope
+from coursekit.notebooks import grade_id, read_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+FIRST = "01_forward_propagation_exercises"
+
+# Gradescope's results.json, as its autograder specification documents it
+TOP_FIELDS = {
+    "score",
+    "execution_time",
+    "output",
+    "output_format",
+    "test_output_format",
+    "test_name_format",
+    "visibility",
+    "stdout_visibility",
+    "extra_data",
+    "tests",
+    "leaderboard",
+}
+TEST_FIELDS = {
+    "score",
+    "max_score",
+    "status",
+    "name",
+    "name_format",
+    "number",
+    "output",
+    "output_format",
+    "tags",
+    "visibility",
+    "extra_data",
+}
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+# Exercise 01, Part 2 wrong (the bias left out): Parts 1 and 3 still score.
+NO_BIAS = """\
+def rnn_forward(x, h0, W_hx, W_hh, b_h):
+    B, T, _ = x.shape
+    h_prev = np.zeros((B, W_hh.shape[0])) if h0 is None else h0
+    h = np.zeros((B, T, W_hh.shape[0]))
+    for t in range(T):
+        h_prev = np.tanh(x[:, t] @ W_hx.T + h_prev @ W_hh.T)
+        h[:, t] = h_prev
+    return h
+"""
+
+# Exercise 01 cheated: the checks patched to pass anything, and rnnlib's own
+# functions returned as the answers.
+CHEATS = {
+    "rnn_step_forward": """\
+import coursekit.checks
+
+coursekit.checks.check_array = lambda *args, **kwargs: None
+coursekit.checks.check_upstream = lambda *args, **kwargs: None
+
+
+def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
+    return rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
+""",
+    "rnn_forward": """\
+def rnn_forward(x, h0, W_hx, W_hh, b_h):
+    return rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
+""",
+    "concat_weights": """\
+import coursekit.checks
+
+coursekit.checks.check_array = lambda *args, **kwargs: None
+
+
+def concat_weights(W_hh, W_hx):
+    return np.zeros((1, 1))
+""",
+    "rnn_step_forward_concat": """\
+def rnn_step_forward_concat(x_t, h_prev, W_h, b_h):
+    H = h_prev.shape[1]
+    return rnnlib.rnn_step_forward(x_t, h_prev, W_h[:, H:], W_h[:, :H], b_h)
+""",
+}
+
+# Exercise 01 solved, but its first solution cell first reads the autograder's
+# source notebook (the hidden tests): as the unprivileged user it cannot.
+READS_SOURCE = (
+    """\
+open({path!r}).read()
+
+"""
+    """\
+def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
+    return np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
+"""
+)
+
+
+def replaced(path: Path, sources: dict) -> str:
+    """The notebook at `path` with the cells named in `sources` rewritten."""
+    nb = read_notebook(path)
+    for cell in nb.cells:
+        if grade_id(cell) in sources:
+            cell.source = sources[grade_id(cell)]
+    return nbformat.writes(nb)
+
+
+def check_fields(data: dict) -> None:
+    """Assert that `data` is a results.json as Gradescope documents it."""
+    json.dumps(data, allow_nan=False)  # plain JSON: no NaN or Infinity
+    assert set(data) <= TOP_FIELDS, set(data) - TOP_FIELDS
+    assert isinstance(data["score"], int | float) and math.isfinite(data["score"])
+    assert isinstance(data["output"], str) and data["output"]
+    for key in ("output_format", "test_output_format"):
+        assert data.get(key, "text") in FORMATS
+    assert isinstance(data.get("execution_time", 0), int)
+    assert isinstance(data["tests"], list)
+    for test in data["tests"]:
+        assert set(test) <= TEST_FIELDS, set(test) - TEST_FIELDS
+        assert isinstance(test["name"], str) and test["name"]
+        assert isinstance(test["number"], str)
+        assert isinstance(test["output"], str) and test["output"]
+        assert 0 <= test["score"] <= test["max_score"]
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in VISIBILITIES
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+
+
+def part_scores(data: dict) -> dict[str, float]:
+    """{grade_id: score} of a results.json (a test's name starts with it)."""
+    return {t["name"].split(" ")[0]: t["score"] for t in data["tests"]}
+
+
+def unpack(zip_path: Path, root: Path, files: dict) -> Path:
+    """An /autograder folder: the zip in source/, `files` in submission/."""
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+pytestmark = pytest.mark.skipif(
+    not SOLUTIONS, reason="solutions/ holds no exercise notebook yet"
+)
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zips")
+    assert gradescope.main([str(out), "--source", str(ROOT / "solutions")]) == 0
+    return {path.stem: out / path.stem / "autograder.zip" for path in SOLUTIONS}
+
+
+def submissions() -> dict[str, tuple[str, dict]]:
+    """{case: (exercise, {file name in submission/: text})}."""
+    solution = ROOT / "solutions" / f"{FIRST}.ipynb"
+    exercise = ROOT / "exercises" / f"{FIRST}.ipynb"
+    cases = {
+        "correct": (FIRST, {"notebook.ipynb": solution.read_text()}),
+        "partial": (
+            FIRST,
+            {
+                # a stray notebook beside it: the one named like the exercise wins
+                "scratch.ipynb": (ROOT / "exercises" / SOLUTIONS[1].name).read_text(),
+                f"alice_{FIRST}.ipynb": replaced(solution, {"rnn_forward": NO_BIAS}),
+            },
+        ),
+        "blank": (FIRST, {f"{FIRST}.ipynb": exercise.read_text()}),
+        "broken": (FIRST, {f"{FIRST}.ipynb": '{"cells": [ this is not JSON'}),
+        "wrong-exercise": (FIRST, {f"{FIRST}.ipynb": SOLUTIONS[1].read_text()}),
+        "cheating": (FIRST, {"mine.ipynb": replaced(solution, CHEATS)}),
+        "no-notebook": (FIRST, {"answers.py": "print('hello')\n"}),
+    }
+    for path in SOLUTIONS[1:]:
+        blank = ROOT / "exercises" / path.name
+        cases[f"correct {path.stem}"] = (
+            path.stem,
+            {"submitted.ipynb": path.read_text()},
+        )
+        cases[f"blank {path.stem}"] = (path.stem, {path.name: blank.read_text()})
+    return cases
+
+
+@pytest.fixture(scope="module")
+def autograded(zips, tmp_path_factory):
+    """{case: results.json} of every submission, two graded at a time."""
+    base = tmp_path_factory.mktemp("autograder")
+    cases = submissions()
+    roots = {
+        case: unpack(zips[exercise], base / f"case{i}", files)
+        for i, (case, (exercise, files)) in enumerate(cases.items())
+    }
+
+    def grade(case):
+        # the zip's own run_autograder, a fresh Python each time (in-process
+        # grading from two threads at once would trip CPython 3.11's `ast`,
+        # which is not thread-safe)
+        env = {**os.environ, gradescope.ROOT_VARIABLE: str(roots[case])}
+        env[gradescope.PYTHON_VARIABLE] = sys.executable
+        script = roots[case] / "source" / "run_autograder"
+        done = subprocess.run(
+            ["bash", str(script)], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        results = roots[case] / "results" / "results.json"
+        return case, json.loads(results.read_text())
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(grade, cases))
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory):
+    """coursekit.grade's rows of the same notebooks (those it can match)."""
+    subs = tmp_path_factory.mktemp("class")
+    folders = {}
+    for i, (case, (exercise, files)) in enumerate(submissions().items()):
+        if case in ("broken", "wrong-exercise", "no-notebook"):
+            continue
+        name = next(n for n in files if n != "scratch.ipynb")
+        folders[f"student{i}"] = case
+        (subs / f"student{i}").mkdir()
+        path = subs / f"student{i}" / f"{exercise}.ipynb"
+        path.write_text(files[name], encoding="utf-8")
+    out = subs.parent / "gradebook.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
+        + ["--source", str(ROOT / "solutions"), "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with out.open() as f:
+        return {
+            folders[Path(r["submission"]).parent.name]: r for r in csv.DictReader(f)
+        }
+
+
+def test_each_zip_holds_the_scripts_the_course_and_only_its_exercise(zips):
+    assert set(zips) == {p.stem for p in SOLUTIONS}
+    for exercise, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+            scripts = {
+                n: archive.read(n).decode() for n in ("setup.sh", "run_autograder")
+            }
+        assert {"setup.sh", "run_autograder", "course/pyproject.toml"} <= names
+        assert "course/rnnlib/__init__.py" in names
+        assert "course/coursekit/grading/judge.py" in names
+        assert "course/coursekit/gradescope.py" in names
+        assert [n for n in names if n.endswith(".ipynb")] == [
+            f"exercise/{exercise}.ipynb"
+        ]
+        assert not any("__pycache__" in n or "solutions/" in n for n in names)
+        with zipfile.ZipFile(path) as archive:
+            known = json.loads(archive.read(gradescope.EXERCISES_FILE))
+        assert set(known) == set(zips) and "test_rnn_forward" in known[FIRST]
+        assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+        for name, text in scripts.items():
+            syntax = subprocess.run(
+                ["bash", "-n"], input=text, capture_output=True, text=True
+            )
+            assert syntax.returncode == 0, (name, syntax.stderr)
+        setup = scripts["setup.sh"]
+        for needed in ("python3-venv", "python3-pip", "bubblewrap", "useradd"):
+            assert needed in setup
+        assert "useradd --system --no-create-home" in setup
+        assert 'chmod -R go-rwx "$SOURCE"' in setup
+        assert "--student-user coursekit-student" in scripts["run_autograder"]
+
+
+def test_building_is_reproducible(zips, tmp_path):
+    source = ROOT / "solutions" / f"{FIRST}.ipynb"
+    again = tmp_path / "autograder.zip"
+    gradescope.write_autograder(again, source)
+    assert again.read_bytes() == zips[FIRST].read_bytes()
+
+
+def test_misuse_of_the_command_line_exits_2(tmp_path, capsys):
+    for argv in ([], [str(tmp_path), "99_nothing"], ["--autograde", str(tmp_path)]):
+        with pytest.raises(SystemExit) as exit_:
+            gradescope.main(argv)
+        assert exit_.value.code == 2
+    assert "no exercise '99_nothing'" in capsys.readouterr().err
+
+
+def test_every_results_json_has_gradescopes_fields(autograded):
+    for case, data in autograded.items():
+        check_fields(data)
+        assert data["tests"], case  # every part listed, graded or not
+
+
+def test_scores_equal_the_course_graders_part_by_part(autograded, gradebook):
+    for case, row in gradebook.items():
+        data = autograded[case]
+        expected = {
+            gid: float(row[gid])
+            for gid in part_scores(data)
+            if row.get(gid) not in (None, "")
+        }
+        assert part_scores(data) == expected, case
+        assert data["score"] == float(row["total"]), case
+        assert data["extra_data"]["status"] == row["status"], case
+
+
+def test_correct_scores_full_marks_and_blank_zero(autograded):
+    for case, data in autograded.items():
+        maximum = sum(t["max_score"] for t in data["tests"])
+        if case.startswith("correct"):
+            assert data["score"] == maximum > 0, (case, data["output"])
+            assert all(t["output"] == "Passed." for t in data["tests"])
+        elif case.startswith("blank"):
+            assert data["score"] == 0, case
+            assert all("Not done yet" in t["output"] for t in data["tests"]), case
+
+
+def test_partial_scores_the_parts_that_pass_and_names_what_to_fix(autograded):
+    data = autograded["partial"]
+    assert part_scores(data) == {
+        "test_rnn_step_forward": 2.0,
+        "test_rnn_forward": 0.0,
+        "test_concat_weights": 1.0,
+        "test_rnn_step_forward_concat": 2.0,
+    }
+    failed = next(t for t in data["tests"] if t["name"].startswith("test_rnn_forward"))
+    assert failed["output"].startswith("A check failed: h is not right.")
+    assert "Fix the solution cell `rnn_forward`" in failed["output"]
+    assert failed["name"] == "test_rnn_forward (Part 2 — The whole sequence)"
+    assert f"alice_{FIRST}.ipynb was graded (scratch.ipynb not)" in data["output"]
+
+
+def test_cheating_scores_zero_and_says_why(autograded):
+    data = autograded["cheating"]
+    assert data["extra_data"]["status"] == "ok", data["output"]  # it was judged
+    assert data["score"] == 0
+    assert all(t["score"] == 0 for t in data["tests"])
+    outputs = " ".join(t["output"] for t in data["tests"])
+    assert "uses rnnlib's rnn_step_forward" in outputs
+
+
+def test_unreadable_or_wrong_notebooks_score_zero_and_say_why(autograded):
+    broken = autograded["broken"]
+    assert broken["score"] == 0
+    assert broken["extra_data"]["status"] == "invalid-notebook"
+    assert "not a notebook" in broken["output"] or "JSON" in broken["output"]
+    wrong = autograded["wrong-exercise"]
+    assert wrong["score"] == 0
+    assert (
+        f"is the notebook of exercise {SOLUTIONS[1].stem}, and this assignment "
+        f"is {FIRST}"
+    ) in wrong["output"]
+    missing = autograded["no-notebook"]
+    assert missing["score"] == 0
+    assert "No notebook (.ipynb file)" in missing["output"]
+    assert "answers.py" in missing["output"]
+    for data in (broken, wrong, missing):
+        assert all(t["output"].startswith("Not graded") for t in data["tests"])
+
+
+def test_hidden_tests_show_after_publishing(autograded):
+    hidden = gradescope.hidden_parts(read_notebook(SOLUTIONS[0]))
+    assert hidden  # exercise 01 has hidden tests
+    for test in autograded["correct"]["tests"]:
+        gid = test["name"].split(" ")[0]
+        expected = "after_published" if gid in hidden else "visible"
+        assert test["visibility"] == expected
+
+
+def test_run_autograder_always_writes_a_result(zips, tmp_path):
+    root = unpack(zips[FIRST], tmp_path / "autograder", {"a.ipynb": "{}"})
+    script = root / "source" / "run_autograder"
+    env = {**os.environ, gradescope.ROOT_VARIABLE: str(root)}
+    env[gradescope.PYTHON_VARIABLE] = str(tmp_path / "no-such-python")
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True)
+    assert done.returncode == 0
+    data = json.loads((root / "results" / "results.json").read_text())
+    check_fields(data)
+    assert data["score"] == 0
+    assert "could not start (exit status 127)" in data["output"]
+    # and when grading itself fails (here: a corrupt source), Python says so
+    (root / "source" / "exercise" / f"{FIRST}.ipynb").write_text("{")
+    (root / "results" / "results.json").unlink()
+    env[gradescope.PYTHON_VARIABLE] = sys.executable
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True)
+    assert done.returncode == 0
+    data = json.loads((root / "results" / "results.json").read_text())
+    check_fields(data)
+    assert data["score"] == 0
+    assert "The autograder failed while grading" in data["output"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to another user needs root")
+def test_unsandboxed_as_root_the_students_code_runs_as_the_unprivileged_user(
+    zips, tmp_path
+):
+    """As in a container without user namespaces: the learner's code runs as
+    `nobody`, which cannot read the source notebook (the hidden tests)."""
+    root = tmp_path / "autograder"
+    source = root / "source" / "exercise" / f"{FIRST}.ipynb"
+    solution = ROOT / "solutions" / f"{FIRST}.ipynb"
+    text = replaced(
+        solution, {"rnn_step_forward": READS_SOURCE.format(path=str(source))}
+    )
+    unpack(zips[FIRST], root, {"notebook.ipynb": text})
+    os.chmod(root, 0o700)
+    # a Python that user can run (this one may lie in a private folder, as
+    # pyenv's below /root), of this one's version for this one's packages
+    python = Path("/usr/bin/python{}.{}".format(*sys.version_info[:2]))
+    if not python.exists():
+        pytest.skip(f"no {python}: a Python the unprivileged user can run")
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site])}
+    code = (
+        "import sys; from pathlib import Path; from coursekit import gradescope; "
+        "gradescope.autograde(Path(sys.argv[1]), isolation='off', "
+        "student_user='nobody')"
+    )
+    done = subprocess.run(
+        [str(python), "-c", code, str(root)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    check_fields(data)
+    assert data["extra_data"]["status"] == "ok", data["output"]
+    assert "PermissionError: [Errno 13]" in data["tests"][0]["output"]
+    # Parts 1 and 2 (which calls Part 1's function) fail, Part 3 passes
+    assert part_scores(data) == {
+        "test_rnn_step_forward": 0.0,
+        "test_rnn_forward": 0.0,
+        "test_concat_weights": 1.0,
+        "test_rnn_step_forward_concat": 2.0,
+    }
