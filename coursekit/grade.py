@@ -172,7 +172,9 @@ def _shown(path: Path, root: Path) -> str:
         return path.name
 
 
-def _positive(kind):
+def positive(kind):
+    """An argparse type: `kind` of the text, which must be above 0."""
+
     def parse(text):
         value = kind(text)
         if value <= 0:
@@ -207,19 +209,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--source", default="solutions", help="default: solutions")
     parser.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=positive(float),
         default=300.0,
         help="seconds for a whole notebook (default 300)",
     )
     parser.add_argument(
         "--cell-timeout",
-        type=_positive(float),
+        type=positive(float),
         default=60.0,
         help="seconds for one cell (default 60)",
     )
     parser.add_argument(
         "--memory",
-        type=_positive(int),
+        type=positive(int),
         default=2048,
         help="MB of address space for the kernel (default 2048)",
     )
@@ -247,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--jobs",
-        type=_positive(int),
+        type=positive(int),
         default=os.cpu_count() or 1,
         help="notebooks graded at once (default: number of cores)",
     )

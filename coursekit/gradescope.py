@@ -495,17 +495,9 @@ def autograde(
 
 
 # the command line -------------------------------------------------------------
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-
-    return parse
-
-
 def _parser() -> argparse.ArgumentParser:
+    from coursekit.grade import positive
+
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.gradescope",
         description="Write one Gradescope autograder.zip per exercise into OUT "
@@ -518,20 +510,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--source", default=str(ROOT / "solutions"))
     parser.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=positive(float),
         default=DEFAULTS["timeout"],
         help="seconds for a whole notebook (default %(default)g; keep it below "
         "the assignment's timeout on Gradescope, 10 minutes by default)",
     )
     parser.add_argument(
         "--cell-timeout",
-        type=_positive(float),
+        type=positive(float),
         default=DEFAULTS["cell_timeout"],
         help="seconds for one cell (default %(default)g)",
     )
     parser.add_argument(
         "--memory",
-        type=_positive(int),
+        type=positive(int),
         default=DEFAULTS["memory_mb"],
         help="MB for the student's process (default %(default)d)",
     )
