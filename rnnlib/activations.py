@@ -33,7 +33,7 @@ def relu(z):
 
 def relu_derivative(z):
     """d relu(z) / dz = 1 where z > 0, else 0 (0 at z = 0, as PyTorch)."""
-    return (z > 0).astype(np.result_type(z, np.float32))
+    return (z > 0).astype(np.result_type(z.dtype, np.float32))
 
 
 def sigmoid(z):
@@ -41,7 +41,7 @@ def sigmoid(z):
     z = np.asarray(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(
-        np.result_type(z, np.float32), copy=False
+        np.result_type(z.dtype, np.float32), copy=False
     )
 
 
