@@ -111,7 +111,7 @@ from coursekit.grading.matching import (
 )
 from coursekit.grading.report import add_students, write_feedback, write_gradebook
 from coursekit.grading.results import Result
-from coursekit.grading.scheduler import run_all
+from coursekit.grading.scheduler import run_all, warm_up
 from coursekit.notebooks import (
     NotebookError,
     read_notebook,
@@ -338,6 +338,7 @@ def grade_notebooks(
     class folder the paths are shown below (default: their common folder);
     `progress`: show a progress bar on stderr."""
     paths = [Path(p) for p in paths]
+    warm_up()  # the judges' forkserver loads while the notebooks are read
     if root is None:
         root = _class_folder([str(p) for p in paths])
     results, notebooks = _prepare(paths, root, sources)

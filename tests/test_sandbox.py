@@ -222,3 +222,23 @@ def test_the_judges_handles_end_with_the_call():
         _remote(judge, student, use)()
     a.close()
     b.close()
+
+
+def test_the_forkserver_preloads_what_the_main_module_imports(monkeypatch):
+    # every judge process runs the main module again; what that module
+    # imports must already be loaded in the forkserver (nbformat's import
+    # alone costs about a second), but not the main module itself (runpy
+    # would warn that it ran a module already imported)
+    import types
+
+    from coursekit import notebooks
+    from coursekit.grading import scheduler
+
+    main = types.ModuleType("__main__")
+    main.__spec__ = types.SimpleNamespace(name="coursekit.grade")
+    main.load_source, main.np, main.grade = notebooks.load_source, np, grade
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert scheduler._main_imports() == ["coursekit.notebooks", "numpy"]
+
+    main.__spec__ = types.SimpleNamespace(name="pytest.__main__")  # not run again
+    assert scheduler._main_imports() == []

@@ -54,16 +54,47 @@ def _resident(pid: int | None) -> int:
         return 0
 
 
+def _main_imports() -> list[str]:
+    """The modules the main module's names come from, for the forkserver to
+    preload.  multiprocessing runs the main module again in every worker
+    (unless it is a package's `__main__`); with its imports loaded already,
+    that costs milliseconds, not the second that importing nbformat and its
+    schemas takes anew.  The main module itself is not preloaded: runpy
+    would warn that it ran a module already imported."""
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if main is None or name.endswith("__main__"):
+        return []
+    modules = set()
+    for value in vars(main).values():
+        module = value if isinstance(value, types.ModuleType) else None
+        home = module.__name__ if module else getattr(value, "__module__", None)
+        if isinstance(home, str) and home in sys.modules and home != "__main__":
+            modules.add(home)
+    return sorted(modules - {name, "builtins"})
+
+
+def warm_up() -> None:
+    """Start the forkserver now, so that it loads its modules while the
+    grader reads the notebooks (`run_all` would start it otherwise)."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _context():
     """The multiprocessing context of the workers."""
     # forkserver: workers fork from a clean process with the worker's modules
-    # loaded (not the main module: `python -m coursekit.grade` would then be
-    # imported twice in every worker, and runpy warns)
+    # and the main module's imports loaded
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(
-            ["coursekit.grading.judge", "coursekit.checks", "rnnlib", "psutil"]
-        )
+        preload = ["coursekit.grading.judge", "coursekit.checks", "rnnlib", "psutil"]
+        ctx.set_forkserver_preload(preload + _main_imports())
         return ctx
     return multiprocessing.get_context("spawn")
 
