@@ -95,3 +95,73 @@ def test_two_threads_write_the_same_library(tmp_path, eager_thread_switching):
         assert a.read_text() == b.read_text()
     gru = (tmp_path / "a" / "rnnlib" / "gru.py").read_text()
     assert "WithheldReference('gru_step_forward')" in gru
+
+
+def _exercise(text: str):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(text)]
+    return nb
+
+
+def test_forbidden_lists_are_read_however_the_test_writes_them():
+    nb = _exercise(
+        'BASE = ["rnn_forward"]\n'
+        'FORBIDDEN = BASE + ["rnnlib.rnn_backward"]\n'
+        'FORBIDDEN += [*BASE, "lstm_forward"]\n'
+        "check_not_calling(f, FORBIDDEN + ['gru_forward'], args=(1,))\n"
+        "check_not_calling(g, forbidden_names=list(('clip_grad_norm',)))\n"
+        "check_not_using(h, ('sample_names_reference',))\n"
+    )
+    assert withheld_names(nb) == {
+        "rnn_forward",
+        "rnn_backward",
+        "lstm_forward",
+        "gru_forward",
+        "clip_grad_norm",
+        "sample_names_reference",
+    }
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "solutions").glob("*.ipynb")))
+def test_every_function_the_learner_writes_is_withheld_where_rnnlib_has_it(source):
+    import rnnlib
+
+    nb = read_notebook(source)
+    shared = set(solution_names(nb)) & set(dir(rnnlib))
+    assert shared <= withheld_names(nb), shared - withheld_names(nb)
+
+
+def test_a_kernel_only_a_withheld_layer_runs_is_withheld_too(tmp_path):
+    """Exercise 11 withholds the GRU layer, so the fast kernels it runs
+    (rnnlib.kernels.gru) hold its answer; the public API stays whole."""
+    import subprocess
+
+    write_student_library(tmp_path, withheld_names(read_notebook(SOURCE)))
+    probe = (
+        "import numpy as np, rnnlib\n"
+        "from rnnlib.kernels import gru\n"
+        "from rnnlib._withheld import WithheldReference\n"
+        "x = np.zeros((1, 1, 2)); h = np.zeros((1, 3))\n"
+        "try:\n"
+        "    gru.gru_forward_time_major(x, h, np.zeros((9, 2)), np.zeros((9, 3)),"
+        " np.zeros(9), np.zeros(9))\n"
+        "except WithheldReference as exc:\n"
+        "    print('withheld', exc)\n"
+        "print(rnnlib.sigmoid(np.zeros(1))[0])\n"
+    )
+    from coursekit.grading.sandbox import package_folders
+
+    path = ":".join([str(tmp_path), *package_folders()])  # -S: no editable finder
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split("\n")[:2] == ["withheld gru_forward_time_major", "0.5"], (
+        done.stdout + done.stderr
+    )

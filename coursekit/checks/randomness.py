@@ -61,17 +61,26 @@ def check_frequencies(name, samples, probs, alternatives=None):
     _fail(name, lines)
 
 
+# While an exercise is graded, the learner's functions run in the student's
+# process (coursekit.grading.judge), and draw from NumPy's global generator
+# there: the judge sets this to a function that returns that generator's
+# state, np.random.get_state() of that process.
+student_random_state = None
+
+
 def check_global_random_untouched(func, args=(), kwargs=None, name=None):
     """Call func(*args, **kwargs); assert it drew nothing from np.random's
     hidden global generator (np.random.rand, np.random.choice, ...).
     `name` is what the message calls the culprit (default: func's name).
     Returns what func returned."""
-    before = np.random.get_state()  # noqa: NPY002 -- the legacy state is the point
+    state = student_random_state or np.random.get_state  # noqa: NPY002
+    ours = np.random.get_state()  # noqa: NPY002 -- the legacy state is the point
     try:
+        before = state()
         result = func(*args, **(kwargs or {}))
-        after = np.random.get_state()  # noqa: NPY002
+        after = state()
     finally:
-        np.random.set_state(before)  # noqa: NPY002 -- leave it as it was
+        np.random.set_state(ours)  # noqa: NPY002 -- leave it as it was
     if after[2] != before[2] or not np.array_equal(after[1], before[1]):
         name = name or getattr(func, "__name__", "your function")
         raise AssertionError(

@@ -246,7 +246,7 @@ class StudentProcess:
             rss = 0
             for proc in procs:
                 with contextlib.suppress(psutil.Error):
-                    rss += proc.memory_info().rss
+                    rss += proc.memory_info().rss + _memfd_bytes(proc.pid)
             if rss > self.memory_bytes:
                 self.tripped.set()
                 self.kill()
@@ -293,13 +293,30 @@ class StudentProcess:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+def _memfd_bytes(pid: int) -> int:
+    """The size of the memfds process `pid` holds open: memory that is in no
+    process's resident set until it is mapped and touched."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            path = f"/proc/{pid}/fd/{fd}"
+            with contextlib.suppress(OSError):
+                if os.readlink(path).startswith("/memfd:"):
+                    total += os.stat(path).st_size
+    return total
+
+
 def _limit_memory(limit: int) -> None:
+    """RLIMIT_AS: its address space; RLIMIT_FSIZE: any one file it writes (a
+    memfd too, whose pages no RSS counts) stays below the scratch limit."""
     try:
         import resource
     except ImportError:
         return
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        size = min(limit, SCRATCH_LIMIT)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
 class Judge:
@@ -329,6 +346,11 @@ class Judge:
                 self.ask("run", label=label, source=source)
             except RemoteError:
                 pass
+
+    def random_state(self):
+        """np.random.get_state() of the student's process (what
+        coursekit.checks.randomness compares while grading)."""
+        return self.ask("random_state")
 
     def restart(self):
         self.student.kill()
@@ -447,8 +469,12 @@ class Judge:
 def run_submission(payload: dict, conn) -> None:
     """Judge one notebook; report each executed cell and the end via conn."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    from coursekit.checks import randomness
+
     try:
-        status, message = Judge(payload, conn).run()
+        judge = Judge(payload, conn)
+        randomness.student_random_state = judge.random_state
+        status, message = judge.run()
     except Exception as exc:  # noqa: BLE001 -- the grader's own failure, said
         status, message = "error", f"the grader failed: {type(exc).__name__}: {exc}"
     conn.send(("done", status, message))

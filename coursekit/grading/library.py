@@ -25,6 +25,7 @@ from pathlib import Path
 from coursekit.notebooks import is_locked, is_solution, is_test
 
 CHECKERS = ("check_not_calling", "check_not_using")  # their 2nd argument: names
+NAMES_ARGS = ("forbidden_names", "reference_names")  # ... or by keyword
 RUNTIME = (  # coursekit's modules that run in the student's process, as they are
     "coursekit/__init__.py",
     "coursekit/grading/__init__.py",
@@ -81,9 +82,27 @@ def _code_cells(nb):
                 continue
 
 
-def _strings(node) -> list[str]:
-    if isinstance(node, ast.List | ast.Tuple):
-        return [e.value for e in node.elts if isinstance(e, ast.Constant)]
+def _strings(node, lists: dict[str, list[str]]) -> list[str]:
+    """The strings a list expression of a test cell names: a literal, a
+    name bound to one before, their sums (`FORBIDDEN + ["x"]`), `[*A, "x"]`
+    and `list(A)`; any string inside counts (a reading too wide can only
+    withhold more)."""
+    if isinstance(node, ast.Name):
+        return lists.get(node.id, [])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _strings(node.left, lists) + _strings(node.right, lists)
+    if isinstance(node, ast.Starred):
+        return _strings(node.value, lists)
+    if isinstance(node, ast.Call) and len(node.args) == 1:
+        return _strings(node.args[0], lists)  # list(A), tuple(A), set(A)
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        found = []
+        for element in node.elts:
+            if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                found.append(element.value)
+            else:
+                found += _strings(element, lists)
+        return found
     return []
 
 
@@ -101,11 +120,14 @@ def withheld_names(source_nb) -> set[str]:
                 )
                 for target in targets:
                     if isinstance(target, ast.Name):
-                        lists.setdefault(target.id, []).extend(_strings(node.value))
+                        found = _strings(node.value, lists)
+                        lists.setdefault(target.id, []).extend(found)
             elif isinstance(node, ast.Call):
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 if name in CHECKERS and len(node.args) >= 2:
                     calls.append(node.args[1])
+                elif name in CHECKERS:
+                    calls += [k.value for k in node.keywords if k.arg in NAMES_ARGS]
             elif (
                 isinstance(node, ast.ImportFrom)
                 and is_locked(cell)
@@ -115,8 +137,7 @@ def withheld_names(source_nb) -> set[str]:
                 given |= {alias.name for alias in node.names}
     names = set()
     for arg in calls:
-        found = lists.get(arg.id, []) if isinstance(arg, ast.Name) else _strings(arg)
-        names |= {n.split(".")[-1] for n in found}
+        names |= {n.split(".")[-1] for n in _strings(arg, lists)}
     return names - given
 
 
@@ -249,23 +270,88 @@ def frameworks_used(source_nb) -> set[str]:
     return used & set(FRAMEWORKS)
 
 
+def _top_level_uses(tree) -> dict[str, set[str]]:
+    """name -> the module's top-level functions and classes whose code uses
+    that name ("" for the module's own statements; imports and `__all__`
+    are no use)."""
+    uses: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            user = node.name
+        elif isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "__all__" for t in node.targets
+        ):
+            continue
+        else:
+            user = ""
+        for inner in ast.walk(node):
+            name = (
+                inner.id
+                if isinstance(inner, ast.Name)
+                else inner.attr
+                if isinstance(inner, ast.Attribute)
+                else None
+            )
+            if name is not None and name != user:
+                uses.setdefault(name, set()).add(user)
+    return uses
+
+
+def used_only_by_withheld(trees: dict[str, ast.Module], withheld: set[str]) -> set[str]:
+    """The internal functions of rnnlib (`trees`: module name -> its tree;
+    internal: private, or in rnnlib.kernels) that only withheld code uses,
+    directly or through each other: a fast kernel that only a withheld
+    layer runs computes the same answer, so it is withheld with it.  The
+    public API stays whole (a learner may call it), and so do classes (the
+    kernels' caches are plain records).  Names are matched
+    across modules by name alone, so a name that anything kept uses stays (a
+    reading too wide keeps more)."""
+    users: dict[str, set[str]] = {}
+    defined = set()
+    for module, tree in trees.items():
+        for name, where in _top_level_uses(tree).items():
+            users.setdefault(name, set()).update(where)
+        defined |= {
+            n.name
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            and (n.name.startswith("_") or module.startswith("rnnlib.kernels."))
+        }
+    gone = set(withheld)
+    while True:
+        more = {
+            name for name in defined - gone if users.get(name) and users[name] <= gone
+        }
+        if not more:
+            return gone - set(withheld)
+        gone |= more
+
+
 def write_student_library(
     folder: Path, withheld: set[str], frameworks: set[str] = frozenset()
 ) -> None:
     """Write the student's library for one exercise into `folder`; the
     frameworks not in `frameworks` are absent there."""
     rnnlib = _package_folder("rnnlib")
-    for path in sorted(rnnlib.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
+    files = sorted(
+        p for p in rnnlib.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    sources = {p: p.read_text(encoding="utf-8") for p in files if p.suffix == ".py"}
+
+    def module(path):
+        return ".".join(("rnnlib", *path.relative_to(rnnlib).with_suffix("").parts))
+
+    if withheld:
+        trees = {module(p): _parse(text) for p, text in sources.items()}
+        withheld = set(withheld) | used_only_by_withheld(trees, set(withheld))
+    for path in files:
         target = folder / "rnnlib" / path.relative_to(rnnlib)
         target.parent.mkdir(parents=True, exist_ok=True)
         data = path.read_bytes()
-        if path.suffix == ".py" and withheld:
-            module = ".".join(
-                ("rnnlib", *path.relative_to(rnnlib).with_suffix("").parts)
-            )
-            changed = _withheld_source(data.decode("utf-8"), withheld, module)
+        if path in sources and withheld:
+            changed = _withheld_source(sources[path], withheld, module(path))
             if changed is not None:
                 data = changed.encode("utf-8")
         target.write_bytes(data)

@@ -178,7 +178,7 @@ def build_run_notebook(source_nb, submission_nb):
     strip_outputs(nb)
     tests = {
         index: grade_id(cell)
-        for index, cell in enumerate(cells)
+        for index, cell in enumerate(nb.cells)  # the order that runs
         if is_test(cell) and grade_id(cell) in protected
     }
     return nb, tests
@@ -192,18 +192,22 @@ def judge_cells(run_nb, tests: dict, source_nb) -> list[list]:
     the source says what is given: a learner's cell that calls itself
     locked is the learner's."""
     given = {
-        grade_id(c)
+        grade_id(c): c.source
         for c in source_nb.cells
         if c.cell_type == "code" and is_locked(c) and not is_test(c)
         and not is_solution(c) and grade_id(c)
     }  # fmt: skip
+    graded = {grade_id(c): c.source for c in source_nb.cells if is_test(c)}
     cells = []
     for index, cell in enumerate(run_nb.cells):
         if cell.cell_type != "code":
             continue
-        if index in tests:
+        gid = grade_id(cell)
+        if index in tests:  # only the source's own text runs in the judge
+            if tests[index] != gid or graded.get(gid) != cell.source:
+                raise ValueError(f"cell {index + 1} is not the source's {gid}")
             kind = "test"
-        elif grade_id(cell) in given:
+        elif gid in given and cell.source == given[gid]:
             kind = "given"
         else:
             kind = "student"

@@ -13,9 +13,11 @@ Fedora; it needs no root where user namespaces are allowed):
   read-only (/usr and the links to it, the few files of /etc the dynamic
   linker needs), Python and its packages read-only, the student's library
   read-only (rnnlib without the graded references, coursekit's checks as
-  stand-ins; it also covers the real packages where they lie inside a
-  bound folder), a fresh /proc and /dev, and one writable, size-limited
-  tmpfs at /tmp whose folder /tmp/work is its working folder.  The course
+  stand-ins, the frameworks the exercise does not use as modules that
+  refuse to import; it is laid over the real packages where they lie
+  inside a bound folder, so no change of sys.path reaches them), a fresh
+  /proc and /dev, and two writable, size-limited tmpfs: /tmp, whose folder
+  /tmp/work is its working folder, and a small /dev/shm.  The course
   checkout, the sources and their hidden tests, the class folder with
   every other submission, the gradebook, /home and /root are not there;
 - everything it starts dies with it (`--die-with-parent`, the PID
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -39,6 +42,7 @@ from pathlib import Path
 LIBRARY = "/opt/coursekit-student"  # the student's library inside
 WORKDIR = "/tmp/work"  # the student's working folder inside
 USER_ID = 65534  # the user inside the sandbox ("nobody")
+SHM_BYTES = 16 * 2**20  # the size of its /dev/shm
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf")
 INSTALL_HINT = (
@@ -88,19 +92,22 @@ def _binds_for_system() -> list[str]:
     return args
 
 
-def _real_packages(roots: list[str]) -> list[str]:
-    """(package, folder) of rnnlib and coursekit where a bound root holds
-    them (a non-editable install): the student's library is laid over them."""
+def _real_packages(roots: list[str], names) -> list[str]:
+    """(package, folder) of each of `names` that a bound root holds (rnnlib
+    and coursekit in a non-editable install, the frameworks absent while an
+    exercise is graded): the student's library is laid over them, so no
+    change of sys.path finds the real one.  Found without importing."""
     found = []
-    for name in ("rnnlib", "coursekit"):
+    for name in names:
         try:
-            folder = os.path.realpath(
-                Path(importlib.import_module(name).__file__).parent
-            )
-        except (ImportError, TypeError):
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
             continue
-        if any(_inside(folder, root) for root in roots):
-            found += [name, folder]
+        places = list(getattr(spec, "submodule_search_locations", None) or [])
+        for place in places:
+            folder = os.path.realpath(place)
+            if any(_inside(folder, root) for root in roots):
+                found += [name, folder]
     return found
 
 
@@ -138,11 +145,15 @@ def command(library: Path, fd: int, scratch_bytes: int) -> list[str]:
     for root in roots:
         args += ["--ro-bind", root, root]
     args += ["--ro-bind", str(library), LIBRARY]
-    packages = _real_packages(roots)
+    names = [p.name for p in sorted(library.iterdir()) if p.is_dir()]
+    packages = _real_packages(roots, names)
     for name, folder in zip(packages[::2], packages[1::2], strict=True):
         args += ["--ro-bind", str(library / name), folder]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(scratch_bytes), "--tmpfs", "/tmp"]
+    # /dev/shm is the only other place it can write: POSIX semaphores need
+    # it, nothing needs it large (a file there is memory no RSS counts)
+    args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     args += ["--dir", WORKDIR, "--chdir", WORKDIR, "--clearenv"]
     for key, value in environment(LIBRARY).items():
         args += ["--setenv", key, value]

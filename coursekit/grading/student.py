@@ -13,6 +13,7 @@ solution cells, and the judge's requests (`coursekit.grading.wire`):
     lookup   the values of some global names (functions as handles)
     call     call a function it handed out, with plain-data arguments
     inspect  what a function's bytecode refers to (coursekit.checks.bytecode)
+    random_state  the state of NumPy's global generator here
 
 What it prints goes nowhere; what it sends back is plain data.  Nothing in
 it is trusted by the judge: the learner's code can change anything here.
@@ -41,6 +42,7 @@ class StudentSide(Peer):
                 "run": self.run_cell,
                 "lookup": self.lookup,
                 "inspect": self.inspect,
+                "random_state": self.random_state,
             },
         )
         self.shell = shell
@@ -80,6 +82,13 @@ class StudentSide(Peer):
         if what == "names_used":
             return {str(k): str(v) for k, v in bytecode.names_used(fn).items()}
         raise WireError(f"inspect: an unknown question {what!r}")
+
+    def random_state(self, _, __):
+        """The state of NumPy's hidden global generator here (what
+        coursekit.checks.check_global_random_untouched compares)."""
+        import numpy as np
+
+        return np.random.get_state()  # noqa: NPY002 -- the legacy state is the point
 
     def describe(self, exc: BaseException) -> dict:
         info = {
