@@ -194,9 +194,10 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "Exercise 02's Part 3 with two states. Walk "
             "`for t in reversed(range(T)):`. $h_t$ feeds this step's output "
             "and step $t + 1$, so its gradient is `dh[:, t]` plus the "
-            "`dh_prev` of step $t + 1$. $c_t$ feeds only step $t + 1$, so its "
-            "gradient is the `dc_prev` of step $t + 1$ alone (zeros after "
-            "the last step).",
+            "`dh_prev` of step $t + 1$. Apart from its own $h_t$, a path your "
+            "step backward takes care of, $c_t$ feeds only step $t + 1$: pass "
+            "the `dc_prev` of step $t + 1$ as `dc_next` (zeros at the last "
+            "step).",
             "`W_x`, `W_h` and `b` serve every step: add up (`+=`) each step's "
             "share in arrays started at zeros. `dx[:, t]` is step $t$'s "
             "`dx_t`; what the first step returns as `dh_prev` and `dc_prev` "
