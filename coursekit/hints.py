@@ -217,6 +217,65 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "```",
         ),
     },
+    11: {
+        1: (
+            "Forward, `W[ids]` picks one row per id: (B, T, E). Backward, entry "
+            "$e[b, t, j]$ is $W[\\text{ids}[b, t], j]$, so it depends on that "
+            "one entry of $W$, with derivative 1: position $(b, t)$ sends its "
+            "`de[b, t]` back to row `ids[b, t]`, and to no other. Notebook 11, "
+            "“The embedding's backward pass, derived”.",
+            "A row read at several positions receives the sum of all their "
+            "gradients; a row nobody read receives zero. As a product, "
+            "$e = O W$ with one-hot rows $O$, so `dW` $= O^\\top$ `de`, "
+            "(V, N)(N, E): the sum over the positions is the matrix product.",
+            "Start `dW` as zeros (V, E) and add every position's `de[b, t]` into "
+            "row `ids[b, t]`. `dW[ids] += de` does not add repeated ids: NumPy "
+            "computes each new row once and writes it, so the last write wins. "
+            "`np.add.at(target, indices, values)` adds every one, repeats "
+            "included.",
+            "The lines:\n\n"
+            "```python\n"
+            "return W[ids], (ids, W.shape[0])\n"
+            "ids, V = cache\n"
+            "dW = np.zeros((V, de.shape[-1]))\n"
+            "np.add.at(dW, ids, de)\n"
+            "return dW\n"
+            "```\n\n"
+            "(the first in `embedding_forward`, the rest in `embedding_backward`).",
+        ),
+    },
+    12: {
+        2: (
+            "Forward: the mask is (B, S) and the scores (B, T, S), so insert the "
+            "time axis, `mask[:, None, :]`, to broadcast it over the T queries. "
+            "Put `-np.inf` at padding, subtract each row's maximum "
+            "(`axis=-1, keepdims=True`), exponentiate, divide by the row's sum. "
+            "Backward: drop $b$ and $t$ and work on one row, "
+            "$a_s = e^{e_s} / \\sum_{s'} e^{e_{s'}}$, as notebook 12 does in "
+            "“The backward pass of the weights: the softmax Jacobian”.",
+            "The quotient rule gives, for $j = s$ and for $j \\ne s$ at once, "
+            "$\\partial a_s / \\partial e_j = a_s([s = j] - a_j)$. A score "
+            "$e_j$ changes every weight of its row, so "
+            "$\\partial L / \\partial e_j = \\sum_s "
+            "(\\partial L / \\partial a_s)\\, a_s ([s = j] - a_j)$.",
+            "Split the sum: the term $s = j$ gives "
+            "$a_j\\, \\partial L / \\partial a_j$; the rest gives $-a_j$ times "
+            "$\\sum_s a_s\\, \\partial L / \\partial a_s$, one weighted sum per "
+            "row, the same for every $j$. In NumPy that sum is "
+            "`(a * da).sum(axis=-1, keepdims=True)`, (B, T, 1), which broadcasts "
+            "over the row. At padding $a_j = 0$, so the gradient is 0 there by "
+            "itself.",
+            "The lines:\n\n"
+            "```python\n"
+            "scores = np.where(mask[:, None, :] > 0, e, -np.inf)\n"
+            "w = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "return w / w.sum(axis=-1, keepdims=True)\n"
+            "return a * (da - (a * da).sum(axis=-1, keepdims=True))\n"
+            "```\n\n"
+            "(the first three in `masked_softmax`, the last in "
+            "`masked_softmax_backward`).",
+        ),
+    },
 }
 
 
