@@ -1,0 +1,354 @@
+"""Hints for the exercises, in steps the learner opens on purpose.
+
+An exercise's given cell defines
+
+    hint = hints_for(2)      # exercise 02
+
+and `hint(part, step)` shows hint `step` of Part `part`: step 1 is a nudge,
+the middle steps the argument (the derivative, the shapes), the last step
+the lines themselves.  Nothing is recorded: a hint is text, and asking for
+one changes nothing anywhere.  The student's process imports this module
+while it is graded (`coursekit.grading.library.RUNTIME`), so a `hint(...)`
+left in a cell runs there as well.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# exercise -> part -> the hints of that part, in order; Markdown with $math$
+HINTS: dict[int, dict[int, tuple[str, ...]]] = {
+    2: {
+        1: (
+            "Visit every index of `x`, whatever its shape, with "
+            "`for i in np.ndindex(x.shape):`. At each index you need two values "
+            "of `f`: one with `x[i]` raised by `eps`, one with it lowered by "
+            "`eps`. Start `grad` as zeros shaped like `x`.",
+            "`f` reads `x` itself, so change the entry in `x`, not in a copy. "
+            "Keep its old value first (`old = x[i]`): you need it to compute "
+            "`old + eps` and `old - eps`, and to put it back afterwards.",
+            "The lines inside the loop:\n\n"
+            "```python\n"
+            "old = x[i]\n"
+            "x[i] = old + eps\n"
+            "f_plus = f(x)\n"
+            "x[i] = old - eps\n"
+            "f_minus = f(x)\n"
+            "x[i] = old\n"
+            "grad[i] = (f_plus - f_minus) / (2 * eps)\n"
+            "```",
+        ),
+        2: (
+            "The forward step is two lines, $a = x_t W_{hx}^\\top + h_{t-1} "
+            "W_{hh}^\\top + b_h$ and $h_t = \\tanh(a)$. Go back through them "
+            "in reverse: first through the tanh to `da` $= \\partial L / "
+            "\\partial a$, then through the first line to the five outputs. "
+            "Do it on paper for one unit and one input first, where every "
+            "symbol is a number: notebook 02, “One RNN step backward: first "
+            "with numbers, not arrays”.",
+            "Through the tanh: $\\tanh'(a) = 1 - \\tanh^2(a)$, and "
+            "$\\tanh(a)$ is `h_next`, which the cache keeps. Entry $(b, j)$ of "
+            "`h_next` depends on entry $(b, j)$ of $a$ only, so the chain rule "
+            "is an entrywise product: `da` is `dh_next` times "
+            "$1 - $ `h_next` squared, entry by entry, (B, H) like `dh_next`.",
+            "The shapes decide the products. A gradient has the shape of its "
+            "variable: `dW_hx` is (H, D), and you have `da` (B, H) and `x_t` "
+            "(B, D). The only product of the two with shape (H, D) is `da` "
+            "transposed times `x_t`, $(H, B)(B, D)$; its inner index is the "
+            "batch, so it adds up what the B sequences send back to each "
+            "weight. `dx_t` is (B, D): `da` (B, H) times `W_hx` (H, D). "
+            "`dW_hh` and `dh_prev` follow the same way with `h_prev` and "
+            "`W_hh` (notebook 02, “The same step for a batch, in the row "
+            "layout”).",
+            "`b_h` (H,) is added to every row of $a$, so each of the B rows "
+            "sends its `da` back to it: `db_h` is `da` added up over the batch "
+            "axis, shape (H,).",
+            "The lines:\n\n"
+            "```python\n"
+            "x_t, h_prev, W_hx, W_hh, h_next = cache\n"
+            "da = dh_next * (1 - h_next**2)\n"
+            "return da @ W_hx, da @ W_hh, da.T @ x_t, da.T @ h_prev, "
+            "da.sum(axis=0)\n"
+            "```",
+        ),
+        3: (
+            "Look at the unrolled graph (notebook 02, “The computation "
+            "graph”): $h_t$ has two children, this step's output and step "
+            "$t + 1$. The gradient reaching $h_t$ is the sum of what comes "
+            "back along both: `dh[:, t]` from above, and the `dh_prev` that "
+            "the backward of step $t + 1$ returned.",
+            "So step $t$ needs the result of step $t + 1$: walk backwards, "
+            "`for t in reversed(range(T)):`, and keep the last `dh_prev` in a "
+            "variable that starts as zeros of shape (B, H), since nothing comes "
+            "back from after the last step. Call your `rnn_step_backward` with "
+            "`dh[:, t]` plus that variable, and `cache[t]`.",
+            "`W_hx`, `W_hh` and `b_h` are the same arrays at every step, so "
+            "their gradients are sums over the steps: start three arrays of "
+            "zeros shaped like them and add (`+=`) each step's share. "
+            "`dx[:, t]` is step $t$'s own `dx_t`, and the `dh_prev` of the "
+            "first step ($t = 0$) is `dh0`.",
+            "The lines (with `dh_future = np.zeros((B, H))` and the three "
+            "gradients started at zeros before the loop):\n\n"
+            "```python\n"
+            "for t in reversed(range(T)):\n"
+            "    dx_t, dh_future, dW_hx_t, dW_hh_t, db_h_t = rnn_step_backward(\n"
+            "        dh[:, t] + dh_future, cache[t]\n"
+            "    )\n"
+            "    dx[:, t] = dx_t\n"
+            "    dW_hx += dW_hx_t\n"
+            "    dW_hh += dW_hh_t\n"
+            "    db_h += db_h_t\n"
+            "return dx, dh_future, dW_hx, dW_hh, db_h\n"
+            "```",
+        ),
+    },
+    9: {
+        1: (
+            "`H` is `h_prev.shape[1]`. One product gives the pre-activations "
+            "of all four gates, `a` (B, 4H); the gates are its four blocks of "
+            "H columns, in the order of the table: i, f, g, o, with tanh for "
+            "g only. Slice the columns: `a[:, H : 2 * H]` is the forget "
+            "gate's block.",
+            "The cache ends with $\\tanh(c_t)$, which `h_next` needs anyway: "
+            "compute it once, keep it in a variable, and use it twice.",
+            "The lines:\n\n"
+            "```python\n"
+            "H = h_prev.shape[1]\n"
+            "a = x_t @ W_x.T + h_prev @ W_h.T + b\n"
+            "i = sigmoid(a[:, :H])\n"
+            "f = sigmoid(a[:, H : 2 * H])\n"
+            "g = np.tanh(a[:, 2 * H : 3 * H])\n"
+            "o = sigmoid(a[:, 3 * H :])\n"
+            "c_next = f * c_prev + i * g\n"
+            "tanh_c = np.tanh(c_next)\n"
+            "h_next = o * tanh_c\n"
+            "return h_next, c_next, (x_t, h_prev, c_prev, W_x, W_h, i, f, g, "
+            "o, tanh_c)\n"
+            "```",
+        ),
+        2: (
+            "Walk Part 1's lines from the last to the first: $h_t$, then "
+            "$c_t$, then the four activations, then $a$. Each is notebook "
+            "02's scalar chain rule applied entry by entry; notebook 09 walks "
+            "the same lines in “One step backward, gate by gate”. When "
+            "`dc_next` is `None`, use zeros of shape (B, H).",
+            "For a product $u = p \\odot q$, the gradient of each factor is "
+            "the upstream gradient times the other factor. At $h_t = o \\odot "
+            "\\tanh(c_t)$: the gradient of `o` is `dh_next` times `tanh_c`; "
+            "the gradient of $\\tanh(c_t)$ is `dh_next` times `o`, and crossing "
+            "the tanh multiplies it by $1 - $ `tanh_c` squared. $c_t$ also "
+            "feeds step $t + 1$, so `dc` is that plus `dc_next`.",
+            "At $c_t = f \\odot c_{t-1} + i \\odot g$ the same rule gives, "
+            "from `dc`: `f`'s gradient is `dc` times `c_prev`, `i`'s is `dc` "
+            "times `g`, `g`'s is `dc` times `i`, and `dc_prev` is `dc` times "
+            "`f`: no matrix, no squashing. Then through the activations, "
+            "each derivative written with the saved output: "
+            "$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$, so the sigmoid of "
+            "gate `i` contributes `i * (1 - i)`; $\\tanh'$ gives `1 - g**2`.",
+            "Shapes. The four (B, H) pre-activation gradients side by side, "
+            "in the order of `a`'s columns (i, f, g, o: `np.concatenate(..., "
+            "axis=1)`), make `da` (B, 4H), like `a`. From there the line "
+            "$a = x_t W_x^\\top + h_{t-1} W_h^\\top + b$ is exercise 02's, "
+            "with wider matrices: `dW_x` (4H, D) is `da` transposed times "
+            "`x_t`, `dx_t` (B, D) is `da` times `W_x`, the same for `W_h` and "
+            "`h_prev`, and `db` is `da` summed over the batch.",
+            "The lines:\n\n"
+            "```python\n"
+            "x_t, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache\n"
+            "if dc_next is None:\n"
+            "    dc_next = np.zeros_like(dh_next)\n"
+            "dc = dc_next + dh_next * o * (1 - tanh_c**2)\n"
+            "da = np.concatenate(\n"
+            "    [\n"
+            "        dc * g * i * (1 - i),\n"
+            "        dc * c_prev * f * (1 - f),\n"
+            "        dc * i * (1 - g**2),\n"
+            "        dh_next * tanh_c * o * (1 - o),\n"
+            "    ],\n"
+            "    axis=1,\n"
+            ")\n"
+            "return da @ W_x, da @ W_h, dc * f, da.T @ x_t, da.T @ h_prev, "
+            "da.sum(axis=0)\n"
+            "```",
+        ),
+        3: (
+            "Start both states: zeros of shape (B, H) when `h0` or `c0` is "
+            "`None`, with `H = W_h.shape[1]`. Then `for t in range(T):` one "
+            "step reads `x[:, t]` and the two states of the step before, and "
+            "returns the next two, which you store in `h[:, t]` and "
+            "`c[:, t]` and feed to the next step.",
+            "The lines (with `h`, `c` started as zeros of shape (B, T, H) "
+            "and `caches` as an empty list):\n\n"
+            "```python\n"
+            "for t in range(T):\n"
+            "    h_t, c_t, cache = lstm_step_forward(x[:, t], h_t, c_t, W_x, "
+            "W_h, b)\n"
+            "    h[:, t], c[:, t] = h_t, c_t\n"
+            "    caches.append(cache)\n"
+            "return h, c, caches\n"
+            "```",
+        ),
+        4: (
+            "Exercise 02's Part 3 with two states. Walk "
+            "`for t in reversed(range(T)):`. $h_t$ feeds this step's output "
+            "and step $t + 1$, so its gradient is `dh[:, t]` plus the "
+            "`dh_prev` of step $t + 1$. Apart from its own $h_t$, a path your "
+            "step backward takes care of, $c_t$ feeds only step $t + 1$: pass "
+            "the `dc_prev` of step $t + 1$ as `dc_next` (zeros at the last "
+            "step).",
+            "`W_x`, `W_h` and `b` serve every step: add up (`+=`) each step's "
+            "share in arrays started at zeros. `dx[:, t]` is step $t$'s "
+            "`dx_t`; what the first step returns as `dh_prev` and `dc_prev` "
+            "is `dh0` and `dc0`.",
+            "The lines (with `dh_future` and `dc_future` started as zeros of "
+            "shape (B, H), and the weight gradients as zeros):\n\n"
+            "```python\n"
+            "for t in reversed(range(T)):\n"
+            "    dx[:, t], dh_future, dc_future, dW_x_t, dW_h_t, db_t = "
+            "lstm_step_backward(\n"
+            "        dh[:, t] + dh_future, dc_future, caches[t]\n"
+            "    )\n"
+            "    dW_x += dW_x_t\n"
+            "    dW_h += dW_h_t\n"
+            "    db += db_t\n"
+            "return dx, dh_future, dc_future, dW_x, dW_h, db\n"
+            "```",
+        ),
+    },
+    11: {
+        1: (
+            "Forward, `W[ids]` picks one row per id: (B, T, E). Backward, entry "
+            "$e[b, t, j]$ is $W[\\text{ids}[b, t], j]$, so it depends on that "
+            "one entry of $W$, with derivative 1: position $(b, t)$ sends its "
+            "`de[b, t]` back to row `ids[b, t]`, and to no other. Notebook 11, "
+            "“The embedding's backward pass, derived”.",
+            "A row read at several positions receives the sum of all their "
+            "gradients; a row nobody read receives zero. As a product, "
+            "$e = O W$ with one-hot rows $O$, so `dW` $= O^\\top$ `de`, "
+            "(V, N)(N, E): the sum over the positions is the matrix product.",
+            "Start `dW` as zeros (V, E) and add every position's `de[b, t]` into "
+            "row `ids[b, t]`. `dW[ids] += de` does not add repeated ids: NumPy "
+            "computes each new row once and writes it, so the last write wins. "
+            "`np.add.at(target, indices, values)` adds every one, repeats "
+            "included.",
+            "The lines:\n\n"
+            "```python\n"
+            "return W[ids], (ids, W.shape[0])\n"
+            "ids, V = cache\n"
+            "dW = np.zeros((V, de.shape[-1]))\n"
+            "np.add.at(dW, ids, de)\n"
+            "return dW\n"
+            "```\n\n"
+            "(the first in `embedding_forward`, the rest in `embedding_backward`).",
+        ),
+    },
+    12: {
+        2: (
+            "Forward: the mask is (B, S) and the scores (B, T, S), so insert the "
+            "time axis, `mask[:, None, :]`, to broadcast it over the T queries. "
+            "Put `-np.inf` at padding, subtract each row's maximum "
+            "(`axis=-1, keepdims=True`), exponentiate, divide by the row's sum. "
+            "Backward: drop $b$ and $t$ and work on one row, "
+            "$a_s = e^{e_s} / \\sum_{s'} e^{e_{s'}}$, as notebook 12 does in "
+            "“The backward pass of the weights: the softmax Jacobian”.",
+            "The quotient rule gives, for $j = s$ and for $j \\ne s$ at once, "
+            "$\\partial a_s / \\partial e_j = a_s([s = j] - a_j)$. A score "
+            "$e_j$ changes every weight of its row, so "
+            "$\\partial L / \\partial e_j = \\sum_s "
+            "(\\partial L / \\partial a_s)\\, a_s ([s = j] - a_j)$.",
+            "Split the sum: the term $s = j$ gives "
+            "$a_j\\, \\partial L / \\partial a_j$; the rest gives $-a_j$ times "
+            "$\\sum_s a_s\\, \\partial L / \\partial a_s$, one weighted sum per "
+            "row, the same for every $j$. In NumPy that sum is "
+            "`(a * da).sum(axis=-1, keepdims=True)`, (B, T, 1), which broadcasts "
+            "over the row. At padding $a_j = 0$, so the gradient is 0 there by "
+            "itself.",
+            "The lines:\n\n"
+            "```python\n"
+            "scores = np.where(mask[:, None, :] > 0, e, -np.inf)\n"
+            "w = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "return w / w.sum(axis=-1, keepdims=True)\n"
+            "return a * (da - (a * da).sum(axis=-1, keepdims=True))\n"
+            "```\n\n"
+            "(the first three in `masked_softmax`, the last in "
+            "`masked_softmax_backward`).",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One hint: shown as Markdown in Jupyter, as plain text elsewhere."""
+
+    exercise: int
+    part: int
+    step: int
+    steps: int
+    text: str
+
+    @property
+    def title(self) -> str:
+        more = "the last" if self.step == self.steps else f"next: step {self.step + 1}"
+        return (
+            f"Exercise {self.exercise:02d}, Part {self.part}, hint {self.step} "
+            f"of {self.steps} ({more})"
+        )
+
+    def __str__(self) -> str:
+        return f"{self.title}\n\n{self.text}"
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.title}**\n\n{self.text}"
+
+
+def _whole_number(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be a whole number; got {value!r}")
+    return int(value)
+
+
+def _listed(numbers) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def _parts(exercise) -> dict[int, tuple[str, ...]]:
+    exercise = _whole_number(exercise, "the exercise")
+    if exercise not in HINTS:
+        known = _listed(f"{n:02d}" for n in sorted(HINTS))
+        raise ValueError(f"hints exist for exercises {known}; got exercise {exercise}")
+    return HINTS[exercise]
+
+
+def get_hint(exercise: int, part: int, step: int = 1) -> Hint:
+    """Hint `step` (1 first) of Part `part` of exercise `exercise`."""
+    parts = _parts(exercise)
+    part = _whole_number(part, "the part")
+    if part not in parts:
+        raise ValueError(
+            f"exercise {exercise:02d} has hints for parts {_listed(sorted(parts))};"
+            f" got part {part}"
+        )
+    steps = parts[part]
+    step = _whole_number(step, "the step")
+    if not 1 <= step <= len(steps):
+        raise ValueError(
+            f"Part {part} of exercise {exercise:02d} has hints 1 to {len(steps)}"
+            f" (the last gives the lines); got step {step}"
+        )
+    return Hint(exercise, part, step, len(steps), steps[step - 1])
+
+
+def hints_for(exercise: int) -> Callable[..., Hint]:
+    """The `hint(part, step=1)` function of one exercise."""
+    _parts(exercise)  # an exercise without hints fails here, not at the first hint
+
+    def hint(part: int, step: int = 1) -> Hint:
+        """Hint `step` (1 first, the lines last) for Part `part`."""
+        return get_hint(exercise, part, step)
+
+    return hint
