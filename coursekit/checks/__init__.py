@@ -18,10 +18,12 @@ values.py           check_array, check_scalar, check_gradient, check_returns,
                     check_same_keys, check_unchanged; MISTAKES (the usual
                     mistakes, by key) and shape_error_hint (the one behind
                     a NumPy shape error)
-own_work.py         check_upstream (a later part that calls an earlier
-                    part's function says so when that function is wrong:
-                    UpstreamError) and check_not_calling (bytecode +
-                    stand-ins that raise)
+own_work.py         check_not_calling (bytecode + stand-ins that raise)
+upstream.py         upstream_first (the one call a test cell makes: checks
+                    the earlier parts its part builds on, as
+                    prerequisites.py declares them per exercise, and names
+                    the first wrong one, "fix Part N (`fn`) first":
+                    UpstreamError)
 randomness.py       check_frequencies (chi-square),
                     check_global_random_untouched, check_token_lists
 mistakes_rnn.py     the `*_mistakes` functions: what the common wrong
@@ -54,17 +56,14 @@ from .mistakes_rnn import (  # noqa: F401
     rnn_step_mistakes,
     state_gradient_mistakes,
 )
-from .own_work import (  # noqa: F401
-    UpstreamError,
-    check_not_calling,
-    check_upstream,
-)
+from .own_work import check_not_calling  # noqa: F401
 from .randomness import (  # noqa: F401
     check_frequencies,
     check_global_random_untouched,
     check_token_lists,
     chi_square_critical,
 )
+from .upstream import UpstreamError, upstream_first  # noqa: F401
 from .values import (  # noqa: F401  (_matches: used by tests/test_exercises.py)
     MISTAKES,
     _matches,
