@@ -113,8 +113,26 @@ def test_check_array_reports_a_wrong_sign_and_a_constant_factor():
     expected = np.array([1.0, -2.0, 3.0])
     with pytest.raises(AssertionError, match="wrong sign"):
         check_array("g", -expected, expected)
-    with pytest.raises(AssertionError, match="0.25 times the expected"):
+    with pytest.raises(AssertionError, match="4 times too small: an extra division"):
         check_array("g", expected / 4, expected)
+
+
+def test_the_factor_hint_says_which_way_the_factor_goes():
+    # a loss averaged over a batch of 5, and the sum a learner returned instead
+    per_example = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    with pytest.raises(AssertionError) as err:
+        check_scalar("loss", per_example.sum(), per_example.mean())
+    assert (
+        "Your values are 5 times too large: a missing division by 5 (e.g. summing"
+        " over the batch where the mean is wanted)?" in str(err.value)
+    )
+    # and the mean where the sum is wanted
+    with pytest.raises(AssertionError) as err:
+        check_scalar("loss", per_example.mean(), per_example.sum())
+    assert (
+        "Your values are 5 times too small: an extra division by 5 (e.g. averaging"
+        " over the batch where the sum is wanted)?" in str(err.value)
+    )
 
 
 def test_check_scalar_accepts_numpy_scalars_and_refuses_arrays():
@@ -494,8 +512,8 @@ def test_check_same_keys_names_missing_and_unexpected_keys():
 def test_check_array_names_only_whole_number_factors():
     with pytest.raises(AssertionError) as err:
         check_scalar("loss", 1.088, 1.0)
-    assert "times the expected" not in str(err.value)
-    with pytest.raises(AssertionError, match="3 times the expected"):
+    assert "times too" not in str(err.value)
+    with pytest.raises(AssertionError, match="3 times too large"):
         check_scalar("loss", 3.0, 1.0)
 
 

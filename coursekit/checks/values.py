@@ -276,11 +276,27 @@ def check_array(
     elif np.any(expected != 0):
         ratio = _constant_ratio(got, expected, rtol)
         if ratio is not None:
-            lines.append(
-                f"Your values are {ratio:.4g} times the expected ones: a missing or"
-                " extra factor (e.g. averaging over the batch instead of summing)?"
-            )
+            lines.append(_factor_hint(ratio))
     _fail(name, lines)
+
+
+def _factor_hint(ratio):
+    """What a constant factor between got and expected usually means, said
+    the right way round: too large is a missing division (a sum where the
+    mean is wanted), too small an extra one (a mean where the sum is)."""
+    size = abs(ratio)
+    sign = ", with the wrong sign" if ratio < 0 else ""
+    if size > 1:
+        return (
+            f"Your values are {size:.4g} times too large{sign}: a missing division"
+            f" by {size:.4g} (e.g. summing over the batch where the mean is"
+            " wanted)?"
+        )
+    return (
+        f"Your values are {1 / size:.4g} times too small{sign}: an extra division"
+        f" by {1 / size:.4g} (e.g. averaging over the batch where the sum is"
+        " wanted)?"
+    )
 
 
 def _shifted_in_time(got, expected, time_axis, atol, rtol):
