@@ -20,6 +20,7 @@ from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("*.ipynb"))}
 HIDDEN = "### BEGIN HIDDEN TESTS"
+NAMESPACE = {}
 
 
 def solution_source(number, name):
@@ -42,8 +43,11 @@ def mistaken(number, name, old, new):
 def run_part(number, test_id, after=None, visible_only=True):
     """Run the notebook up to the test cell `test_id` (its visible part only
     by default), with the code `after` run after the solution cells.
-    Returns the message of the error the test cell raised (None if none)."""
-    ns = {"__name__": "__main__"}
+    Returns the message of the error the test cell raised (None if none);
+    the namespace it ran in is left in NAMESPACE."""
+    ns = NAMESPACE
+    ns.clear()
+    ns["__name__"] = "__main__"
     for cell in read_notebook(SOLUTIONS[number]).cells:
         if cell.cell_type != "code":
             continue
@@ -74,8 +78,8 @@ def test_exercise_11_names_sampling_with_argmax():
     wrong = mistaken(
         "11",
         "sample_names",
-        "sample_from_logits(h @ p[\"W_yh\"].T + p[\"b_y\"], temperature, rng)",
-        "np.argmax(h @ p[\"W_yh\"].T + p[\"b_y\"], axis=1)",
+        'sample_from_logits(h @ p["W_yh"].T + p["b_y"], temperature, rng)',
+        'np.argmax(h @ p["W_yh"].T + p["b_y"], axis=1)',
     )
     message = run_part("11", "test_sample_names", wrong)
     assert message is not None and "sequences differ" in message
@@ -111,9 +115,7 @@ def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
 
 
 def test_exercise_01_names_a_missing_bias_in_part_3():
-    wrong = mistaken(
-        "01", "rnn_step_forward_concat", "hx @ W_h.T + b_h", "hx @ W_h.T"
-    )
+    wrong = mistaken("01", "rnn_step_forward_concat", "hx @ W_h.T + b_h", "hx @ W_h.T")
     message = run_part("01", "test_rnn_step_forward_concat", wrong)
     assert message is not None
     assert "This is exactly what you get with the bias b_h left out" in message
@@ -150,9 +152,13 @@ import functools as _functools
 import numpy as _np
 
 
+_zeroed = []  # the float arrays the wrapper zeroed (none: nothing to fool)
+
+
 def _zero(value):
     if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
         value[...] = 0.0
+        _zeroed.append(value.shape)
     elif isinstance(value, dict | list | tuple):
         for item in value.values() if isinstance(value, dict) else value:
             _zero(item)
@@ -180,4 +186,9 @@ PARTS = [(n, p) for n in sorted(SOLUTIONS) for p in EXERCISES[n]]
 def test_a_function_that_zeroes_its_inputs_fails_its_part(number, part):
     after = ZEROING.replace("NAMES", repr(list(part.functions)))
     message = run_part(number, part.grade_id, after, visible_only=False)
-    assert message is not None, f"{part.grade_id} passed a function that zeroes its inputs"
+    if not NAMESPACE["_zeroed"]:  # its inputs hold no float array
+        assert message is None, message
+        return
+    assert message is not None, (
+        f"{part.grade_id} passed a function that zeroes its inputs"
+    )

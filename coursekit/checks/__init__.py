@@ -15,9 +15,10 @@ what came, and, when it recognises one, the usual mistake by name:
 Where each lives (every public name, and exercises import them from here):
 
 values.py           check_array, check_scalar, check_gradient, check_returns,
-                    check_same_keys, check_unchanged; MISTAKES (the usual
-                    mistakes, by key) and shape_error_hint (the one behind
-                    a NumPy shape error)
+                    check_same_keys, check_unchanged; copies (fresh copies
+                    of a test's inputs for the learner's function); MISTAKES
+                    (the usual mistakes, by key) and shape_error_hint (the
+                    one behind a NumPy shape error)
 own_work.py         check_not_calling (bytecode + stand-ins that raise)
 upstream.py         upstream_first (the one call a test cell makes: checks
                     the earlier parts its part builds on, as
@@ -73,6 +74,7 @@ from .values import (  # noqa: F401  (_matches: used by tests/test_exercises.py)
     check_same_keys,
     check_scalar,
     check_unchanged,
+    copies,
     describe,
     shape_error_hint,
 )

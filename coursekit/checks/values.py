@@ -439,3 +439,26 @@ def check_same_keys(name, got, expected):
             f" unexpected {extra}"
         )
     return True
+
+
+def copies(*values):
+    """Fresh copies of a test's inputs for the learner's function (arrays,
+    and the dicts, lists and tuples that hold them; anything else as it
+    is), so that a function that changes its inputs in place cannot change
+    what the references computed from them see:
+
+        got = rnn_step_forward(*copies(x_t, h_prev, W_hx, W_hh, b_h))
+    """
+    return tuple(_copy(v) for v in values)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(_copy(v) for v in value))
+    if isinstance(value, list | tuple):
+        return type(value)(_copy(v) for v in value)
+    return value
