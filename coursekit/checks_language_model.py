@@ -274,7 +274,9 @@ def train_epoch_reference(
     return total / tokens
 
 
-def train_epoch_loss_mistakes(make_model, make_optimizer, sequences, batch_size, max_norm, seed):
+def train_epoch_loss_mistakes(
+    make_model, make_optimizer, sequences, batch_size, max_norm, seed
+):
     """{mistake: loss} for the usual wrong per-token means of train_epoch."""
     model = make_model()
     loss = train_epoch_reference(
