@@ -34,8 +34,33 @@ mistakes_lstm.py    softmax, a masked loss, a many-to-one backward, a
                     `check_array` can name them.  They are written with
                     plain NumPy (the classifier's with rnnlib's RNN),
                     independently of the learner's code.
+language_model.py   exercise 11: the GRU step's references, the usual
+                    mistakes of the embedding, the masked loss, the GRU,
+                    the training epoch and the sampling loop, and
+                    check_not_using (no use of those references)
+attention.py        exercise 12: the usual mistakes of the scores, the
+                    masked softmax, the context, a decoder step and beam
+                    search
 """
 
+from .attention import (  # noqa: F401
+    additive_scores_mistakes,
+    attention_step_mistakes,
+    beam_search_mistakes,
+    context_mistakes,
+    dot_scores_mistakes,
+    masked_softmax_backward_mistakes,
+    masked_softmax_mistakes,
+)
+from .language_model import (  # noqa: F401
+    check_not_using,
+    embedding_backward_mistakes,
+    gru_step_backward_mistakes,
+    gru_step_mistakes,
+    sample_names_mistakes,
+    temporal_loss_mistakes,
+    train_epoch_loss_mistakes,
+)
 from .mistakes_lstm import (  # noqa: F401
     lstm_step_backward_mistakes,
     lstm_step_mistakes,

@@ -27,9 +27,10 @@ import copy
 
 import numpy as np
 
-from coursekit.checks import MISTAKES, masked_cross_entropy_mistakes
-from coursekit.checks.bytecode import names_used
-from coursekit.checks.own_work import is_remote
+from .bytecode import names_used
+from .mistakes_outputs import masked_cross_entropy_mistakes
+from .own_work import is_remote
+from .values import MISTAKES
 
 # ---------------------------------------------------------------------------
 # the embedding and the loss
@@ -392,7 +393,7 @@ def copy_params(model):
 
 def check_not_using(func, reference_names):
     """Assert that `func` (and the notebook functions it calls) does not refer
-    to the references of coursekit.checks_language_model it is compared with."""
+    to the references of coursekit.checks.language_model it is compared with."""
     used = func.inspect("names_used") if is_remote(func) else names_used(func)
     hits = sorted(n for n in reference_names if n in used)
     if hits:
