@@ -38,7 +38,7 @@ Grading a submission (coursekit/grading/judge.py):
   its points when its test cell runs without error, else 0; printed text
   is never read.  A part whose test stopped because it calls a function
   of an earlier part that fails that part's test
-  (`coursekit.checks.check_upstream`) gets feedback saying to fix that
+  (`coursekit.checks.upstream_first`) gets feedback saying to fix that
   part first.  Manually graded cells (Markdown answers, tasks) are left
   blank in the gradebook and not counted in max_total;
 - limits: --cell-timeout seconds of the student's time per cell (past it

@@ -16,6 +16,7 @@ from coursekit.checks import (
     rnn_forward_mistakes,
     rnn_step_mistakes,
     softmax_mistakes,
+    upstream,
 )
 from rnnlib.gradcheck import GRADIENT_TOLERANCE
 
@@ -112,8 +113,26 @@ def test_check_array_reports_a_wrong_sign_and_a_constant_factor():
     expected = np.array([1.0, -2.0, 3.0])
     with pytest.raises(AssertionError, match="wrong sign"):
         check_array("g", -expected, expected)
-    with pytest.raises(AssertionError, match="0.25 times the expected"):
+    with pytest.raises(AssertionError, match="4 times too small: an extra division"):
         check_array("g", expected / 4, expected)
+
+
+def test_the_factor_hint_says_which_way_the_factor_goes():
+    # a loss averaged over a batch of 5, and the sum a learner returned instead
+    per_example = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    with pytest.raises(AssertionError) as err:
+        check_scalar("loss", per_example.sum(), per_example.mean())
+    assert (
+        "Your values are 5 times too large: a missing division by 5 (e.g. summing"
+        " over the batch where the mean is wanted)?" in str(err.value)
+    )
+    # and the mean where the sum is wanted
+    with pytest.raises(AssertionError) as err:
+        check_scalar("loss", per_example.mean(), per_example.sum())
+    assert (
+        "Your values are 5 times too small: an extra division by 5 (e.g. averaging"
+        " over the batch where the sum is wanted)?" in str(err.value)
+    )
 
 
 def test_check_scalar_accepts_numpy_scalars_and_refuses_arrays():
@@ -150,7 +169,7 @@ def test_check_gradient_keeps_an_explicit_tolerance():
         check_gradient("dW", g * (1 + 1e-7), g, tol=1e-8)
 
 
-# --- check_upstream ----------------------------------------------------------
+# --- upstream_first ----------------------------------------------------------
 
 
 def _step(x):
@@ -161,71 +180,86 @@ def _wrong_step(x):
     return 3 * x
 
 
-def _sequence_with_step(xs):
-    return [_step(x) for x in xs]
-
-
-def _sequence_with_wrong_step(xs):
-    return [_wrong_step(x) for x in xs]
-
-
-def _sequence_on_its_own(xs):
-    return [2 * x for x in xs]
-
-
-def _test_step(step):
-    def test():
-        check_array("step(1.5)", step(np.array(1.5)), np.array(3.0))
-
-    return test
-
-
-def test_check_upstream_names_the_earlier_part_when_its_function_is_wrong():
-    with pytest.raises(checks.UpstreamError) as info:
-        checks.check_upstream(
-            "Part 2",
-            _wrong_step,
-            _test_step(_wrong_step),
-            _sequence_with_wrong_step,
-            "test_step",
-        )
-    message = str(info.value)
-    assert message.startswith(
-        "this part calls your `_wrong_step` from Part 2 (`test_step`), which does"
-        " not pass its tests yet: fix Part 2 first."
-    )
-    assert "Part 2's test says: step(1.5) is not right." in message
-    assert isinstance(info.value, AssertionError)  # a failed test, for nbgrader
-
-
-def test_check_upstream_passes_when_the_earlier_function_is_right():
-    assert checks.check_upstream(
-        "Part 2", _step, _test_step(_step), _sequence_with_step, "test_step"
-    )
-
-
-def test_check_upstream_ignores_a_wrong_function_that_this_part_does_not_call():
-    assert checks.check_upstream(
-        "Part 2", _wrong_step, _test_step(_wrong_step), _sequence_on_its_own
-    )
-
-
 def _broken_step(x):
     raise NotImplementedError()
 
 
-def _sequence_with_broken_step(xs):
-    return [_broken_step(x) for x in xs]
+def _check_step(ns):
+    check_array("step(1.5)", ns["step"](np.array(1.5)), np.array(3.0))
 
 
-def test_check_upstream_reports_an_error_raised_by_the_earlier_function():
+def _check_run(ns):
+    check_array("run([1.0])", ns["run"](np.array([1.0])), np.array([2.0]))
+
+
+PARTS = (
+    upstream.Part("Part 1", "test_step", ("step",), _check_step),
+    upstream.Part("Part 2", "test_run", ("run",), _check_run, calls=("step",)),
+    upstream.Part("Part 3", "test_twice", ("twice",), calls=("step", "run")),
+    upstream.Part("Part 4", "test_fed", ("fed",), fed=("step",)),
+)
+
+
+def _namespace(step, uses_step=True):
+    """A notebook's globals: run (Part 2) calls step (Part 1) or not, and
+    twice (Part 3) calls run."""
+    ns = {"step": step, "np": np}
+    if uses_step:
+        exec("def run(xs):\n    return np.array([step(x) for x in xs])", ns)
+    else:
+        exec("def run(xs):\n    return 2 * xs", ns)
+    exec("def twice(xs):\n    return run(run(xs))", ns)
+    exec("def fed(h):\n    return h", ns)
+    return ns
+
+
+def test_upstream_first_names_the_earlier_part_and_its_function():
+    with pytest.raises(checks.UpstreamError) as info:
+        checks.upstream_first(PARTS, "test_run", _namespace(_wrong_step))
+    message = str(info.value)
+    assert message.startswith(
+        "this part calls your `step` from Part 1 (`test_step`), which does"
+        " not pass its tests yet: fix Part 1 (`step`) first."
+    )
+    assert "Part 1's test says: step(1.5) is not right." in message
+    assert isinstance(info.value, AssertionError)  # a failed test, for nbgrader
+
+
+def test_upstream_first_names_the_earliest_wrong_part_through_a_chain():
+    # twice calls run, which calls step: Part 1 is named, not Part 2
+    with pytest.raises(checks.UpstreamError, match=r"fix Part 1 \(`step`\) first"):
+        checks.upstream_first(PARTS, "test_twice", _namespace(_wrong_step))
+
+
+def test_upstream_first_passes_when_the_earlier_functions_are_right():
+    for gid in ("test_step", "test_run", "test_twice", "test_fed"):
+        assert checks.upstream_first(PARTS, gid, _namespace(_step))
+
+
+def test_upstream_first_ignores_a_wrong_function_that_this_part_does_not_call():
+    ns = _namespace(_wrong_step, uses_step=False)
+    assert checks.upstream_first(PARTS, "test_run", ns)
+    assert checks.upstream_first(PARTS, "test_twice", ns)
+
+
+def test_upstream_first_checks_what_the_test_feeds_whatever_the_code_calls():
+    with pytest.raises(checks.UpstreamError) as info:
+        checks.upstream_first(PARTS, "test_fed", _namespace(_wrong_step, False))
+    assert str(info.value).startswith(
+        "this part's test uses what your `step` returns from Part 1 (`test_step`)"
+    )
+
+
+def test_upstream_first_reports_an_error_raised_by_the_earlier_function():
     with pytest.raises(checks.UpstreamError, match="Part 1's test says: NotImpl"):
-        checks.check_upstream(
-            "Part 1",
-            _broken_step,
-            _test_step(_broken_step),
-            _sequence_with_broken_step,
-        )
+        checks.upstream_first(PARTS, "test_run", _namespace(_broken_step))
+
+
+def test_upstream_first_says_what_it_expected_for_an_unknown_part_or_exercise():
+    with pytest.raises(ValueError, match="grade_id: expected one of test_step"):
+        checks.upstream_first(PARTS, "test_nothing", {})
+    with pytest.raises(ValueError, match="exercise: expected one of 01, 02"):
+        checks.upstream_first("99", "test_step", {})
 
 
 def test_check_unchanged_catches_in_place_changes():
@@ -478,8 +512,8 @@ def test_check_same_keys_names_missing_and_unexpected_keys():
 def test_check_array_names_only_whole_number_factors():
     with pytest.raises(AssertionError) as err:
         check_scalar("loss", 1.088, 1.0)
-    assert "times the expected" not in str(err.value)
-    with pytest.raises(AssertionError, match="3 times the expected"):
+    assert "times too" not in str(err.value)
+    with pytest.raises(AssertionError, match="3 times too large"):
         check_scalar("loss", 3.0, 1.0)
 
 

@@ -210,7 +210,7 @@ def test_a_wrong_earlier_part_is_named_in_the_later_parts_feedback(gradebook):
     later = report.split("### `test_lstm_backward`")[1]
     assert (
         "This part calls your `lstm_step_backward` from Part 2"
-        " (`test_lstm_step_backward`), which does not pass its tests yet: fix Part 2"
+        " (`test_lstm_step_backward`), which does not pass its tests yet: fix Part 2 (`lstm_step_backward`)"
         " first." in later
     )
     assert "Part 2's test says: dc_prev" in later

@@ -1,4 +1,4 @@
-"""The references and feedback of exercise 11 (coursekit/checks_language_model.py):
+"""The references and feedback of exercise 11 (coursekit/checks/language_model.py):
 each usual mistake is named, and the references agree with PyTorch and with
 numerical gradients."""
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import rnnlib
-from coursekit import checks_language_model as lm
 from coursekit.checks import MISTAKES, check_array, check_scalar, check_token_lists
+from coursekit.checks import language_model as lm
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error, numerical_gradient
 from rnnlib.language_model import LanguageModel
 

@@ -15,13 +15,16 @@ what came, and, when it recognises one, the usual mistake by name:
 Where each lives (every public name, and exercises import them from here):
 
 values.py           check_array, check_scalar, check_gradient, check_returns,
-                    check_same_keys, check_unchanged; MISTAKES (the usual
-                    mistakes, by key) and shape_error_hint (the one behind
-                    a NumPy shape error)
-own_work.py         check_upstream (a later part that calls an earlier
-                    part's function says so when that function is wrong:
-                    UpstreamError) and check_not_calling (bytecode +
-                    stand-ins that raise)
+                    check_same_keys, check_unchanged; copies (fresh copies
+                    of a test's inputs for the learner's function); MISTAKES
+                    (the usual mistakes, by key) and shape_error_hint (the
+                    one behind a NumPy shape error)
+own_work.py         check_not_calling (bytecode + stand-ins that raise)
+upstream.py         upstream_first (the one call a test cell makes: checks
+                    the earlier parts its part builds on, as
+                    prerequisites.py declares them per exercise, and names
+                    the first wrong one, "fix Part N (`fn`) first":
+                    UpstreamError)
 randomness.py       check_frequencies (chi-square),
                     check_global_random_untouched, check_token_lists
 mistakes_rnn.py     the `*_mistakes` functions: what the common wrong
@@ -31,8 +34,33 @@ mistakes_lstm.py    softmax, a masked loss, a many-to-one backward, a
                     `check_array` can name them.  They are written with
                     plain NumPy (the classifier's with rnnlib's RNN),
                     independently of the learner's code.
+language_model.py   exercise 11: the GRU step's references, the usual
+                    mistakes of the embedding, the masked loss, the GRU,
+                    the training epoch and the sampling loop, and
+                    check_not_using (no use of those references)
+attention.py        exercise 12: the usual mistakes of the scores, the
+                    masked softmax, the context, a decoder step and beam
+                    search
 """
 
+from .attention import (  # noqa: F401
+    additive_scores_mistakes,
+    attention_step_mistakes,
+    beam_search_mistakes,
+    context_mistakes,
+    dot_scores_mistakes,
+    masked_softmax_backward_mistakes,
+    masked_softmax_mistakes,
+)
+from .language_model import (  # noqa: F401
+    check_not_using,
+    embedding_backward_mistakes,
+    gru_step_backward_mistakes,
+    gru_step_mistakes,
+    sample_names_mistakes,
+    temporal_loss_mistakes,
+    train_epoch_loss_mistakes,
+)
 from .mistakes_lstm import (  # noqa: F401
     lstm_step_backward_mistakes,
     lstm_step_mistakes,
@@ -54,17 +82,14 @@ from .mistakes_rnn import (  # noqa: F401
     rnn_step_mistakes,
     state_gradient_mistakes,
 )
-from .own_work import (  # noqa: F401
-    UpstreamError,
-    check_not_calling,
-    check_upstream,
-)
+from .own_work import check_not_calling  # noqa: F401
 from .randomness import (  # noqa: F401
     check_frequencies,
     check_global_random_untouched,
     check_token_lists,
     chi_square_critical,
 )
+from .upstream import UpstreamError, upstream_first  # noqa: F401
 from .values import (  # noqa: F401  (_matches: used by tests/test_exercises.py)
     MISTAKES,
     _matches,
@@ -74,6 +99,7 @@ from .values import (  # noqa: F401  (_matches: used by tests/test_exercises.py)
     check_same_keys,
     check_scalar,
     check_unchanged,
+    copies,
     describe,
     shape_error_hint,
 )

@@ -25,11 +25,19 @@ def each_function(todo):
 
 
 def uses_name(func, name):
-    """Whether `func`, or a function of the same notebook it calls, refers to
-    the global `name` (read from the bytecode, as check_not_calling does)."""
+    """Whether `func`, or a function of the same notebook it calls or takes
+    as a default argument, refers to the global `name` (read from the
+    bytecode, as check_not_calling does) or is a default argument named so."""
     todo = [func]
     for f in each_function(todo):
         glb = getattr(f, "__globals__", {})
+        # a default argument, e.g. generate(..., sample=sample_with_temperature)
+        defaults = [*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()]
+        for value in defaults:
+            if isinstance(value, types.FunctionType) and value.__globals__ is glb:
+                if value.__name__ == name:
+                    return True
+                todo.append(value)
         for co in code_objects(f.__code__):
             for ins in dis.get_instructions(co):
                 if ins.opname not in GLOBAL_OPS or not isinstance(ins.argval, str):

@@ -77,14 +77,16 @@ def rnn_backward_mistakes(dh, x, h0, W_hx, W_hh, b_h):
         t = T down to 1 leaves);
       - the gradient not carried back: step t only gets dh[:, t], nothing
         from step t + 1;
-      - transposed W_hh in the carry (da @ W_hh.T instead of da @ W_hh).
+      - transposed W_hh in the carry (da @ W_hh.T instead of da @ W_hh);
+      - a loop that walks forward in time, t = 1 ... T, carrying dh_prev
+        into the next step instead of the previous one.
     """
     h = _run(x, h0, W_hx, W_hh, b_h)
     B, T, _ = x.shape
     h0 = np.zeros_like(h[:, 0]) if h0 is None else h0
     prevs = [h0] + [h[:, t] for t in range(T - 1)]
 
-    def bptt(carry_on=True, W_carry=W_hh, only_step=None):
+    def bptt(carry_on=True, W_carry=W_hh, only_step=None, steps=None):
         grads = {
             "dx": np.zeros_like(x),
             "dW_hx": np.zeros_like(W_hx),
@@ -92,7 +94,7 @@ def rnn_backward_mistakes(dh, x, h0, W_hx, W_hh, b_h):
             "db_h": np.zeros_like(b_h),
         }
         carry = np.zeros_like(h0)
-        for t in range(T - 1, -1, -1):
+        for t in range(T - 1, -1, -1) if steps is None else steps:
             da = (dh[:, t] + (carry if carry_on else 0)) * (1 - h[:, t] ** 2)
             grads["dx"][:, t] = da @ W_hx
             if only_step is None or t == only_step:
@@ -113,6 +115,10 @@ def rnn_backward_mistakes(dh, x, h0, W_hx, W_hh, b_h):
         " dL/dh_t from above plus dh_prev from step t + 1": bptt(carry_on=False),
         MISTAKES["transposed"] + " (here da @ W_hh.T instead of da @ W_hh)": bptt(
             W_carry=W_hh.T
+        ),
+        "a loop that walks forward in time: BPTT starts at the last step and"
+        " carries dh_prev back, t = T, T - 1, ..., 1 (for t in reversed(range(T)))": (
+            bptt(steps=range(T))
         ),
     }
     return {

@@ -1,8 +1,7 @@
-"""Feedback that points upstream (check_upstream) and proof that a
-function does its own work (check_not_calling: bytecode and stand-ins that
-raise).
+"""Proof that a function does its own work (check_not_calling: bytecode
+and stand-ins that raise).
 
-Both take the learner's function as it is where the test runs: in the
+It takes the learner's function as it is where the test runs: in the
 learner's own notebook, the function itself; while grading, a handle to it
 in the student's process (`coursekit.grading.wire.RemoteFunction`), which
 answers the bytecode questions there (`coursekit.checks.bytecode`) and
@@ -12,51 +11,9 @@ reaches one fails with the same message."""
 from coursekit.checks import bytecode
 
 
-class UpstreamError(AssertionError):
-    """A part cannot be tested because a function of an earlier part, which
-    it calls, does not pass that part's tests yet."""
-
-
 def is_remote(func) -> bool:
     """Whether `func` runs in the student's process (grading), not here."""
     return bool(getattr(type(func), "remote", False))
-
-
-def check_upstream(part, upstream, check, used_by, name=None):
-    """Before testing `used_by`, make sure the earlier part it builds on works.
-
-    part      the earlier part, as the notebook names it, e.g. "Part 2"
-    upstream  the learner's function of that part, e.g. lstm_step_backward
-    check     a function of no arguments that runs that part's test on a
-              small input (raises AssertionError when it fails)
-    used_by   the function this part tests, e.g. lstm_backward
-    name      the grade_id of the earlier part's tests, for the message
-
-    If `used_by` calls `upstream` (found in its bytecode) and `check` fails,
-    raise UpstreamError: "this part calls your lstm_step_backward from
-    Part 2, which does not pass its tests yet: fix Part 2 first", followed
-    by what Part 2's test said.  If `used_by` does its work without
-    `upstream`, nothing is checked: the part is graded on its own.
-    """
-    fname = getattr(upstream, "__name__", str(upstream))
-    if is_remote(used_by):
-        uses = used_by.inspect("uses_name", fname)
-    else:
-        uses = bytecode.uses_name(used_by, fname)
-    if not uses:
-        return True
-    try:
-        check()
-    except Exception as err:  # any failure of the earlier part counts
-        what = f"{type(err).__name__}: {err}".strip()
-        if isinstance(err, AssertionError):
-            what = str(err).strip() or "a check failed"
-        tests = f" (`{name}`)" if name else ""
-        raise UpstreamError(
-            f"this part calls your `{fname}` from {part}{tests}, which does not"
-            f" pass its tests yet: fix {part} first.\n{part}'s test says: {what}"
-        ) from None
-    return True
 
 
 class _ForbiddenCall(BaseException):

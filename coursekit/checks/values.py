@@ -276,11 +276,27 @@ def check_array(
     elif np.any(expected != 0):
         ratio = _constant_ratio(got, expected, rtol)
         if ratio is not None:
-            lines.append(
-                f"Your values are {ratio:.4g} times the expected ones: a missing or"
-                " extra factor (e.g. averaging over the batch instead of summing)?"
-            )
+            lines.append(_factor_hint(ratio))
     _fail(name, lines)
+
+
+def _factor_hint(ratio):
+    """What a constant factor between got and expected usually means, said
+    the right way round: too large is a missing division (a sum where the
+    mean is wanted), too small an extra one (a mean where the sum is)."""
+    size = abs(ratio)
+    sign = ", with the wrong sign" if ratio < 0 else ""
+    if size > 1:
+        return (
+            f"Your values are {size:.4g} times too large{sign}: a missing division"
+            f" by {size:.4g} (e.g. summing over the batch where the mean is"
+            " wanted)?"
+        )
+    return (
+        f"Your values are {1 / size:.4g} times too small{sign}: an extra division"
+        f" by {1 / size:.4g} (e.g. averaging over the batch where the sum is"
+        " wanted)?"
+    )
 
 
 def _shifted_in_time(got, expected, time_axis, atol, rtol):
@@ -423,3 +439,26 @@ def check_same_keys(name, got, expected):
             f" unexpected {extra}"
         )
     return True
+
+
+def copies(*values):
+    """Fresh copies of a test's inputs for the learner's function (arrays,
+    and the dicts, lists and tuples that hold them; anything else as it
+    is), so that a function that changes its inputs in place cannot change
+    what the references computed from them see:
+
+        got = rnn_step_forward(*copies(x_t, h_prev, W_hx, W_hh, b_h))
+    """
+    return tuple(_copy(v) for v in values)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(_copy(v) for v in value))
+    if isinstance(value, list | tuple):
+        return type(value)(_copy(v) for v in value)
+    return value

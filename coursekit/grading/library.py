@@ -36,8 +36,8 @@ RUNTIME = (  # coursekit's modules that run in the student's process, as they ar
 )
 STAND_INS = (
     "coursekit.checks",
-    "coursekit.checks_language_model",
-    "coursekit.checks_attention",
+    "coursekit.checks.language_model",
+    "coursekit.checks.attention",
 )
 # frameworks whose layers compute what the exercises grade: absent from the
 # student's process unless the exercise's cells import them (exercise 10)

@@ -11,7 +11,7 @@ from coursekit.grading.judge import STARTUP_LIMIT, TIMEOUT_ENAME
 from coursekit.grading.matching import Source
 from coursekit.notebooks import Part, first_line, grade_id
 
-UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.check_upstream: an earlier part
+UPSTREAM_ENAME = "UpstreamError"  # coursekit.checks.upstream_first: an earlier part
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # where IPython says a cell's code came from: "(1063758517.py, line 3)", or
 # "(/tmp/ipykernel_812/1063758517.py, line 3)"

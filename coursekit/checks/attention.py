@@ -16,7 +16,7 @@ masked after the softmax without renormalising), scores not scaled by
 
 import numpy as np
 
-from .checks import MISTAKES
+from .values import MISTAKES
 
 NOT_MASKED = (
     "padding not masked: the softmax also gave weight to the padded source"

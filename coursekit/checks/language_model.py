@@ -27,9 +27,10 @@ import copy
 
 import numpy as np
 
-from coursekit.checks import MISTAKES, masked_cross_entropy_mistakes
-from coursekit.checks.bytecode import names_used
-from coursekit.checks.own_work import is_remote
+from .bytecode import names_used
+from .mistakes_outputs import masked_cross_entropy_mistakes
+from .own_work import is_remote
+from .values import MISTAKES
 
 # ---------------------------------------------------------------------------
 # the embedding and the loss
@@ -246,14 +247,17 @@ def train_epoch_reference(
     rng,
     clipping="global",
     shuffle=True,
+    tokens_counted="predicted",
 ):
     """One epoch, as exercise 11 asks: order = rng.permutation(N); for each
     minibatch order[i:i + batch_size], pad it (pad_sequences), loss, grads =
     model.loss(ids, mask), clip the gradients (global norm),
     optimizer.step(grads).  Returns the mean loss per predicted token.
 
-    clipping "per_parameter" or "none", or shuffle=False, make the usual
-    mistakes instead.
+    clipping "per_parameter" or "none", shuffle=False, or tokens_counted
+    "mask" (the loss divided by mask.sum(), which counts the first token of
+    each name too, though nothing predicts it), make the usual mistakes
+    instead.
     """
     from rnnlib.datasets.padding import pad_sequences
 
@@ -267,8 +271,29 @@ def train_epoch_reference(
         _clip(grads, max_norm, clipping)
         optimizer.step(grads)
         total += loss * len(batch)
-        tokens += mask[:, 1:].sum()
+        tokens += mask[:, 1:].sum() if tokens_counted == "predicted" else mask.sum()
     return total / tokens
+
+
+def train_epoch_loss_mistakes(
+    make_model, make_optimizer, sequences, batch_size, max_norm, seed
+):
+    """{mistake: loss} for the usual wrong per-token means of train_epoch."""
+    model = make_model()
+    loss = train_epoch_reference(
+        model,
+        sequences,
+        batch_size,
+        make_optimizer(model.params),
+        max_norm,
+        np.random.default_rng(seed),
+        tokens_counted="mask",
+    )
+    return {
+        "a division by mask.sum(), which counts the first token of every name:"
+        " nothing predicts it, so divide by the number of predicted tokens,"
+        " the sum of mask[:, 1:]": loss
+    }
 
 
 def train_epoch_variants(
@@ -336,7 +361,16 @@ def sample_names_reference(params, n, temperature, rng, max_len, carry_state=Tru
 
 def sample_names_mistakes(params, n, temperature, seed, max_len):
     """{mistake: rows} for the usual wrong sampling loops."""
+    argmax = (
+        "the most likely token every time (argmax): draw each token from"
+        " softmax(logits / temperature) with rng (sample_from_logits)"
+    )
     return {
+        argmax: (
+            sample_names_reference(params, n, 0.0, np.random.default_rng(seed), max_len)
+            if temperature != 0.0
+            else None
+        ),
         MISTAKES["state_not_carried"]: sample_names_reference(
             params, n, temperature, np.random.default_rng(seed), max_len, False
         ),
@@ -359,7 +393,7 @@ def copy_params(model):
 
 def check_not_using(func, reference_names):
     """Assert that `func` (and the notebook functions it calls) does not refer
-    to the references of coursekit.checks_language_model it is compared with."""
+    to the references of coursekit.checks.language_model it is compared with."""
     used = func.inspect("names_used") if is_remote(func) else names_used(func)
     hits = sorted(n for n in reference_names if n in used)
     if hits:

@@ -1,0 +1,194 @@
+"""Usual mistakes, submitted: each exercise's test cell names them.
+
+Each test runs a solution notebook's cells in this process, as a learner's
+own notebook runs them, with one function replaced by a wrong version (the
+solution's source with the mistake made in it), and reads what the part's
+test cell says.  Last, every part of every exercise gets a function that
+zeroes its inputs in place and then answers for the zeroed inputs: a test
+that computed its reference after the call would be fooled; none is.
+"""
+
+import ast
+import warnings
+from pathlib import Path
+
+import pytest
+
+from coursekit.checks.prerequisites import EXERCISES
+from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("*.ipynb"))}
+HIDDEN = "### BEGIN HIDDEN TESTS"
+NAMESPACE = {}
+
+
+def solution_source(number, name):
+    """The source of the function `name` in the exercise's solution cells."""
+    for cell in read_notebook(SOLUTIONS[number]).cells:
+        if is_solution(cell):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    return ast.get_source_segment(cell.source, node)
+    raise KeyError(name)
+
+
+def mistaken(number, name, old, new):
+    """The solution's `name` with `old` replaced by `new` (which must occur)."""
+    source = solution_source(number, name)
+    assert old in source, f"{old!r} is not in the solution's {name}"
+    return source.replace(old, new)
+
+
+def run_part(number, test_id, after=None, visible_only=True):
+    """Run the notebook up to the test cell `test_id` (its visible part only
+    by default), with the code `after` run after the solution cells.
+    Returns the message of the error the test cell raised (None if none);
+    the namespace it ran in is left in NAMESPACE."""
+    ns = NAMESPACE
+    ns.clear()
+    ns["__name__"] = "__main__"
+    for cell in read_notebook(SOLUTIONS[number]).cells:
+        if cell.cell_type != "code":
+            continue
+        if is_test(cell) and grade_id(cell) == test_id:
+            if after:
+                exec(compile(after, "<the submission>", "exec"), ns)
+            source = cell.source.split(HIDDEN)[0] if visible_only else cell.source
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    exec(compile(source, f"<{test_id}>", "exec"), ns)
+            except Exception as err:  # noqa: BLE001 -- what the learner sees
+                return f"{type(err).__name__}: {err}"
+            return None
+        try:
+            exec(compile(cell.source, f"<{grade_id(cell)}>", "exec"), ns)
+        except Exception:  # noqa: BLE001 -- an earlier part's test: not this one
+            if not is_test(cell):
+                raise
+    raise KeyError(test_id)
+
+
+def test_the_solutions_pass_the_parts_run_here():
+    assert run_part("01", "test_rnn_step_forward_concat") is None
+
+
+def test_exercise_11_names_sampling_with_argmax():
+    wrong = mistaken(
+        "11",
+        "sample_names",
+        'sample_from_logits(h @ p["W_yh"].T + p["b_y"], temperature, rng)',
+        'np.argmax(h @ p["W_yh"].T + p["b_y"], axis=1)',
+    )
+    message = run_part("11", "test_sample_names", wrong)
+    assert message is not None and "sequences differ" in message
+    assert (
+        "This is exactly what you get with the most likely token every time"
+        " (argmax): draw each token from softmax(logits / temperature) with rng"
+        in message
+    )
+
+
+def test_exercise_11_names_a_loss_divided_by_mask_sum():
+    wrong = mistaken(
+        "11", "train_epoch", "tokens += mask[:, 1:].sum()", "tokens += mask.sum()"
+    )
+    message = run_part("11", "test_train_epoch", wrong)
+    assert message is not None and message.startswith(
+        "AssertionError: the returned loss"
+    )
+    assert (
+        "This is exactly what you get with a division by mask.sum(), which counts"
+        " the first token of every name" in message
+    )
+
+
+def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
+    wrong = mistaken("02", "rnn_backward", "reversed(range(T))", "range(T)")
+    message = run_part("02", "test_rnn_backward", wrong)
+    assert message is not None and "UpstreamError" not in message
+    assert (
+        "This is exactly what you get with a loop that walks forward in time:"
+        " BPTT starts at the last step" in message
+    )
+
+
+def test_exercise_01_names_a_missing_bias_in_part_3():
+    wrong = mistaken("01", "rnn_step_forward_concat", "hx @ W_h.T + b_h", "hx @ W_h.T")
+    message = run_part("01", "test_rnn_step_forward_concat", wrong)
+    assert message is not None
+    assert "This is exactly what you get with the bias b_h left out" in message
+
+
+def test_exercise_04_says_a_summed_loss_is_too_large_and_why():
+    wrong = mistaken("04", "binary_cross_entropy", "loss.sum() / B", "loss.sum()")
+    message = run_part("04", "test_binary_cross_entropy", wrong)
+    assert message is not None and message.startswith("AssertionError: loss")
+    assert (
+        "Your values are 5 times too large: a missing division by 5 (e.g. summing"
+        " over the batch where the mean is wanted)?" in message
+    )
+
+
+def test_exercise_03_catches_a_naive_softmax_in_its_visible_tests():
+    wrong = mistaken(
+        "03",
+        "masked_softmax_cross_entropy",
+        "shifted = logits - logits.max(axis=-1, keepdims=True)",
+        "shifted = logits",
+    )
+    # the visible tests' small logits: right; the +-1e4 case: NaN, named
+    message = run_part("03", "test_masked_softmax_cross_entropy", wrong)
+    assert message is not None
+    assert "NaN or inf" in message and "subtract the maximum first" in message
+
+
+# --- tests compute their references before the learner's call ---------------
+
+ZEROING = """\
+import functools as _functools
+
+import numpy as _np
+
+
+_zeroed = []  # the float arrays the wrapper zeroed (none: nothing to fool)
+
+
+def _zero(value):
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        value[...] = 0.0
+        _zeroed.append(value.shape)
+    elif isinstance(value, dict | list | tuple):
+        for item in value.values() if isinstance(value, dict) else value:
+            _zero(item)
+
+
+def _zeroing(func):
+    @_functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        _zero(list(args) + list(kwargs.values()))
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in NAMES:
+    globals()[_name] = _zeroing(globals()[_name])
+"""
+
+PARTS = [(n, p) for n in sorted(SOLUTIONS) for p in EXERCISES[n]]
+
+
+@pytest.mark.parametrize(
+    "number, part", PARTS, ids=[f"{n}-{p.grade_id}" for n, p in PARTS]
+)
+def test_a_function_that_zeroes_its_inputs_fails_its_part(number, part):
+    after = ZEROING.replace("NAMES", repr(list(part.functions)))
+    message = run_part(number, part.grade_id, after, visible_only=False)
+    if not NAMESPACE["_zeroed"]:  # its inputs hold no float array
+        assert message is None, message
+        return
+    assert message is not None, (
+        f"{part.grade_id} passed a function that zeroes its inputs"
+    )
