@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import threading
 from pathlib import Path
 
 from coursekit.notebooks import is_locked, is_solution, is_test
@@ -54,6 +55,19 @@ class WithheldReference(BaseException):
 '''
 
 
+# CPython 3.11's ast.parse keeps its recursion count in the interpreter, not
+# the thread: two threads parsing at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (python/cpython#106905), e.g. two
+# gradings in threads of one process.  So one parse at a time.
+_PARSING = threading.Lock()
+
+
+def _parse(text: str) -> ast.Module:
+    """ast.parse(text), one thread at a time (see _PARSING)."""
+    with _PARSING:
+        return ast.parse(text)
+
+
 def _package_folder(name: str) -> Path:
     return Path(importlib.import_module(name).__file__).parent
 
@@ -62,7 +76,7 @@ def _code_cells(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
             try:
-                yield cell, ast.parse(cell.source)
+                yield cell, _parse(cell.source)
             except SyntaxError:
                 continue
 
@@ -129,7 +143,7 @@ class _Withhold(ast.NodeTransformer):
             "raise __import__('rnnlib._withheld', fromlist=['_'])"
             f".WithheldReference({name!r})"
         )
-        return ast.parse(text).body
+        return _parse(text).body
 
     def visit_FunctionDef(self, node):
         if node.name in self.names:
@@ -144,7 +158,7 @@ class _Withhold(ast.NodeTransformer):
     def visit_ClassDef(self, node):
         if node.name in self.names:
             self.done.add(node.name)
-            init = ast.parse("def __init__(self, *args, **kwargs):\n    pass").body[0]
+            init = _parse("def __init__(self, *args, **kwargs):\n    pass").body[0]
             init.body = self._raise(node.name)
             node.body = [init]
             node.decorator_list = []
@@ -176,7 +190,7 @@ def _private_helpers(tree, names: set[str]) -> set[str]:
 def _withheld_source(text: str, names: set[str], module: str) -> str | None:
     """`text` with the named functions and classes emptied, and the private
     helpers they use, or None if it defines none of them."""
-    tree = ast.parse(text)
+    tree = _parse(text)
     names = names | _private_helpers(tree, names)
     if not any(
         isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
