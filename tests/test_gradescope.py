@@ -1,4 +1,4 @@
-"""The exercises as Gradescope autograders (coursekit/gradescope.py).
+"""The exercises as Gradescope autograders (coursekit/gradescope/).
 
 The zips are built as an instructor would; each submission is then graded
 by the zip's own run_autograder (`coursekit.gradescope.autograde` behind
@@ -275,7 +275,8 @@ def test_each_zip_holds_the_scripts_the_course_and_only_its_exercise(zips):
         assert {"setup.sh", "run_autograder", "course/pyproject.toml"} <= names
         assert "course/rnnlib/__init__.py" in names
         assert "course/coursekit/grading/judge.py" in names
-        assert "course/coursekit/gradescope.py" in names
+        assert "course/coursekit/gradescope/__main__.py" in names
+        assert "course/coursekit/gradescope/container.py" in names
         assert [n for n in names if n.endswith(".ipynb")] == [
             f"exercise/{exercise}.ipynb"
         ]
