@@ -43,14 +43,34 @@ SOURCE="$AUTOGRADER/source"
 export DEBIAN_FRONTEND=noninteractive
 
 apt-get update
-apt-get install -y --no-install-recommends \\
-    python3 python3-venv python3-pip bubblewrap
-# the course needs Python 3.11 or newer (Ubuntu 22.04's python3 is 3.10)
-PYTHON=python3
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    apt-get install -y --no-install-recommends python3.11 python3.11-venv
-    PYTHON=python3.11
+apt-get install -y --no-install-recommends bubblewrap
+# Python 3.11 or newer, called by its full name: Gradescope's own harness
+# runs the system python3, which stays as it is (Ubuntu 22.04's is 3.10).
+# One already there that can make a venv, else Ubuntu's package (22.04:
+# python3.11 from universe; 24.04: its python3.12).
+PYTHON=
+for version in 3.13 3.12 3.11; do
+    if "python$version" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        PYTHON="python$version"
+        break
+    fi
+done
+if [ -z "$PYTHON" ]; then
+    for version in 3.13 3.12 3.11; do
+        if apt-cache show "python$version-venv" >/dev/null 2>&1; then
+            apt-get install -y --no-install-recommends \\
+                "python$version" "python$version-venv"
+            PYTHON="python$version"
+            break
+        fi
+    done
 fi
+if [ -z "$PYTHON" ]; then
+    echo "setup.sh: the course needs Python 3.11 or newer, and apt has none" \\
+        "here: choose the Ubuntu 22.04 base image or newer" >&2
+    exit 1
+fi
+"$PYTHON" --version
 
 # the course, installed (not editable) in a virtual environment
 "$PYTHON" -m venv {venv}
@@ -84,7 +104,7 @@ mkdir -p "$AUTOGRADER/results"
 chmod 700 "$AUTOGRADER" "$AUTOGRADER/results"
 export {root_variable}="$AUTOGRADER"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-cd "$AUTOGRADER"
+cd "$AUTOGRADER" || true  # if not, Python below says what is wrong
 "$PYTHON" -m coursekit.gradescope --autograde --student-user {user} \\
     --timeout {timeout} --cell-timeout {cell_timeout} --memory {memory_mb}
 status=$?
