@@ -7,7 +7,7 @@ writes OUT/<exercise>/autograder.zip for every notebook of `--source`
 (EXERCISE selects some, by file name or stem).  Upload it as a
 "Programming Assignment" autograder (docs/instructor_guide.md, "Gradescope").
 
-`setup.sh` installs Python 3.11, bubblewrap and the course (in
+`setup.sh` installs bubblewrap, a Python 3.11 or newer and the course (in
 /opt/coursekit/venv), adds the unprivileged user `coursekit-student`, and
 makes /autograder (the source notebook, the course's files, later the
 submission and results) and the installed rnnlib and coursekit readable by
