@@ -1,4 +1,4 @@
-"""The exercises as Gradescope autograders (coursekit/gradescope.py).
+"""The exercises as Gradescope autograders (coursekit/gradescope/).
 
 The zips are built as an instructor would; each submission is then graded
 by the zip's own run_autograder (`coursekit.gradescope.autograde` behind
@@ -7,12 +7,29 @@ zip unpacked in source/, the learner's files in submission/), and the
 results.json it writes must score every part as `python -m coursekit.grade`
 does, with Gradescope's documented fields.  One grading run of each kind
 serves the whole module.
+
+Every exercise is submitted correct, blank, partial (its first solution
+cell answered), broken (a syntax error in its second solution cell, a
+crash in its third), as another exercise's notebook, and cheating (its
+first solution cell patches the checks, sets trace hooks and calls rnnlib's
+reference); exercise 01 also with the cases of its own below.  Exercise 10
+is graded with PyTorch where it is installed (CI) and without it elsewhere,
+by the zip and by `coursekit.grade` alike.  The zip's run_autograder grades
+one submission per fresh Python, as Gradescope does: exercise 01's cases go
+through it.  The other exercises' are graded by what run_autograder runs,
+`python -m coursekit.gradescope --autograde`'s own `main`, several roots in
+turn per Python (two such Pythons side by side): that skips only the bash
+wrapper and a Python's start per submission, which exercise 01's cover,
+and keeps the test's time bounded.
 """
 
 import csv
+import importlib
 import json
 import math
 import os
+import pkgutil
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,7 +40,7 @@ import nbformat
 import pytest
 
 from coursekit import gradescope
-from coursekit.notebooks import grade_id, read_notebook
+from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -127,6 +144,102 @@ def replaced(path: Path, sources: dict) -> str:
     return nbformat.writes(nb)
 
 
+# A cheat's solution cell: every check made a no-op, trace and profile hooks
+# set, and each function it defines returning rnnlib's reference of that name
+# where rnnlib has one (else None): against a grader that ran the tests in the
+# learner's process, that passes.
+CHEAT = """\
+import sys
+
+import coursekit.checks
+import rnnlib
+
+for _name in dir(coursekit.checks):
+    if _name.startswith("check"):
+        setattr(coursekit.checks, _name, lambda *args, **kwargs: None)
+sys.settrace(lambda frame, event, arg: None)
+sys.setprofile(lambda frame, event, arg: None)
+"""
+# Syntax that no Python parses, and a line that crashes when its cell runs.
+SYNTAX_ERROR = "\n\ndef unfinished(:\n    pass\n"
+CRASH = "1 / 0  # the cell stops here: nothing below it is defined\n\n"
+# run_autograder's Python, for several roots in turn (see the module's text)
+IN_TURN = """\
+import os, sys
+from coursekit import gradescope
+
+for root in sys.argv[1:]:
+    os.environ[gradescope.ROOT_VARIABLE] = root
+    os.chdir(root)
+    gradescope.main(["--autograde", "--student-user", gradescope.STUDENT_USER])
+"""
+
+
+def solution_sources(path: Path) -> dict[str, str]:
+    """{grade_id: source} of the solution cells of `path`, in order."""
+    nb = read_notebook(path)
+    return {grade_id(c): c.source for c in nb.cells if is_solution(c)}
+
+
+def first_tests(path: Path, count: int) -> list[str]:
+    """The grade_ids of the test cells that follow the first `count`
+    solution cells of `path` (the parts those cells answer)."""
+    tests, seen = [], 0
+    for cell in read_notebook(path).cells:
+        if is_solution(cell):
+            seen += 1
+        elif is_test(cell) and 0 < seen <= count and grade_id(cell) not in tests:
+            tests.append(grade_id(cell))
+    return tests
+
+
+def reference_module(name: str) -> str | None:
+    """The rnnlib module that defines `name` (rnnlib itself first), if any."""
+    import rnnlib
+
+    modules = ["rnnlib"] + [
+        m.name for m in pkgutil.walk_packages(rnnlib.__path__, "rnnlib.")
+    ]
+    for module in modules:
+        if callable(getattr(importlib.import_module(module), name, None)):
+            return module
+    return None
+
+
+def cheat_cell(source: str) -> str:
+    """CHEAT, then each function `source` defines, faked."""
+    import ast
+
+    lines = [CHEAT]
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        module = reference_module(node.name)
+        if module and module != "rnnlib":
+            lines.append(f"import {module}\n")
+        answer = f"{module}.{node.name}(*args, **kwargs)" if module else "None"
+        lines.append(f"\ndef {node.name}(*args, **kwargs):\n    return {answer}\n")
+    return "\n".join(lines)
+
+
+def kinds_of(path: Path) -> dict[str, str]:
+    """{kind: notebook text} of the partial, broken, wrong-exercise and
+    cheating submissions of the exercise whose solution is `path`."""
+    solution = solution_sources(path)
+    first, second, third = list(solution)[:3]
+    index = SOLUTIONS.index(path)
+    return {
+        "partial": replaced(ROOT / "exercises" / path.name, {first: solution[first]}),
+        "broken": replaced(
+            path,
+            {second: solution[second] + SYNTAX_ERROR, third: CRASH + solution[third]},
+        ),
+        # the exercise before it (exercise 12's for 01), under this one's name
+        "wrong-exercise": SOLUTIONS[index - 1].read_text(),
+        "cheating": replaced(path, {first: cheat_cell(solution[first])}),
+    }
+
+
 def check_fields(data: dict) -> None:
     """Assert that `data` is a results.json as Gradescope documents it."""
     json.dumps(data, allow_nan=False)  # plain JSON: no NaN or Infinity
@@ -196,6 +309,14 @@ def submissions() -> dict[str, tuple[str, dict]]:
         "cheating": (FIRST, {"mine.ipynb": replaced(solution, CHEATS)}),
         "no-notebook": (FIRST, {"answers.py": "print('hello')\n"}),
     }
+    return cases
+
+
+def graded_in_turn() -> dict[str, tuple[str, dict]]:
+    """{"<kind> <exercise>": (exercise, files)}: the correct, blank,
+    partial, broken, wrong-exercise and cheating submissions of exercises
+    02-12."""
+    cases = {}
     for path in SOLUTIONS[1:]:
         blank = ROOT / "exercises" / path.name
         cases[f"correct {path.stem}"] = (
@@ -203,12 +324,15 @@ def submissions() -> dict[str, tuple[str, dict]]:
             {"submitted.ipynb": path.read_text()},
         )
         cases[f"blank {path.stem}"] = (path.stem, {path.name: blank.read_text()})
+        for kind, text in kinds_of(path).items():
+            cases[f"{kind} {path.stem}"] = (path.stem, {path.name: text})
     return cases
 
 
 @pytest.fixture(scope="module")
-def autograded(zips, tmp_path_factory):
-    """{case: results.json} of every submission, two graded at a time."""
+def through_run_autograder(zips, tmp_path_factory):
+    """{case: results.json} of exercise 01's submissions, each through the
+    zip's own run_autograder in a fresh Python, two at a time."""
     base = tmp_path_factory.mktemp("autograder")
     cases = submissions()
     roots = {
@@ -217,9 +341,6 @@ def autograded(zips, tmp_path_factory):
     }
 
     def grade(case):
-        # the zip's own run_autograder, a fresh Python each time (in-process
-        # grading from two threads at once would trip CPython 3.11's `ast`,
-        # which is not thread-safe)
         env = {**os.environ, gradescope.ROOT_VARIABLE: str(roots[case])}
         env[gradescope.PYTHON_VARIABLE] = sys.executable
         script = roots[case] / "source" / "run_autograder"
@@ -235,11 +356,46 @@ def autograded(zips, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def in_turn(zips, tmp_path_factory):
+    """{case: results.json} of the other exercises' submissions, graded by
+    two Pythons side by side, each taking every other one in turn."""
+    base = tmp_path_factory.mktemp("in-turn")
+    cases = graded_in_turn()
+    roots = [
+        unpack(zips[exercise], base / f"case{i}", files)
+        for i, (exercise, files) in enumerate(cases.values())
+    ]
+    pythons = [
+        subprocess.Popen(
+            [sys.executable, "-c", IN_TURN, *map(str, roots[half::2])],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for half in (0, 1)
+    ]
+    for python in pythons:
+        _, errors = python.communicate(timeout=3600)
+        assert python.returncode == 0, errors[-2000:]
+    return {
+        case: json.loads((root / "results" / "results.json").read_text())
+        for case, root in zip(cases, roots, strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def autograded(through_run_autograder, in_turn):
+    """{case: results.json} of every submission."""
+    return {**through_run_autograder, **in_turn}
+
+
+@pytest.fixture(scope="module")
 def gradebook(tmp_path_factory):
     """coursekit.grade's rows of the same notebooks (those it can match)."""
     subs = tmp_path_factory.mktemp("class")
     folders = {}
-    for i, (case, (exercise, files)) in enumerate(submissions().items()):
+    every = {**submissions(), **graded_in_turn()}
+    for i, (case, (exercise, files)) in enumerate(every.items()):
         if case in ("broken", "wrong-exercise", "no-notebook"):
             continue
         name = next(n for n in files if n != "scratch.ipynb")
@@ -254,7 +410,7 @@ def gradebook(tmp_path_factory):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=900,
+        timeout=2400,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     with out.open() as f:
@@ -275,7 +431,8 @@ def test_each_zip_holds_the_scripts_the_course_and_only_its_exercise(zips):
         assert {"setup.sh", "run_autograder", "course/pyproject.toml"} <= names
         assert "course/rnnlib/__init__.py" in names
         assert "course/coursekit/grading/judge.py" in names
-        assert "course/coursekit/gradescope.py" in names
+        assert "course/coursekit/gradescope/__main__.py" in names
+        assert "course/coursekit/gradescope/container.py" in names
         assert [n for n in names if n.endswith(".ipynb")] == [
             f"exercise/{exercise}.ipynb"
         ]
@@ -290,11 +447,27 @@ def test_each_zip_holds_the_scripts_the_course_and_only_its_exercise(zips):
             )
             assert syntax.returncode == 0, (name, syntax.stderr)
         setup = scripts["setup.sh"]
-        for needed in ("python3-venv", "python3-pip", "bubblewrap", "useradd"):
-            assert needed in setup
+        assert "apt-get install -y --no-install-recommends bubblewrap" in setup
+        # Python 3.11+ by its full name; the system python3 is left alone
+        assert '"python$version" "python$version-venv"' in setup
+        assert "for version in 3.13 3.12 3.11" in setup
+        assert "update-alternatives" not in setup
         assert "useradd --system --no-create-home" in setup
         assert 'chmod -R go-rwx "$SOURCE"' in setup
         assert "--student-user coursekit-student" in scripts["run_autograder"]
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="no shellcheck here")
+def test_the_scripts_pass_shellcheck(zips, tmp_path):
+    with zipfile.ZipFile(zips[FIRST]) as archive:
+        archive.extractall(tmp_path, members=["setup.sh", "run_autograder"])
+    done = subprocess.run(
+        ["shellcheck", "setup.sh", "run_autograder"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
 
 
 def test_building_is_reproducible(zips, tmp_path):
@@ -312,15 +485,37 @@ def test_misuse_of_the_command_line_exits_2(tmp_path, capsys):
     assert "no exercise '99_nothing'" in capsys.readouterr().err
 
 
+def test_run_autograder_grades_exercise_01s_submissions(through_run_autograder):
+    assert set(through_run_autograder) == set(submissions())
+    for case, data in through_run_autograder.items():
+        check_fields(data)
+        assert data["tests"], case
+
+
+# Grading 66 submissions, then again with coursekit.grade, takes longer than
+# pyproject.toml's 900 s per test on a busy 2-core machine.
+@pytest.mark.timeout(2400)
 def test_every_results_json_has_gradescopes_fields(autograded):
     for case, data in autograded.items():
         check_fields(data)
         assert data["tests"], case  # every part listed, graded or not
 
 
+@pytest.mark.timeout(2400)
 def test_scores_equal_the_course_graders_part_by_part(autograded, gradebook):
+    assert set(gradebook) == set(autograded) - {
+        "broken",
+        "wrong-exercise",
+        "no-notebook",
+    }
     for case, row in gradebook.items():
         data = autograded[case]
+        if case.startswith("wrong-exercise "):
+            # the grader leaves another exercise's parts blank: 0 here
+            assert row["status"] == "invalid-notebook", case
+            assert not any(row.get(gid) for gid in part_scores(data)), case
+            assert float(row["total"]) == data["score"] == 0, case
+            continue
         expected = {
             gid: float(row[gid])
             for gid in part_scores(data)
@@ -340,6 +535,55 @@ def test_correct_scores_full_marks_and_blank_zero(autograded):
         elif case.startswith("blank"):
             assert data["score"] == 0, case
             assert all("Not done yet" in t["output"] for t in data["tests"]), case
+
+
+def test_every_exercise_partial_scores_only_its_answered_part(autograded):
+    for path in SOLUTIONS[1:]:
+        data = autograded[f"partial {path.stem}"]
+        (answered,) = first_tests(path, 1)
+        scores = part_scores(data)
+        full = {t["name"].split(" ")[0]: t["max_score"] for t in data["tests"]}
+        assert scores[answered] == full[answered] > 0, (path.stem, data["output"])
+        assert data["score"] == full[answered], path.stem
+        for test in data["tests"]:
+            if not test["name"].startswith(answered + " "):
+                assert "Not done yet" in test["output"], (path.stem, test)
+
+
+def test_every_exercise_broken_loses_the_broken_parts_only(autograded):
+    for path in SOLUTIONS[1:]:
+        data = autograded[f"broken {path.stem}"]
+        assert data["extra_data"]["status"] == "ok", (path.stem, data["output"])
+        first, second, third = first_tests(path, 3)
+        scores = part_scores(data)
+        tests = {t["name"].split(" ")[0]: t for t in data["tests"]}
+        assert scores[first] == tests[first]["max_score"], path.stem
+        assert scores[second] == scores[third] == 0, path.stem
+        assert "SyntaxError" in tests[second]["output"], tests[second]
+        assert "ZeroDivisionError" in tests[third]["output"], tests[third]
+
+
+def test_every_exercise_submitted_as_another_scores_zero(autograded):
+    for index, path in enumerate(SOLUTIONS[1:], start=1):
+        data = autograded[f"wrong-exercise {path.stem}"]
+        check_fields(data)
+        assert data["score"] == 0, path.stem
+        assert (
+            f"is the notebook of exercise {SOLUTIONS[index - 1].stem}, and this "
+            f"assignment is {path.stem}"
+        ) in data["output"]
+        assert all(t["output"].startswith("Not graded") for t in data["tests"])
+
+
+def test_every_exercise_cheating_scores_zero_for_the_faked_part(autograded):
+    for path in SOLUTIONS[1:]:
+        data = autograded[f"cheating {path.stem}"]
+        assert data["extra_data"]["status"] == "ok", (path.stem, data["output"])
+        faked = first_tests(path, 1)
+        tests = {t["name"].split(" ")[0]: t for t in data["tests"]}
+        for gid in faked:
+            assert tests[gid]["score"] == 0, (path.stem, tests[gid])
+            assert tests[gid]["status"] == "failed", (path.stem, tests[gid])
 
 
 def test_partial_scores_the_parts_that_pass_and_names_what_to_fix(autograded):
