@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from coursekit import grade, lms
-from coursekit.exercises import make_exercise
 from coursekit.notebooks import (
     grade_id,
     graded_parts,
@@ -26,6 +25,7 @@ from coursekit.notebooks import (
     read_notebook,
     write_notebook,
 )
+from coursekit.publishing.exercises import make_exercise
 
 SOURCE = Path(__file__).parent / "fixtures" / "grading" / "source"
 ARITH, STRINGS = "fx01_arithmetic", "fx02_strings"

@@ -1,11 +1,11 @@
 """Execute notebooks and keep only the outputs that nbval should compare.
 
-    python -m coursekit.nbrefresh notebooks/01_forward_propagation.ipynb ...
+    python -m coursekit.publishing.nbrefresh notebooks/01_forward_propagation.ipynb ...
 
 Outputs are stripped in git, except for cells whose first line is
 `# NBVAL_CHECK_OUTPUT`: their printed numbers teach something, so nbval
 re-runs them and compares.  This command runs each notebook top to bottom in
-a fresh kernel (nbclient), marks those cells `keep_output` (which nbstripout
+a fresh kernel (`coursekit.publishing.execute`), marks those cells `keep_output` (which nbstripout
 honours), and strips everything else with nbstripout.  Run it after editing a
 notebook whose checked numbers changed; `make test` then verifies both.
 
@@ -23,8 +23,9 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbstripout import strip_output
+
+from coursekit.publishing.execute import execute_notebook
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
@@ -45,12 +46,7 @@ def refresh(path, timeout=300):
             cell.metadata["keep_output"] = True
         else:
             cell.metadata.pop("keep_output", None)
-    NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
+    execute_notebook(nb, path, timeout=timeout)
     strip_output(
         nb,
         keep_output=False,
