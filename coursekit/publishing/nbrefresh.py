@@ -5,8 +5,9 @@
 Outputs are stripped in git, except for cells whose first line is
 `# NBVAL_CHECK_OUTPUT`: their printed numbers teach something, so nbval
 re-runs them and compares.  This command runs each notebook top to bottom in
-a fresh kernel (`coursekit.publishing.execute`), marks those cells `keep_output` (which nbstripout
-honours), and strips everything else with nbstripout.  Run it after editing a
+a fresh kernel of this Python (`coursekit.publishing.execute`), marks those
+cells `keep_output` (which nbstripout honours), and strips everything else
+with nbstripout.  Run it after editing a
 notebook whose checked numbers changed; `make test` then verifies both.
 
 The rule for a checked cell: it prints only what no floating-point rounding

@@ -1,7 +1,7 @@
 """Build the lectures as reveal.js slides that work with no network.
 
-    python -m coursekit.publishing.slides                 # every notebooks/*.ipynb, executed
-    python -m coursekit.publishing.slides --no-execute    # keep the outputs stored in them
+    python -m coursekit.publishing.slides               # every notebooks/*.ipynb, run
+    python -m coursekit.publishing.slides --no-execute  # the outputs stored in them
     python -m coursekit.publishing.slides notebooks/02_*.ipynb --out /tmp/slides
 
 Each notebook becomes `<out>/<name>.slides.html` (default out: build/slides),
