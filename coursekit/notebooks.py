@@ -236,8 +236,9 @@ def marked_lines(source: str, begin: str, end: str):
     region and 'outside' for any other line.
 
     As in nbgrader, a line is a marker when it contains the marker text.
-    This is the one reader of marked regions: the exercises, the grader, the
-    nbgrader feedback and the student edition's leak check all go through it.
+    This is the one reader of marked regions: the exercises, the nbgrader
+    feedback, the Gradescope zips and the student edition's leak check all
+    go through it (by the functions below).
     """
     inside = False
     for index, line in enumerate(source.split("\n")):
