@@ -110,7 +110,7 @@ exercises: $(STAMP)
 # A fresh copy each time: build/ holds only what make writes.
 student-edition: $(STAMP)
 	rm -rf build/student-edition
-	$(BIN)/python -m coursekit.student_edition build/student-edition
+	$(BIN)/python -m coursekit.publishing.student_edition build/student-edition
 
 # The nbgrader course directory will hold submissions and grades: class data,
 # kept outside the course repository (default: beside the checkout).
@@ -129,13 +129,13 @@ gradescope: $(STAMP)
 # e.g. make slides SLIDES_ARGS="--no-execute" or SLIDES_ARGS="notebooks/02_*.ipynb"
 SLIDES_ARGS ?=
 slides: $(STAMP)
-	$(BIN)/python -m coursekit.slides $(SLIDES_ARGS)
+	$(BIN)/python -m coursekit.publishing.slides $(SLIDES_ARGS)
 
 # e.g. make book BOOK_ARGS="--help"
 BOOK_ARGS ?=
 # the course as an offline website: open build/book/index.html
 book: $(STAMP)
-	$(BIN)/python -m coursekit.book $(BOOK_ARGS)
+	$(BIN)/python -m coursekit.publishing.book $(BOOK_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py

@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items):
     """Let nbval compare the outputs that nbstripout keeps.
 
     nbstripout keeps the outputs of `keep_output` cells (our NBVAL_CHECK_OUTPUT
-    cells, see coursekit/nbrefresh.py) but always blanks execution counts, and
+    cells, see coursekit/publishing/nbrefresh.py) but always blanks execution counts, and
     nbval treats a cell with outputs and no count as "unrun".  A stored output
     is a reference here, so give such cells a count.
     """

@@ -30,13 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from coursekit import gradescope  # noqa: E402
-from coursekit.exercises import make_exercise  # noqa: E402
 from coursekit.notebooks import (  # noqa: E402
     graded_parts,
     is_solution,
     load_source,
     notebook_text,
 )
+from coursekit.publishing.exercises import make_exercise  # noqa: E402
 
 
 def kinds(source_path: Path) -> dict[str, tuple[str, float]]:

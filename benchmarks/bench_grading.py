@@ -46,13 +46,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coursekit.exercises import make_exercise  # noqa: E402
 from coursekit.notebooks import (  # noqa: E402
     graded_parts,
     is_solution,
     load_source,
     write_notebook,
 )
+from coursekit.publishing.exercises import make_exercise  # noqa: E402
 
 MIX = {"solved": 40, "partial": 20, "blank": 20, "crash": 10, "loop": 5, "hog": 5}
 EXPECTED_STATUS = {
@@ -177,7 +177,7 @@ def check(out: Path, students: dict, exercise: Path) -> list[str]:
 def nbgrader_autograde(folder: Path, exercise: Path, tmp: Path) -> float:
     """Lay out an nbgrader course, hand in the class's notebooks, and time
     `nbgrader autograde` (wall seconds)."""
-    from coursekit import nbgrader_course
+    from coursekit.publishing import nbgrader_course
 
     course = tmp / "nbgrader-course"
     nbgrader_course.write_course(course, exercise.parent, [exercise.stem])

@@ -4,8 +4,8 @@
         [--transport tcp] [NOTEBOOK ...]
 
 Runs the notebooks (by default 05 and 06, taking turns) top to bottom, each
-time in a fresh kernel of this Python, with nbclient, as nbval,
-`coursekit.nbrefresh` and `coursekit.book` do.  Every cell of these
+time in a fresh kernel of this Python, with nbclient, as nbval and
+`coursekit.publishing.execute` (nbrefresh, the slides, the book) do.  Every cell of these
 notebooks finishes in a few seconds, so a cell (or a kernel start) that
 takes longer than --stall-seconds is a stall: a request or a reply lost
 between client and kernel, both idle.  The run is stopped there, its kernel
@@ -19,9 +19,12 @@ was any.  Not part of `make test`: 100 runs take about 15 minutes.
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
+
+from coursekit.publishing.execute import current_kernel, execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NOTEBOOKS = [
@@ -42,24 +45,10 @@ def stack_versions():
 
 def kernel_manager(transport):
     """A KernelManager for this Python's ipykernel over `transport` (tcp or ipc)."""
-    import tempfile
-
-    import ipykernel.kernelspec
-    from jupyter_client import KernelManager
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    class CurrentEnv(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):
-            return self.kernel_spec_class(
-                resource_dir=ipykernel.kernelspec.RESOURCES,
-                **ipykernel.kernelspec.get_kernel_dict(),
-            )
-
-    options = {"kernel_name": "python3", "kernel_spec_manager": CurrentEnv()}
     if transport == "ipc":
         # ipc sockets are files named <ip>-<port>: a fresh folder per kernel
-        options.update(transport="ipc", ip=str(Path(tempfile.mkdtemp()) / "kernel"))
-    return KernelManager(**options)
+        return current_kernel("ipc", ip=str(Path(tempfile.mkdtemp()) / "kernel"))
+    return current_kernel()
 
 
 def run_once(path, stall_seconds, transport):
@@ -67,20 +56,13 @@ def run_once(path, stall_seconds, transport):
 
     A stall is a string naming where the run stopped waiting."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        km=kernel_manager(transport),
-        timeout=stall_seconds,
-        startup_timeout=stall_seconds,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    km = kernel_manager(transport)
     start = time.perf_counter()
     try:
-        client.execute()
+        execute_notebook(nb, path, stall_seconds, stall_seconds, km=km)
     except CellTimeoutError as error:
         cell = getattr(error, "cell_index", None)
         return time.perf_counter() - start, f"cell timed out ({cell}): {error}"[:200]

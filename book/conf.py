@@ -1,6 +1,6 @@
-"""Sphinx configuration of the course book (built by `python -m coursekit.book`).
+"""Sphinx configuration of the course book (built by `python -m coursekit.publishing.book`).
 
-The sources are staged into build/book-src/ by coursekit.book; this file is
+The sources are staged into build/book-src/ by coursekit.publishing.book; this file is
 used with `sphinx-build -c book/`.  The notebooks arrive executed, so myst-nb
 does not run them.  Everything the pages load is local: Furo bundles its
 styles and scripts, MathJax 2 is copied into _static/mathjax/ by the build,
@@ -17,7 +17,7 @@ exclude_patterns = ["exercises/files/**", "**.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
-# the notebooks are executed by coursekit.book (with its own cache)
+# the notebooks are executed by coursekit.publishing.book (with its own cache)
 nb_execution_mode = "off"
 nb_ipywidgets_js = {}  # no widget manager from a CDN: widgets become notes
 nb_merge_streams = True

@@ -1,4 +1,4 @@
-"""Notebook helpers shared by `coursekit.exercises` and `coursekit.grade`.
+"""Notebook helpers shared by publishing (`coursekit.publishing`) and grading.
 
 Reading and writing notebooks deterministically, the nbgrader cell metadata
 (schema version 3) that marks solution and test cells, and the checks that a
@@ -230,16 +230,32 @@ def format_points(value: float) -> str:
 # markers
 
 
-def _marker_lines(source: str, begin: str, end: str):
-    """Yield (line_index, kind) for each begin/end marker line ('begin'/'end').
+def marked_lines(source: str, begin: str, end: str):
+    """Yield (index, line, kind) for each line of a cell source, where kind
+    is 'begin' or 'end' for a marker line, 'inside' for a line of a marked
+    region and 'outside' for any other line.
 
     As in nbgrader, a line is a marker when it contains the marker text.
+    This is the one reader of marked regions: the exercises, the nbgrader
+    feedback, the Gradescope zips and the student edition's leak check all
+    go through it (by the functions below).
     """
+    inside = False
     for index, line in enumerate(source.split("\n")):
         if begin in line:
-            yield index, "begin"
+            inside, kind = True, "begin"
         elif end in line:
-            yield index, "end"
+            inside, kind = False, "end"
+        else:
+            kind = "inside" if inside else "outside"
+        yield index, line, kind
+
+
+def _marker_lines(source: str, begin: str, end: str):
+    """Yield (line_index, kind) for each begin/end marker line."""
+    for index, _, kind in marked_lines(source, begin, end):
+        if kind in ("begin", "end"):
+            yield index, kind
 
 
 def marker_problems(source: str, begin: str, end: str) -> list[str]:
@@ -270,17 +286,28 @@ def replace_regions(source: str, begin: str, end: str, stub: list[str]) -> str:
     """Replace each begin...end region (markers included) by `stub`, indented
     like the begin marker.  An empty stub removes the region.  Assumes the
     markers are balanced (see marker_problems)."""
-    out, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
+    out = []
+    for _, line, kind in marked_lines(source, begin, end):
+        if kind == "begin":
             indent = line[: len(line) - len(line.lstrip())]
             out.extend(indent + s for s in stub)
-        elif end in line:
-            inside = False
-        elif not inside:
+        elif kind == "outside":
             out.append(line)
     return "\n".join(out)
+
+
+def split_regions(source: str, begin: str, end: str):
+    """(regions, outside): the lines of each begin...end region (markers
+    excluded), and every line outside the regions."""
+    regions, outside = [], []
+    for _, line, kind in marked_lines(source, begin, end):
+        if kind == "begin":
+            regions.append([])
+        elif kind == "inside":
+            regions[-1].append(line)
+        elif kind == "outside":
+            outside.append(line)
+    return regions, outside
 
 
 # --------------------------------------------------------------------------

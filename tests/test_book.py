@@ -1,4 +1,4 @@
-"""`python -m coursekit.book`: the course as an offline, searchable website.
+"""`python -m coursekit.publishing.book`: the course as an offline, searchable website.
 
 A small book (two lecture notebooks, one exercise, the guides) is built once
 for this module into a temporary folder; `make book` builds everything the
@@ -27,7 +27,7 @@ from test_slides import (  # noqa: F401  (browser is a fixture)
     browser,
 )
 
-from coursekit import book
+from coursekit.publishing import book, offline
 
 for _module in ("sphinx", "myst_nb", "furo"):  # the `book` extra of pyproject.toml
     pytest.importorskip(_module, reason="the book needs: pip install -e '.[book]'")
@@ -141,10 +141,11 @@ def test_notebooks_run_after_this_process_has_run_one(tmp_path):
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 from pathlib import Path
-from coursekit import book, slides
+from coursekit.publishing import book
+from coursekit.publishing.execute import execute_notebook
 tmp = Path({str(tmp_path)!r})
 nb = new_notebook(cells=[new_code_cell("1 + 1")])
-slides.execute_notebook(nb, tmp / "first.ipynb", timeout=60)
+execute_notebook(nb, tmp / "first.ipynb", timeout=60)
 path = tmp / "second.ipynb"
 nbformat.write(new_notebook(cells=[new_code_cell("print(6 * 7)")]), path)
 done = book.execute_all([path], tmp / "cache", tmp / "run", 1, 60, print)
@@ -352,8 +353,8 @@ def test_cli_reports_a_missing_notebook(tmp_path, capsys):
 
 
 def test_copy_mathjax_leaves_out_the_parts_that_would_fetch(tmp_path):
-    dest = book.copy_mathjax(tmp_path)
-    source = book.slides.mathjax_dir()
+    dest = offline.copy_mathjax(tmp_path)
+    source = offline.mathjax_dir()
     assert (dest / "MathJax.js").read_bytes() == (source / "MathJax.js").read_bytes()
     assert (source / "extensions" / "a11y" / "mathjax-sre.js").is_file()
     assert not (dest / "extensions" / "a11y" / "mathjax-sre.js").exists()

@@ -1,4 +1,4 @@
-"""Tests for coursekit.exercises: generating exercises/ from solutions/."""
+"""Tests for coursekit.publishing.exercises: generating exercises/ from solutions/."""
 
 import copy
 import os
@@ -11,7 +11,6 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit import exercises
 from coursekit.notebooks import (
     NotebookError,
     graded_parts,
@@ -21,6 +20,7 @@ from coursekit.notebooks import (
     validate_source,
     write_notebook,
 )
+from coursekit.publishing import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "grading" / "source"

@@ -17,7 +17,6 @@ import nbformat
 import pytest
 
 from coursekit import grade
-from coursekit.exercises import make_exercise
 from coursekit.grading.matching import build_run_notebook, load_sources, match_source
 from coursekit.grading.report import add_students, write_gradebook
 from coursekit.grading.results import Outcome, Result
@@ -28,6 +27,7 @@ from coursekit.notebooks import (
     read_notebook,
     write_notebook,
 )
+from coursekit.publishing.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = Path(__file__).parent / "fixtures" / "grading" / "source"

@@ -46,9 +46,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit.exercises import make_exercise
 from coursekit.grading import sandbox
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
+from coursekit.publishing.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = "01_forward_propagation_exercises"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from coursekit import grade, lms
-from coursekit.exercises import make_exercise
+from coursekit.grading import lms_layout
 from coursekit.notebooks import (
     grade_id,
     graded_parts,
@@ -26,6 +26,7 @@ from coursekit.notebooks import (
     read_notebook,
     write_notebook,
 )
+from coursekit.publishing.exercises import make_exercise
 
 SOURCE = Path(__file__).parent / "fixtures" / "grading" / "source"
 ARITH, STRINGS = "fx01_arithmetic", "fx02_strings"
@@ -43,7 +44,7 @@ def _read(path):
 
 
 def test_canvas_rows_have_canvas_columns_a_points_row_and_blanks():
-    rows = lms.canvas_rows(
+    rows = lms_layout.canvas_rows(
         {"bob": {"ex2": 3.0}, "alice": {"ex1": 1.5, "ex2": 0.0}},
         {"ex1": 5.0, "ex2": 3.0},
     )
@@ -108,7 +109,7 @@ def test_canvas_csv_from_the_gradebook_has_each_students_points(gradebook, capsy
     assert "3 student(s), 2 exercise(s)" in capsys.readouterr().out
     arith, strings = _points(ARITH), _points(STRINGS)
     header, possible, *people = _read(out)
-    assert header == [*HEADER, ARITH, STRINGS, lms.COMMENT]
+    assert header == [*HEADER, ARITH, STRINGS, lms_layout.COMMENT]
     assert possible == ["Points Possible", "", "", "", "",
                         f"{sum(arith.values()):g}", f"{sum(strings.values()):g}",
                         "(read only)"]  # fmt: skip
@@ -140,7 +141,7 @@ def test_roster_supplies_canvas_ids_sections_and_missing_students(
     assert f"no column for {STRINGS}" in err and "new assignment" in err
     header, possible, *rows = _read(out)
     # the roster's own column (and ID) for fx01; fx02 has none: its own name
-    assert header == [*HEADER, "Fx01 Arithmetic (111)", STRINGS, lms.COMMENT]
+    assert header == [*HEADER, "Fx01 Arithmetic (111)", STRINGS, lms_layout.COMMENT]
     assert possible == ["Points Possible", "", "", "", "", "5", "3", "(read only)"]
     assert rows == [
         ["Alice, A", "100", "S0", "alice", "Sec 1", "5", "3", ""],
@@ -219,7 +220,7 @@ def test_canvas_export_plugin_reads_nbgraders_gradebook(tmp_path, monkeypatch):
         plugin = lms.CanvasExportPlugin(to=str(out))
         plugin.export(gb)
     assert _read(out) == [
-        [*HEADER, "ps1", "ps2", lms.COMMENT],
+        [*HEADER, "ps1", "ps2", lms_layout.COMMENT],
         ["Points Possible", "", "", "", "", "5", "4", "(read only)"],
         ["Liddell, Alice", "9001", "", "alice", "", "3.5", "4", ""],
         ["bob", "", "", "bob", "", "3", "0", "ps2: no submission"],
@@ -285,7 +286,7 @@ def test_canvas_import_reuses_the_rosters_assignment_columns(canvas_class):
     base, _ = canvas_class
     header, possible, *_ = _read(base / "canvas.csv")
     assert header == [*HEADER, "Fx01 Arithmetic (111)", "fx02_strings (112)",
-                      lms.COMMENT]  # fmt: skip
+                      lms_layout.COMMENT]  # fmt: skip
     assert possible == ["Points Possible", "", "", "", "", "5", "3", "(read only)"]
 
 
@@ -353,7 +354,7 @@ def test_moodle_roster_gives_moodles_columns_and_every_student(tmp_path, capsys)
     assert _read(out) == [
         ["First name", "Last name", "ID number", "Institution", "Department",
          "Email address", "Assignment: fx01 arithmetic (Real)", STRINGS,
-         lms.COMMENT],
+         lms_layout.COMMENT],
         ["Alice", "Smith", "A1", "", "", "alice@uni.example", "4", "3", ""],
         ["Bob", "Jones", "B2", "", "", "bob@uni.example", "0", "0",
          f"{ARITH}: no submission | {STRINGS}: no submission"],

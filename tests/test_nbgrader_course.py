@@ -24,7 +24,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit import nbgrader_course
 from coursekit.notebooks import (
     BEGIN_HIDDEN,
     END_HIDDEN,
@@ -34,6 +33,7 @@ from coursekit.notebooks import (
     read_notebook,
     source_notebooks,
 )
+from coursekit.publishing import nbgrader_course
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"

@@ -1,4 +1,4 @@
-"""coursekit.nbrefresh keeps exactly the outputs that nbval should compare."""
+"""coursekit.publishing.nbrefresh keeps exactly the outputs that nbval should compare."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit.nbrefresh import refresh
+from coursekit.publishing.nbrefresh import refresh
 
 
 def test_refresh_keeps_only_checked_outputs_and_strips_the_rest(tmp_path):

@@ -14,7 +14,8 @@ import pytest
 
 from coursekit import grade
 from coursekit.grading import sandbox
-from coursekit.grading.wire import Opaque, Peer, WireError, send_message
+from coursekit.grading.peer import Peer, send_message
+from coursekit.grading.wire import Opaque, WireError
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 

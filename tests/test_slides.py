@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit import slides
+from coursekit.publishing import fit, offline, slides
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -113,7 +113,7 @@ def test_remote_resources_flag_fetches_but_not_hyperlinks():
     <script src="_static/local.js"></script>
     <img src="data:image/png;base64,AAAA">
     """
-    found = slides.remote_resources(page)
+    found = offline.remote_resources(page)
     assert len(found) == 6, found
     for name in ("a.css", "b.js", "c.png", "d.png", "e.css", "f.mjs"):
         assert any(name in item for item in found), (name, found)
@@ -408,11 +408,11 @@ def test_a_slide_too_tall_is_split_into_subslides():
         nbformat.v4.new_code_cell("x = 1\n" * 5, metadata=_meta("fragment")),
     ]
     nb = new_notebook(cells=cells)
-    added = slides.fit_to_slides(nb)
+    added = fit.fit_to_slides(nb)
     assert added >= 3 and expected_slide_count(nb) == 1 + added
     for start, stop in _slide_ranges(nb):
-        used = sum(slides.estimate_height(c) for c in nb.cells[start:stop])
-        assert used <= slides.SLIDE_BUDGET, (start, stop, used)
+        used = sum(fit.estimate_height(c) for c in nb.cells[start:stop])
+        assert used <= fit.SLIDE_BUDGET, (start, stop, used)
     assert "\n\n".join(c.source for c in nb.cells[1:-1]) == prose.strip()  # all kept
 
 
@@ -433,12 +433,12 @@ def test_a_tall_figure_moves_to_its_own_subslide():
     nb = new_notebook(
         cells=[nbformat.v4.new_markdown_cell("# T", metadata=_meta("slide")), plot]
     )
-    assert slides.estimate_height(plot) > slides.SLIDE_BUDGET
-    assert slides.fit_to_slides(nb) == 1
+    assert fit.estimate_height(plot) > fit.SLIDE_BUDGET
+    assert fit.fit_to_slides(nb) == 1
     code, figure = nb.cells[1:]
     assert code.outputs == [] and figure.outputs == plot.outputs
     assert "remove-input" in figure.metadata["tags"]
-    assert slides._slide_type(figure) == "subslide"
+    assert fit._slide_type(figure) == "subslide"
 
 
 def _meta(slide_type):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.student_edition import leaks, secrets, write_edition
+from coursekit.publishing.student_edition import leaks, secrets, write_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,7 +137,7 @@ def checkout(tmp_path):
 
 def _edition(repo, out):
     return subprocess.run(
-        [sys.executable, "-m", "coursekit.student_edition", str(out), "--root",
+        [sys.executable, "-m", "coursekit.publishing.student_edition", str(out), "--root",
          str(repo)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

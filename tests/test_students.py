@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.exercises import make_exercise
 from coursekit.notebooks import load_source, read_notebook, write_notebook
+from coursekit.publishing.exercises import make_exercise
 from coursekit.students import (
     RosterError,
     read_roster,

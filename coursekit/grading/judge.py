@@ -42,13 +42,8 @@ from pathlib import Path
 
 from coursekit.checks.own_work import not_calling_message
 from coursekit.grading import sandbox
-from coursekit.grading.wire import (
-    Peer,
-    RemoteError,
-    RemoteFunction,
-    WireError,
-    is_rnnlib_object,
-)
+from coursekit.grading.peer import Peer, RemoteError
+from coursekit.grading.wire import RemoteFunction, WireError, is_rnnlib_object
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it ran too long
 STARTUP_LIMIT = 120  # seconds for the student's process to be ready

@@ -8,10 +8,10 @@
   import, `importlib`, `getattr` on a built string, `reload`, or by reading
   the file and exec'ing it, finds no answer;
 - `coursekit`: only what that process runs (`coursekit.grading.wire`,
-  `.student`, `coursekit.checks.bytecode`, and `coursekit.hints`, which the
-  given cells import), and stand-ins for the modules of checks the given
-  cells import, which keep every public name but do nothing: the checks,
-  with their mistake models and references, run in the judge.
+  `.peer`, `.student`, `coursekit.checks.bytecode`, and `coursekit.hints`,
+  which the given cells import), and stand-ins for the modules of checks the
+  given cells import, which keep every public name but do nothing: the
+  checks, with their mistake models and references, run in the judge.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ RUNTIME = (  # coursekit's modules that run in the student's process, as they ar
     "coursekit/__init__.py",
     "coursekit/grading/__init__.py",
     "coursekit/grading/wire.py",
+    "coursekit/grading/peer.py",
     "coursekit/grading/student.py",
     "coursekit/checks/bytecode.py",
     "coursekit/hints.py",  # the exercises' hint(part, step), from a given cell

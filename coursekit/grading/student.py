@@ -27,7 +27,8 @@ import socket
 import sys
 import traceback
 
-from coursekit.grading.wire import Peer, WireError
+from coursekit.grading.peer import Peer
+from coursekit.grading.wire import WireError
 
 CELL_FILE = re.compile(r"<ipython-input-(\d+)-[0-9a-f]+>")
 

@@ -1,7 +1,7 @@
 """Build the course as a browsable, searchable website that works offline.
 
-    python -m coursekit.book                  # everything, into build/book/
-    python -m coursekit.book --out /tmp/book notebooks/00_*.ipynb \\
+    python -m coursekit.publishing.book      # everything, into build/book/
+    python -m coursekit.publishing.book --out /tmp/book notebooks/00_*.ipynb \\
         --exercises exercises/01_*.ipynb --jobs 2
 
 Open `build/book/index.html` in a browser: no server and no network needed.
@@ -24,7 +24,7 @@ What the build does:
    into `build/book/`, copies MathJax 2 from the `jupyter-server-mathjax`
    package into `build/book/_static/mathjax/`, and fails if a page or style
    sheet would still load a script, style, image or font from the network
-   (the check of `coursekit.slides`).
+   (`coursekit.publishing.offline`, as for the slides).
 
 Exit status 0 when the book is written; 1 if a notebook fails to run, a
 file is missing or a page would need the network.
@@ -44,18 +44,24 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit import slides
+from coursekit.publishing.execute import execute_notebook, last_line
+from coursekit.publishing.offline import OfflineError, check_offline, copy_mathjax
+from coursekit.publishing.pages import (
+    LECTURES,
+    drop_nbval_markers,
+    lectures,
+    notebook_title,
+    replace_widget_views,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOK_DIR = ROOT / "book"  # conf.py, index.md, _static/
 LIBRARY = ROOT / "rnnlib"
-DEFAULT_NOTEBOOKS = Path("notebooks")
 DEFAULT_EXERCISES = Path("exercises")
 DEFAULT_GUIDES = Path("docs")
 DEFAULT_OUT = Path("build/book")
 DEFAULT_SRC = Path("build/book-src")
 DEFAULT_CACHE = Path("build/book-cache")
-MATHJAX_DEST = "_static/mathjax"
 
 
 class BookError(RuntimeError):
@@ -88,7 +94,7 @@ def _execute(args) -> str:
     """Run one notebook in `workdir`; return it executed, as text (a worker)."""
     source, workdir, timeout = args
     nb = nbformat.read(source, as_version=4)
-    slides.execute_notebook(nb, Path(workdir) / Path(source).name, timeout=timeout)
+    execute_notebook(nb, Path(workdir) / Path(source).name, timeout=timeout)
     return nbformat.writes(nb)
 
 
@@ -134,9 +140,7 @@ def execute_all(
             try:
                 text = futures[path].result()
             except Exception as err:  # report every broken notebook
-                failures.append(
-                    f"{path}: {type(err).__name__}: {slides.last_line(err)}"
-                )
+                failures.append(f"{path}: {type(err).__name__}: {last_line(err)}")
                 continue
             for old in cache.glob(f"{path.stem}.*.ipynb"):
                 old.unlink()
@@ -155,8 +159,8 @@ def book_page(nb):
     """The notebook as the book shows it: widgets need a live kernel, so an
     `interact` becomes a note (progress bars go), and nbval markers go."""
     nb = copy.deepcopy(nb)
-    slides.replace_widget_views(nb)
-    slides.drop_nbval_markers(nb)
+    replace_widget_views(nb)
+    drop_nbval_markers(nb)
     return nb
 
 
@@ -213,12 +217,12 @@ def course_map(lectures: dict, exercises: dict) -> str:
     ]
     by_number = {name.split("_", 1)[0]: name for name in exercises}
     for name, nb in lectures.items():
-        title = slides.notebook_title(nb, name)
+        title = notebook_title(nb, name)
         lines += [f"## [{title}](notebooks/{name}.ipynb)", ""]
         lines += [f"- {item}" for item in objectives(nb)]
         exercise = by_number.get(name.split("_", 1)[0])
         if exercise:
-            ex_title = slides.notebook_title(exercises[exercise], exercise)
+            ex_title = notebook_title(exercises[exercise], exercise)
             lines += ["", f"Exercise: [{ex_title}](exercises/{exercise}.ipynb)"]
         lines.append("")
     return "\n".join(lines)
@@ -246,21 +250,6 @@ def stage(lectures: dict, exercises: dict, guides, src: Path) -> None:
 
 # --------------------------------------------------------------------------
 # Sphinx and the offline assets
-
-
-def copy_mathjax(out: Path) -> Path:
-    """Copy MathJax 2 (jupyter-server-mathjax) into `out/_static/mathjax`."""
-    source = slides.mathjax_dir()
-    dest = out / MATHJAX_DEST
-
-    def skip(folder, names):
-        rel = Path(folder).relative_to(source).as_posix()
-        return [
-            n for n in names if f"{rel}/{n}".removeprefix("./") in slides.MATHJAX_SKIP
-        ]
-
-    shutil.copytree(source, dest, ignore=skip, dirs_exist_ok=True)
-    return dest
 
 
 def run_sphinx(src: Path, out: Path, jobs=2, quiet=True) -> None:
@@ -301,24 +290,24 @@ def build(
     stage(lectures, exercise_nbs, sorted(guides), src)
     log(f"book: sphinx {src} -> {out}")
     run_sphinx(src, out, jobs=jobs)
-    copy_mathjax(out)
     try:
-        slides.check_offline(out)
-    except slides.SlidesError as err:
+        copy_mathjax(out)
+        check_offline(out)
+    except OfflineError as err:
         raise BookError(str(err)) from None
     return out / "index.html"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m coursekit.book",
+        prog="python -m coursekit.publishing.book",
         description="Build the course as an offline website (Sphinx + myst-nb).",
     )
     parser.add_argument(
         "notebooks",
         nargs="*",
         type=Path,
-        help=f"lecture notebooks (default: every {DEFAULT_NOTEBOOKS}/*.ipynb)",
+        help=f"lecture notebooks (default: every {LECTURES}/*.ipynb)",
     )
     parser.add_argument(
         "--exercises",
@@ -346,13 +335,10 @@ def main(argv=None) -> int:
     def default(given, folder, pattern):
         return given if given is not None else sorted(folder.glob(pattern))
 
-    notebooks = args.notebooks or sorted(DEFAULT_NOTEBOOKS.glob("*.ipynb"))
+    notebooks = lectures(args.notebooks, "book")
     exercises = default(args.exercises, DEFAULT_EXERCISES, "*.ipynb")
     guides = default(args.guides, DEFAULT_GUIDES, "*.md")
     if not notebooks:
-        print(
-            f"book: no notebook given and none in {DEFAULT_NOTEBOOKS}/", file=sys.stderr
-        )
         return 1
     try:
         index = build(

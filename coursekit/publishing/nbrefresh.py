@@ -1,12 +1,13 @@
 """Execute notebooks and keep only the outputs that nbval should compare.
 
-    python -m coursekit.nbrefresh notebooks/01_forward_propagation.ipynb ...
+    python -m coursekit.publishing.nbrefresh notebooks/01_forward_propagation.ipynb ...
 
 Outputs are stripped in git, except for cells whose first line is
 `# NBVAL_CHECK_OUTPUT`: their printed numbers teach something, so nbval
 re-runs them and compares.  This command runs each notebook top to bottom in
-a fresh kernel (nbclient), marks those cells `keep_output` (which nbstripout
-honours), and strips everything else with nbstripout.  Run it after editing a
+a fresh kernel of this Python (`coursekit.publishing.execute`), marks those
+cells `keep_output` (which nbstripout honours), and strips everything else
+with nbstripout.  Run it after editing a
 notebook whose checked numbers changed; `make test` then verifies both.
 
 The rule for a checked cell: it prints only what no floating-point rounding
@@ -23,8 +24,9 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbstripout import strip_output
+
+from coursekit.publishing.execute import execute_notebook
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
@@ -45,12 +47,7 @@ def refresh(path, timeout=300):
             cell.metadata["keep_output"] = True
         else:
             cell.metadata.pop("keep_output", None)
-    NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
+    execute_notebook(nb, path, timeout=timeout)
     strip_output(
         nb,
         keep_output=False,

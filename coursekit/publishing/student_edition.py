@@ -1,6 +1,6 @@
 """Write the student edition of the course: everything but the solutions.
 
-    python -m coursekit.student_edition build/student-edition
+    python -m coursekit.publishing.student_edition build/student-edition
 
 The instructor keeps this repository private: `solutions/` holds the
 solution code and the hidden tests that `coursekit.grade` and nbgrader grade
@@ -40,9 +40,15 @@ from pathlib import Path
 
 import nbformat
 
-from .notebooks import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION
+from coursekit.notebooks import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    split_regions,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEFT_OUT = ("solutions/", "tests/test_course_grading.py", "tests/test_exercises.py")
 # where the course keeps notebooks; a notebook elsewhere is someone's work
 NOTEBOOK_FOLDERS = ("notebooks/", "exercises/", "tests/fixtures/")
@@ -137,23 +143,6 @@ def class_data(edition_dir) -> list[tuple[str, str]]:
     return found
 
 
-def _split(source, begin, end):
-    """(blocks, outside): the lines strictly between each begin/end marker
-    pair, and every line outside the pairs (markers excluded)."""
-    blocks, outside, inside = [], [], None
-    for line in source.splitlines():
-        if begin in line:
-            inside = []
-        elif end in line and inside is not None:
-            blocks.append(inside)
-            inside = None
-        elif inside is not None:
-            inside.append(line)
-        else:
-            outside.append(line)
-    return blocks, outside
-
-
 def _distinctive(line):
     text = line.strip()
     return text if len(text) >= 40 and not text.startswith("#") else None
@@ -171,10 +160,10 @@ def secrets(solutions_dir):
     hidden, visible, blocks = set(), set(), set()
     for path in sorted(Path(solutions_dir).glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            inside, outside = _split(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+            inside, outside = split_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN)
             hidden.update(filter(None, map(_distinctive, sum(inside, []))))
             visible.update(filter(None, map(_distinctive, outside)))
-            for block in _split(cell.source, BEGIN_SOLUTION, END_SOLUTION)[0]:
+            for block in split_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION)[0]:
                 code = "\n".join(line.strip() for line in block if line.strip())
                 if code.count("\n") >= 2:
                     blocks.add(code)
