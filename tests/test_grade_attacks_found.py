@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.exercises import make_exercise
+from coursekit.publishing.exercises import make_exercise
 from coursekit.grading import sandbox
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
 
