@@ -144,6 +144,25 @@ def test_exercise_03_catches_a_naive_softmax_in_its_visible_tests():
     assert "NaN or inf" in message and "subtract the maximum first" in message
 
 
+def test_exercise_03_names_right_padding_and_a_cut_at_the_wrong_end():
+    line = "ids[b, T - n :] = np.asarray(s, dtype=np.int64)[len(s) - n :]"
+    right = mistaken(
+        "03",
+        "pad_sequences_left",
+        line + "\n        mask[b, T - n :] = 1.0",
+        "ids[b, :n] = np.asarray(s, dtype=np.int64)[:n]\n        mask[b, :n] = 1.0",
+    )
+    message = run_part("03", "test_pad_sequences_left", right)
+    assert message is not None and message.startswith("AssertionError: ids")
+    assert "This is exactly what you get with padding at the end" in message
+    first = mistaken(
+        "03", "pad_sequences_left", line, line.replace("[len(s) - n :]", "[:n]")
+    )
+    message = run_part("03", "test_pad_sequences_left", first)
+    assert message is not None and "max_len=3 is not right" in message
+    assert "This is exactly what you get with the first max_len tokens kept" in message
+
+
 # --- tests compute their references before the learner's call ---------------
 
 ZEROING = """\

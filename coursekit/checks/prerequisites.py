@@ -166,7 +166,7 @@ EXERCISES = {
         ),
     ),
     "03": (
-        Part("Part 1", "test_pad_sequences", ("pad_sequences",)),
+        Part("Part 1", "test_pad_sequences_left", ("pad_sequences_left",)),
         Part(
             "Part 2",
             "test_masked_softmax_cross_entropy",

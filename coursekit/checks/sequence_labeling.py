@@ -2,8 +2,9 @@
 which its test cells call with the learner's functions:
 
 random_batch          test data: logits, targets and a mask for given lengths
-check_padded          Part 1: what `pad_sequences` returned, against the
-                      expected ids and mask (names a mask built from the values)
+check_padding         Part 1: `pad_sequences_left` against the expected ids
+                      and mask, naming right padding (rnnlib's pad_sequences),
+                      a mask built from the values, and the mistakes given
 check_masked_loss     Part 2: `masked_softmax_cross_entropy` against rnnlib's
                       loss and gradient, naming the usual mistakes
 check_loss_gradient   Part 2: dlogits is 0 at the padded steps and agrees with
@@ -18,12 +19,21 @@ Each check computes its references before it calls the learner's function.
 import numpy as np
 
 import rnnlib
+from rnnlib.datasets.padding import pad_sequences
 
 from .mistakes_outputs import masked_cross_entropy_mistakes
 from .values import check_array, check_gradient, check_returns, check_scalar
 
 MASK_FROM_VALUES = (
     "a mask computed from the values (ids != pad_id): it must come from the lengths"
+)
+RIGHT_PADDED = (
+    "padding at the end (right padding, as rnnlib's pad_sequences does): here"
+    " the padding goes in front, so that every sequence ends at the last step"
+)
+KEPT_FIRST = (
+    "the first max_len tokens kept: a sequence longer than max_len keeps its"
+    " last max_len tokens (it is cut at the front)"
 )
 
 
@@ -38,21 +48,44 @@ def random_batch(B, T, C, lengths=None, seed=0, scale=2.0):
     return logits, targets, mask
 
 
-def check_padded(returned, ids, mask, pad_id=0):
-    """Assert that `returned`, what pad_sequences gave, is (ids, mask): the
-    expected ids (B, T) as integers and the expected mask (B, T)."""
-    got_ids, got_mask = check_returns("pad_sequences", returned, ("ids", "mask"))
-    check_array("ids", got_ids, np.array(ids))
+def _right_padded(sequences, T, pad_id):
+    """rnnlib's right padding of `sequences` to T steps, or None where it
+    does not apply (a sequence longer than T)."""
+    try:
+        return pad_sequences(list(sequences), pad_value=pad_id, max_len=T)
+    except ValueError:
+        return None
+
+
+def check_padding(pad_fn, sequences, ids, mask, max_len=None, pad_id=0, mistakes=None):
+    """Assert that pad_fn(sequences, max_len, pad_id) returns (ids, mask): the
+    expected ids (B, T) as integers and the expected mask (B, T).  Names
+    right padding and a mask built from the values; `mistakes`, {mistake:
+    ids}, names other wrong ids.  The defaults are left out of the call."""
+    ids, mask = np.array(ids), np.array(mask, dtype=np.float64)
+    lengths = [len(s) for s in sequences]
+    label = f" for sequences of lengths {lengths}"
+    kwargs = {}
+    if max_len is not None:
+        kwargs["max_len"] = max_len
+        label += f", max_len={max_len}"
+    if pad_id != 0:
+        kwargs["pad_id"] = pad_id
+        label += f", pad_id={pad_id}"
+    ids_mistakes, mask_mistakes = dict(mistakes or {}), {}
+    right = _right_padded(sequences, ids.shape[1], pad_id)
+    if right is not None:
+        ids_mistakes[RIGHT_PADDED], mask_mistakes[RIGHT_PADDED] = right
+    copied = [np.array(s) if isinstance(s, np.ndarray) else list(s) for s in sequences]
+    got_ids, got_mask = check_returns(
+        "pad_sequences_left", pad_fn(copied, **kwargs), ("ids", "mask")
+    )
+    check_array("ids" + label, got_ids, ids, mistakes=ids_mistakes)
     assert np.asarray(got_ids).dtype.kind in "iu", (
         f"ids must hold integers (token ids); got dtype {np.asarray(got_ids).dtype}"
     )
-    from_values = (np.asarray(got_ids) != pad_id).astype(np.float64)
-    check_array(
-        "mask",
-        got_mask,
-        np.array(mask, dtype=np.float64),
-        mistakes={MASK_FROM_VALUES: from_values},
-    )
+    mask_mistakes[MASK_FROM_VALUES] = (np.asarray(got_ids) != pad_id).astype(float)
+    check_array("mask" + label, got_mask, mask, mistakes=mask_mistakes)
 
 
 def check_masked_loss(loss_fn, logits, targets, mask):
