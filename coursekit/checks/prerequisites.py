@@ -7,11 +7,37 @@ and the exercise's given helpers) and raises when the part is wrong; it
 computes its reference before it calls the learner's function.
 """
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 import numpy as np
 
 import rnnlib
-from coursekit.checks.upstream import Part
 from coursekit.checks.values import check_array, check_scalar
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part of an exercise, as its upstream checks see it.
+
+    label       as the notebook names it, e.g. "Part 2"
+    grade_id    its test cell's grade_id, e.g. "test_rnn_forward"
+    functions   the learner's functions it grades, e.g. ("rnn_forward",)
+    check       check(namespace): that part's test on a small input, the
+                learner's functions taken from `namespace`; raises
+                AssertionError (or the learner's error) when it fails
+    calls       earlier parts' functions its functions may call, directly or
+                through each other (the bytecode decides whether they do)
+    fed         earlier parts' functions whose results its test passes to
+                it (checked whatever its code calls)
+    """
+
+    label: str
+    grade_id: str
+    functions: tuple[str, ...]
+    check: Callable[[Mapping], object] | None = None
+    calls: tuple[str, ...] = ()
+    fed: tuple[str, ...] = ()
 
 
 def _rnn_step(ns):  # 01, Part 1
