@@ -1,7 +1,9 @@
 """Tests for coursekit.publishing.exercises: generating exercises/ from solutions/."""
 
 import copy
+import importlib
 import os
+import pkgutil
 import shutil
 import subprocess
 import sys
@@ -430,11 +432,23 @@ def _nudged(value):
     return a * (1 + 1e-10 * signs)
 
 
+def _checks_modules():
+    """Every submodule of coursekit.checks (the exercises' modules of checks
+    among them), imported."""
+    from coursekit import checks as course_checks
+
+    return [
+        importlib.import_module(f"coursekit.checks.{info.name}")
+        for info in pkgutil.iter_modules(course_checks.__path__)
+    ]
+
+
 @pytest.mark.parametrize("path", MISTAKE_EXERCISES, ids=lambda p: p.name)
-def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path):
+def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path, monkeypatch):
     """Run the solution's cells in-process with check_array and check_gradient
-    watched: every mistake a test cell names, nudged by 1e-10, must fail the
-    check it is named in (so its part scores 0), while the solution passes."""
+    watched (in the cells and in the exercise's module of checks): every
+    mistake a test cell names, nudged by 1e-10, must fail the check it is
+    named in (so its part scores 0), while the solution passes."""
     from coursekit import checks as course_checks
 
     tried, failed_as_it_should = [], []
@@ -456,6 +470,12 @@ def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path):
 
         return watched
 
+    for module in _checks_modules():  # e.g. coursekit.checks.long_term
+        for name in ("check_array", "check_gradient"):
+            original = getattr(course_checks, name)
+            home = original.__module__  # where it is defined: leave it be
+            if module.__name__ != home and getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, watch(original))
     namespace = {"__name__": "__main__"}
     for cell in read_notebook(path).cells:
         if cell.cell_type != "code":
