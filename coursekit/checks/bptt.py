@@ -103,8 +103,8 @@ def check_step_backward_numerically(
 ):
     """The five gradients of one leaky step against numerical gradients of
     L = sum(dh_next * h_next); the (1 - alpha) path left out, alpha left
-    out of the tanh path and tanh' taken of h_next are named.  Returns (dh_next, cache), the
-    arguments of the call."""
+    out of the tanh path and tanh' taken of h_next are named.  Returns
+    (dh_next, cache), the arguments of the call."""
     arrays = list(_step_data(B, D, H, seed))
     dh_next = arrays.pop()
     nums = step_numerical_gradients(leaky_step_forward, dh_next, arrays, alpha)
