@@ -24,40 +24,31 @@ WRONG_ORDER = "[x_t, h_prev] in this order: h_prev comes first, like W_hh in W_h
 NO_BIAS = "the bias b_h left out: add it after the product, as in Part 1"
 
 
-def _size(x, W_hh):
-    """The sizes for the messages, e.g. B=2, D=3, H=4 (with T for a sequence)."""
-    if x.ndim == 3:
-        return f"B={x.shape[0]}, T={x.shape[1]}, D={x.shape[2]}, H={W_hh.shape[0]}"
-    return f"B={x.shape[0]}, D={x.shape[1]}, H={W_hh.shape[0]}"
-
-
 def check_step(rnn_step_forward, x_t, h_prev, W_hx, W_hh, b_h):
     """h_next (B, H) of the learner's step against rnnlib.rnn_step_forward."""
     expected, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
     mistakes = rnn_step_mistakes(x_t, h_prev, W_hx, W_hh, b_h)
     got = rnn_step_forward(*copies(x_t, h_prev, W_hx, W_hh, b_h))
-    check_array(f"h_next ({_size(x_t, W_hh)})", got, expected, mistakes=mistakes)
+    check_array("h_next", got, expected, mistakes=mistakes)
 
 
 def check_forward(rnn_forward, x, h0, W_hx, W_hh, b_h):
     """h (B, T, H) of the learner's forward against rnnlib.rnn_forward, from
     h0 (the usual mistakes named) and from h0 = None (zeros)."""
-    size = _size(x, W_hh)
     expected, _ = rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
     mistakes = rnn_forward_mistakes(x, h0, W_hx, W_hh, b_h)
     got = rnn_forward(*copies(x, h0, W_hx, W_hh, b_h))
-    check_array(f"h ({size})", got, expected, mistakes=mistakes, time_axis=1)
+    check_array("h", got, expected, mistakes=mistakes, time_axis=1)
     expected, _ = rnnlib.rnn_forward(x, None, W_hx, W_hh, b_h)
     got = rnn_forward(*copies(x, None, W_hx, W_hh, b_h))
-    check_array(f"h with h0=None ({size})", got, expected, time_axis=1)
+    check_array("h with h0=None", got, expected, time_axis=1)
 
 
-def check_concat(concat_weights, W_hh, W_hx):
+def check_concat(concat_weights, W_hh, W_hx, name="W_h"):
     """W_h (H, H + D) of the learner's concat_weights against np.block."""
     expected, swapped = np.block([W_hh, W_hx]), np.block([W_hx, W_hh])
     got = concat_weights(*copies(W_hh, W_hx))
-    size = f"D={W_hx.shape[1]}, H={W_hh.shape[0]}"
-    check_array(f"W_h ({size})", got, expected, mistakes={WRONG_BLOCKS: swapped})
+    check_array(name, got, expected, mistakes={WRONG_BLOCKS: swapped})
 
 
 def check_step_concat(rnn_step_forward_concat, x_t, h_prev, W_hx, W_hh, b_h):
@@ -71,4 +62,4 @@ def check_step_concat(rnn_step_forward_concat, x_t, h_prev, W_hx, W_hh, b_h):
         NO_BIAS: np.tanh(np.concatenate([h_prev, x_t], axis=1) @ W_h.T),
     }
     got = rnn_step_forward_concat(*copies(x_t, h_prev, W_h, b_h))
-    check_array(f"h_next ({_size(x_t, W_hh)})", got, expected, mistakes=mistakes)
+    check_array("h_next", got, expected, mistakes=mistakes)
