@@ -162,28 +162,28 @@ def _rnnlib_rnn_cases(rng, high):
         )
 
 
-def _solution_rnn_cases(rng, high, ex02):
-    """The solutions' RNN backward passes (exercise 02, tanh)."""
+def _solution_rnn_cases(rng, high, ex02, alpha=0.5):
+    """The solutions' RNN backward passes (exercise 02, a leaky tanh RNN)."""
     B, T, D, H = sizes(rng, high=high)
     x, h0, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, "tanh")
     dh = rng.standard_normal((B, T, H))
-    _, caches = ex02["rnn_forward"](x, h0, W_hx, W_hh, b_h)
-    grads = ex02["rnn_backward"](dh, caches)
+    _, caches = ex02["leaky_forward"](x, h0, W_hx, W_hh, b_h, alpha)
+    grads = ex02["leaky_backward"](dh, caches)
     yield (
-        "solution 02 rnn_backward",
+        "solution 02 leaky_backward",
         vjp_errors(
-            lambda: [ex02["rnn_forward"](x, h0, W_hx, W_hh, b_h)[0]],
+            lambda: [ex02["leaky_forward"](x, h0, W_hx, W_hh, b_h, alpha)[0]],
             [dh],
             zip(RNN_NAMES, (x, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),
     )
     x_t = x[:, 0].copy()
-    _, cache = ex02["rnn_step_forward"](x_t, h0, W_hx, W_hh, b_h)
-    grads = ex02["rnn_step_backward"](dh[:, 0], cache)
+    _, cache = ex02["leaky_step_forward"](x_t, h0, W_hx, W_hh, b_h, alpha)
+    grads = ex02["leaky_step_backward"](dh[:, 0], cache)
     yield (
-        "solution 02 rnn_step_backward",
+        "solution 02 leaky_step_backward",
         vjp_errors(
-            lambda: [ex02["rnn_step_forward"](x_t, h0, W_hx, W_hh, b_h)[0]],
+            lambda: [ex02["leaky_step_forward"](x_t, h0, W_hx, W_hh, b_h, alpha)[0]],
             [dh[:, 0]],
             zip(RNN_NAMES, (x_t, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),

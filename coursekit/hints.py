@@ -41,35 +41,41 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "```",
         ),
         2: (
-            "The forward step is two lines, $a = x_t W_{hx}^\\top + h_{t-1} "
-            "W_{hh}^\\top + b_h$ and $h_t = \\tanh(a)$. Go back through them "
-            "in reverse: first through the tanh to `da` $= \\partial L / "
-            "\\partial a$, then through the first line to the five outputs. "
-            "Do it on paper for one unit and one input first, where every "
-            "symbol is a number: notebook 02, “One RNN step backward: first "
-            "with numbers, not arrays”.",
-            "Through the tanh: $\\tanh'(a) = 1 - \\tanh^2(a)$, and "
-            "$\\tanh(a)$ is `h_next`, which the cache keeps. Entry $(b, j)$ of "
-            "`h_next` depends on entry $(b, j)$ of $a$ only, so the chain rule "
-            "is an entrywise product: `da` is `dh_next` times "
-            "$1 - $ `h_next` squared, entry by entry, (B, H) like `dh_next`.",
+            "The forward step is three lines: $a = x_t W_{hx}^\\top + h_{t-1} "
+            "W_{hh}^\\top + b_h$, $\\tilde h_t = \\tanh(a)$ and $h_t = (1 - "
+            "\\alpha) h_{t-1} + \\alpha \\tilde h_t$. Go back through them in "
+            "reverse: through the mix to $\\partial L / \\partial \\tilde h_t$, "
+            "through the tanh to `da` $= \\partial L / \\partial a$, then "
+            "through the first line to the five outputs. Do it on paper for "
+            "one unit first, where every symbol is a number: notebook 02, "
+            "“One RNN step backward: first with numbers, not arrays”, does the "
+            "last two for the plain step.",
+            "Through the mix: for fixed $h_{t-1}$, $h_t$ is $\\alpha \\tilde "
+            "h_t$ plus a constant, so the gradient reaching $\\tilde h_t$ is "
+            "`dh_next` times `alpha`. Through the tanh: $\\tanh'(a) = 1 - "
+            "\\tanh^2(a)$, and $\\tanh(a)$ is `h_tilde`, which the cache keeps "
+            "(not `h_next`: the mix changed it). Entry $(b, j)$ depends on "
+            "entry $(b, j)$ of $a$ only, so both are entrywise products: `da` "
+            "is (B, H) like `dh_next`.",
             "The shapes decide the products. A gradient has the shape of its "
             "variable: `dW_hx` is (H, D), and you have `da` (B, H) and `x_t` "
             "(B, D). The only product of the two with shape (H, D) is `da` "
             "transposed times `x_t`, $(H, B)(B, D)$; its inner index is the "
             "batch, so it adds up what the B sequences send back to each "
             "weight. `dx_t` is (B, D): `da` (B, H) times `W_hx` (H, D). "
-            "`dW_hh` and `dh_prev` follow the same way with `h_prev` and "
-            "`W_hh` (notebook 02, “The same step for a batch, in the row "
-            "layout”).",
-            "`b_h` (H,) is added to every row of $a$, so each of the B rows "
-            "sends its `da` back to it: `db_h` is `da` added up over the batch "
-            "axis, shape (H,).",
-            "The lines:\n\n"
+            "`dW_hh` follows the same way with `h_prev`, and `db_h` (H,) is "
+            "`da` added up over the batch axis (notebook 02, “The same step "
+            "for a batch, in the row layout”).",
+            "`h_prev` reaches `h_next` along two paths, and `dh_prev` is the "
+            "sum of what each sends back. Through $a$: `da` (B, H) times "
+            "`W_hh` (H, H), as in the plain step. Directly: $h_t$ holds "
+            "$(1 - \\alpha) h_{t-1}$, so this path sends `dh_next` times "
+            "$1 - \\alpha$, entry by entry.",
+            "The first and the last line; the two between them, `da` and "
+            "`dh_prev`, are hints 2 and 4 written with NumPy:\n\n"
             "```python\n"
-            "x_t, h_prev, W_hx, W_hh, h_next = cache\n"
-            "da = dh_next * (1 - h_next**2)\n"
-            "return da @ W_hx, da @ W_hh, da.T @ x_t, da.T @ h_prev, "
+            "x_t, h_prev, W_hx, W_hh, alpha, h_tilde = cache\n"
+            "return da @ W_hx, dh_prev, da.T @ x_t, da.T @ h_prev, "
             "da.sum(axis=0)\n"
             "```",
         ),
@@ -82,7 +88,7 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "So step $t$ needs the result of step $t + 1$: walk backwards, "
             "`for t in reversed(range(T)):`, and keep the last `dh_prev` in a "
             "variable that starts as zeros of shape (B, H), since nothing comes "
-            "back from after the last step. Call your `rnn_step_backward` with "
+            "back from after the last step. Call your `leaky_step_backward` with "
             "`dh[:, t]` plus that variable, and `cache[t]`.",
             "`W_hx`, `W_hh` and `b_h` are the same arrays at every step, so "
             "their gradients are sums over the steps: start three arrays of "
@@ -93,7 +99,7 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "gradients started at zeros before the loop):\n\n"
             "```python\n"
             "for t in reversed(range(T)):\n"
-            "    dx_t, dh_future, dW_hx_t, dW_hh_t, db_h_t = rnn_step_backward(\n"
+            "    dx_t, dh_future, dW_hx_t, dW_hh_t, db_h_t = leaky_step_backward(\n"
             "        dh[:, t] + dh_future, cache[t]\n"
             "    )\n"
             "    dx[:, t] = dx_t\n"

@@ -446,9 +446,13 @@ def _checks_modules():
 @pytest.mark.parametrize("path", MISTAKE_EXERCISES, ids=lambda p: p.name)
 def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path, monkeypatch):
     """Run the solution's cells in-process with check_array and check_gradient
-    watched (in the cells and in the exercise's module of checks): every
-    mistake a test cell names, nudged by 1e-10, must fail the check it is
-    named in (so its part scores 0), while the solution passes."""
+    watched: every mistake a test cell names, nudged by 1e-10, must fail the
+    check it is named in (so its part scores 0), while the solution passes.
+    They are watched in the notebook, in `coursekit.checks` and in each of its
+    modules but `values` (their home), where an exercise's checks call them."""
+    import importlib
+    import pkgutil
+
     from coursekit import checks as course_checks
 
     tried, failed_as_it_should = [], []
@@ -470,21 +474,27 @@ def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path, monkeypa
 
         return watched
 
-    for module in _checks_modules():  # e.g. coursekit.checks.long_term
-        for name in ("check_array", "check_gradient"):
-            original = getattr(course_checks, name)
-            home = original.__module__  # where it is defined: leave it be
-            if module.__name__ != home and getattr(module, name, None) is original:
-                monkeypatch.setattr(module, name, watch(original))
+    originals = {
+        n: getattr(course_checks, n) for n in ("check_array", "check_gradient")
+    }
+    watched = {n: watch(check) for n, check in originals.items()}
+    modules = [course_checks] + [
+        importlib.import_module(f"coursekit.checks.{m.name}")
+        for m in pkgutil.iter_modules(course_checks.__path__)
+        if m.name != "values"
+    ]
+    for module in modules:
+        for name, original in originals.items():
+            if getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, watched[name])
     namespace = {"__name__": "__main__"}
     for cell in read_notebook(path).cells:
         if cell.cell_type != "code":
             continue
         exec(compile(cell.source, path.name, "exec"), namespace)
-        for name in ("check_array", "check_gradient"):
-            original = getattr(course_checks, name)
+        for name, original in originals.items():
             if namespace.get(name) is original:
-                namespace[name] = watch(original)
+                namespace[name] = watched[name]
     assert tried, "no named mistake was checked"
     passed = sorted(set(tried) - set(failed_as_it_should))
     assert not passed, f"{len(passed)} of {len(tried)} passed: {passed[:3]}"

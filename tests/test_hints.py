@@ -54,6 +54,7 @@ FORMULAS = {
     + [
         r"1\s*-\s*h(_\{?\w+\}?)?\s*(\*\*|\^)\s*2",  # 1 - h_next**2, 1 - h_t^2
         r"1\s*-\s*\\?tanh",  # 1 - \tanh^2(a)
+        r"\(1\s*-\s*\\?alpha\)\s*(\*|\\,)?\s*d",  # (1 - alpha) * dh_next
     ],
     9: AFFINE
     + [
@@ -89,6 +90,7 @@ STATED = {
         r"$$dx_t = da\, W_{hx}, \qquad dh_{\text{prev}} = da\, W_{hh},$$",
         r"$$dW_{hx} = da^\top x_t, \qquad dW_{hh} = da^\top h_{t-1}$$",
         r"with $\tanh'(a) = 1 - \tanh^2(a) = 1 - h_t^2$",
+        "dh_prev = (1 - alpha) * dh_next + da @ W_hh",
     ],
     9: [
         "dc = dc_next + dh_next * o * (1 - tanh_c**2)",
@@ -170,7 +172,7 @@ def test_a_hint_is_the_step_asked_for_and_says_how_many_follow():
     assert str(first).startswith("Exercise 02, Part 2, hint 1 of 5 (next: step 2)")
     assert "hint 5 of 5 (the last)" in repr(last)
     assert last._repr_markdown_().startswith("**Exercise 02, Part 2, hint 5 of 5")
-    assert "da = dh_next * (1 - h_next**2)" in last._repr_markdown_()
+    assert "x_t, h_prev, W_hx, W_hh, alpha, h_tilde = cache" in last._repr_markdown_()
     assert hints_for(9)(np.int64(4), np.int64(1)).part == 4  # NumPy integers too
 
 

@@ -105,12 +105,39 @@ def test_exercise_11_names_a_loss_divided_by_mask_sum():
 
 
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
-    wrong = mistaken("02", "rnn_backward", "reversed(range(T))", "range(T)")
-    message = run_part("02", "test_rnn_backward", wrong)
+    wrong = mistaken("02", "leaky_backward", "reversed(range(T))", "range(T)")
+    message = run_part("02", "test_leaky_backward", wrong)
     assert message is not None and "UpstreamError" not in message
     assert (
         "This is exactly what you get with a loop that walks forward in time:"
         " BPTT starts at the last step" in message
+    )
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        (
+            "dh_prev = (1 - alpha) * dh_next + da @ W_hh",
+            "dh_prev = da @ W_hh",
+            "the (1 - alpha) path left out: h_prev reaches h_next twice",
+        ),
+        (
+            "(1 - h_tilde**2)",
+            "(1 - ((1 - alpha) * h_prev + alpha * h_tilde) ** 2)",
+            "tanh' taken of h_next: in the leaky step h_next is not the tanh's",
+        ),
+        ("da = alpha * dh_next", "da = dh_next", "alpha left out of the path"),
+    ],
+)
+def test_exercise_02_names_the_leaky_steps_own_mistakes(old, new, named):
+    message = run_part(
+        "02",
+        "test_leaky_step_backward",
+        mistaken("02", "leaky_step_backward", old, new),
+    )
+    assert (
+        message is not None and "This is exactly what you get with " + named in message
     )
 
 

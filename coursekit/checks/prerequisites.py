@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import rnnlib
+from coursekit.checks import bptt
 from coursekit.checks.values import check_array, check_scalar
 
 
@@ -48,6 +49,12 @@ def _rnn_step(ns):  # 01, Part 1
     expected, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
     got = ns["rnn_step_forward"](x_t, h_prev, W_hx, W_hh, b_h)
     check_array("h_next (B=2, D=3, H=4)", got, expected)
+
+
+def _leaky_step_backward(ns):  # 02, Part 2
+    bptt.check_step_backward_numerically(
+        ns["leaky_step_forward"], ns["leaky_step_backward"], 2, 3, 4, 0, alpha=0.5
+    )
 
 
 def _named_test(name, **kwargs):
@@ -178,15 +185,15 @@ EXERCISES = {
         Part("Part 1", "test_numerical_gradient", ("numerical_gradient",)),
         Part(
             "Part 2",
-            "test_rnn_step_backward",
-            ("rnn_step_backward",),
-            _named_test("test_step_backward", B=2, D=3, H=4, seed=0),
+            "test_leaky_step_backward",
+            ("leaky_step_backward",),
+            _leaky_step_backward,
         ),
         Part(
             "Part 3",
-            "test_rnn_backward",
-            ("rnn_backward",),
-            calls=("rnn_step_backward",),
+            "test_leaky_backward",
+            ("leaky_backward",),
+            calls=("leaky_step_backward",),
         ),
     ),
     "03": (
