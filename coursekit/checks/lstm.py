@@ -12,6 +12,7 @@ check_plain_when_p_is_zero  Parts 1 and 3: with p = 0, rnnlib's plain LSTM
 backward_case          Part 2's inputs: dh_next, dc_next and a cache
 check_step_backward    Part 2: each gradient against a numerical gradient
                        of L = sum(dh_next * h_next) + sum(dc_next * c_next)
+sequence_case          Parts 3 and 4's arguments: x, h0, c0 and the weights
 reference_run          Part 3's reference: every h_t and c_t, with the
                        usual mistakes (a state not carried) as flags
 check_sequence         Part 3: h, c and the T caches, named mistakes
