@@ -1,9 +1,9 @@
 """The exercises' hints (coursekit.hints), and the derivations they stand in for.
 
-Exercises 02 and 09 ask the learner to derive the backward passes, 11 the
-embedding's and 12 the attention weights': their released text gives shapes
-and questions, never the formulas, and the hints go from a nudge to the lines
-themselves, which must be the solution's.
+Exercises 02 and 09 (a peephole LSTM) ask the learner to derive the backward
+passes, 11 the embedding's and 12 the attention weights': their released text
+gives shapes and questions, never the formulas, and the hints go from a nudge
+to the lines themselves, which must be the solution's.
 """
 
 import re
@@ -64,6 +64,8 @@ FORMULAS = {
         r"1\s*-\s*(\\?tanh|tanh_c)",  # 1 - tanh_c**2, 1 - \tanh^2
         r"\bdc\s*(\*|\\odot)\s*[fgic]\b",  # dc * f, dc \odot g
         r"dh_(next|\{\\text\{next\}\})\s*(\*|\\odot)\s*(o\b|tanh_c|\\tanh)",
+        # the peepholes' own terms: da_o * p[2], dz_i \odot p_0, da_f * c_prev
+        r"\b(da|dz)_\{?[ifo]\}?\s*(\*|\\odot)\s*(p\[|p_|c_)",
     ],
     11: [
         r"np\.add\.at",
@@ -103,6 +105,10 @@ STATED = {
         r"da_o = dh_{\text{next}} \odot \tanh(c_t) \odot o(1 - o).$$",
         r"$dc_{\text{prev}} = dc \odot f$, no matrix",
         r"$$dx_t = da\, W_x, \quad dW_x = da^\top x_t$$",
+        "dc = dc_next + dh_next * o * (1 - tanh_c**2) + da_o * p[2]",
+        "dc_prev = dc * f + da_i * p[0] + da_f * p[1]",
+        "dp = [sum(da_i * c_prev), sum(da_f * c_prev), sum(da_o * c_next)]",
+        r"$dc_{t-1} = dc \odot f + dz_i \odot p_0 + dz_f \odot p_1$",
     ],
     11: [
         r"$$dW[v] = \sum_{(b, t):\ \text{ids}[b, t] = v} de[b, t].$$",

@@ -15,11 +15,18 @@ from pathlib import Path
 import pytest
 
 from coursekit.checks.prerequisites import EXERCISES
-from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
+from coursekit.notebooks import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    grade_id,
+    is_solution,
+    is_test,
+    read_notebook,
+    replace_regions,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("*.ipynb"))}
-HIDDEN = "### BEGIN HIDDEN TESTS"
 NAMESPACE = {}
 
 
@@ -42,7 +49,8 @@ def mistaken(number, name, old, new):
 
 def run_part(number, test_id, after=None, visible_only=True):
     """Run the notebook up to the test cell `test_id` (its visible part only
-    by default), with the code `after` run after the solution cells.
+    by default: the cell without its hidden region, wherever that stands),
+    with the code `after` run after the solution cells.
     Returns the message of the error the test cell raised (None if none);
     the namespace it ran in is left in NAMESPACE."""
     ns = NAMESPACE
@@ -54,7 +62,9 @@ def run_part(number, test_id, after=None, visible_only=True):
         if is_test(cell) and grade_id(cell) == test_id:
             if after:
                 exec(compile(after, "<the submission>", "exec"), ns)
-            source = cell.source.split(HIDDEN)[0] if visible_only else cell.source
+            source = cell.source
+            if visible_only:
+                source = replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, [])
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -155,6 +165,69 @@ def test_exercise_04_says_a_summed_loss_is_too_large_and_why():
     assert (
         "Your values are 5 times too large: a missing division by 5 (e.g. summing"
         " over the batch where the mean is wanted)?" in message
+    )
+
+
+PEEPHOLE_MISTAKES = [
+    (
+        "peephole_lstm_step_backward",
+        "dc_prev = dc * f + da_i * p[0] + da_f * p[1]",
+        "dc_prev = dc * f",
+        "dc_prev = dc * f alone: c_prev also reaches the input and forget gates",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        " + da_o * p[2]",
+        "",
+        "the output gate's peephole left out of dc",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        "da_o * c_next]",
+        "da_o * c_prev]",
+        "the output gate's peephole reads c_next, not c_prev",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        "[da_i, da_f, da_g, da_o]",
+        "[da_i, da_f, da_o, da_g]",
+        "the gates in the wrong order",
+    ),
+    (
+        "peephole_lstm_backward",
+        "dp += dp_t",
+        "dp = dp_t",
+        "gradients not summed over time",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "function, old, new, named", PEEPHOLE_MISTAKES, ids=lambda v: str(v)[:24]
+)
+def test_exercise_09_catches_a_peephole_backward_mistake_and_names_it(
+    function, old, new, named
+):
+    """Visible: against numerical gradients (no analytic backward shipped);
+    graded: the hidden tests name the mistake."""
+    wrong = mistaken("09", function, old, new)
+    test_id = f"test_{function}"
+    visible = run_part("09", test_id, wrong)
+    assert visible is not None and "against the numerical gradient" in visible
+    graded = run_part("09", test_id, wrong, visible_only=False)
+    assert graded is not None
+    assert f"This is exactly what you get with {named}" in graded
+
+
+def test_exercise_09_names_an_output_gate_that_peeps_at_c_prev():
+    wrong = mistaken(
+        "09", "peephole_lstm_step_forward", "p[2] * c_next", "p[2] * c_prev"
+    )
+    message = run_part("09", "test_peephole_lstm_step_forward", wrong)
+    assert message is not None
+    assert (
+        "This is exactly what you get with an output gate that peeps at c_prev"
+        in message
     )
 
 

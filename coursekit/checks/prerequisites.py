@@ -14,6 +14,7 @@ import numpy as np
 
 import rnnlib
 from coursekit.checks import bptt
+from coursekit.checks import lstm as tests09
 from coursekit.checks.values import check_array, check_scalar
 
 
@@ -169,6 +170,16 @@ def _context(ns):  # 12, Part 3
     check_array("c for a (2, 3, 4), values (2, 4, 5)", got, expected)
 
 
+def _peephole_lstm_step_forward(ns):  # 09, Part 1
+    tests09.check_step_forward(ns["peephole_lstm_step_forward"], B=2, D=3, H=4, seed=0)
+
+
+def _peephole_lstm_step_backward(ns):  # 09, Part 2 (against numerical gradients)
+    tests09.check_step_backward(
+        ns["peephole_lstm_step_backward"], B=2, D=3, H=4, seed=0
+    )
+
+
 EXERCISES = {
     "01": (
         Part("Part 1", "test_rnn_step_forward", ("rnn_step_forward",), _rnn_step),
@@ -276,27 +287,27 @@ EXERCISES = {
     "09": (
         Part(
             "Part 1",
-            "test_lstm_step_forward",
-            ("lstm_step_forward",),
-            _named_test("test_step_forward", B=2, D=3, H=4, seed=0),
+            "test_peephole_lstm_step_forward",
+            ("peephole_lstm_step_forward",),
+            _peephole_lstm_step_forward,
         ),
         Part(
             "Part 2",
-            "test_lstm_step_backward",
-            ("lstm_step_backward",),
-            _named_test("test_step_backward", B=2, D=3, H=4, seed=0),
+            "test_peephole_lstm_step_backward",
+            ("peephole_lstm_step_backward",),
+            _peephole_lstm_step_backward,
         ),
         Part(
             "Part 3",
-            "test_lstm_forward",
-            ("lstm_forward",),
-            calls=("lstm_step_forward",),
+            "test_peephole_lstm_forward",
+            ("peephole_lstm_forward",),
+            calls=("peephole_lstm_step_forward",),
         ),
         Part(
             "Part 4",
-            "test_lstm_backward",
-            ("lstm_backward",),
-            calls=("lstm_step_backward",),
+            "test_peephole_lstm_backward",
+            ("peephole_lstm_backward",),
+            calls=("peephole_lstm_step_backward",),
         ),
     ),
     "10": (
