@@ -12,11 +12,31 @@ name the mistake when the learner's result equals one of them:
 The usual mistakes: softmax over the wrong axis, padding not masked (or
 masked after the softmax without renormalising), scores not scaled by
 1/sqrt(d), beams not length-normalised.
+
+The test cells call one check per part, each on its own random data:
+
+    check_additive, check_dot    Part 1: the scores against rnnlib's
+    check_softmax                Part 2: the masked softmax against rnnlib's
+    check_softmax_backward       Part 2: its backward pass against the
+                                 numerical gradient
+    check_context                Part 3: the context vector
+    check_decoder_step           Part 4: one decoder step against rnnlib's
+                                 AttentionEncoderDecoder (reference_model)
+    check_beam                   Part 5: beam search against the model's
 """
 
 import numpy as np
 
-from .values import MISTAKES
+from .randomness import check_token_lists
+from .values import (
+    MISTAKES,
+    check_array,
+    check_gradient,
+    check_returns,
+    check_scalar,
+    check_unchanged,
+    copies,
+)
 
 NOT_MASKED = (
     "padding not masked: the softmax also gave weight to the padded source"
@@ -182,3 +202,207 @@ def beam_search_mistakes(model, src, max_len, beam_width, alpha):
             " prefixes at every step"
         ] = model.greedy_decode(src, max_len)
     return mistakes
+
+
+# ---------------------------------------------------------------------------
+# test data and the check of each part, for the test cells of exercise 12
+
+PAD, BOS, EOS = 0, 1, 2  # the target vocabulary's <pad>, <bos>, <eos>
+MODEL_KEYS = {  # the notes' names -> the keys of rnnlib's AttentionEncoderDecoder
+    "E_tgt": "tgt_embedding.W",
+    "W_hx_dec": "decoder.W_hx_l0",
+    "W_hh_dec": "decoder.W_hh_l0",
+    "b_h_dec": "decoder.b_h_l0",
+    "W_q": "attention.W_q",
+    "W_k": "attention.W_k",
+    "v": "attention.v",
+    "W_yh": "output.W",
+    "b_y": "output.b",
+}
+
+
+def reference_model(V_src=8, V_tgt=7, E=4, H=5, A=6, seed=0):
+    """An untrained rnnlib AttentionEncoderDecoder (the tests compare with it)."""
+    import rnnlib
+
+    return rnnlib.AttentionEncoderDecoder(
+        V_src, V_tgt, embed_dim=E, hidden_size=H, attention_size=A, seed=seed
+    )
+
+
+def params_of(model):
+    """The decoder's weights of an rnnlib model, with the notes' names."""
+    return {name: model.params[key].copy() for name, key in MODEL_KEYS.items()}
+
+
+def padded_batch(rng, lengths, V_src=8):
+    """Random source ids (B, S), right-padded with 0, and their mask (B, S)."""
+    S = max(lengths)
+    mask = (np.arange(S) < np.array(lengths)[:, None]).astype(float)
+    src = rng.integers(3, V_src, size=(len(lengths), S)) * mask.astype(int)
+    return src, mask
+
+
+def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
+    """Part 1: the learner's additive_scores against rnnlib's, inputs left
+    unchanged.  Returns its arguments."""
+    import rnnlib
+
+    rng = np.random.default_rng(seed)
+    q, k = rng.standard_normal((B, T, Dq)), rng.standard_normal((B, S, Dk))
+    W_q, W_k, v = (rng.standard_normal(s) for s in ((A, Dq), (A, Dk), (A,)))
+    args = (q, k, W_q, W_k, v)
+    before = [x.copy() for x in args]
+    expected, _ = rnnlib.additive_scores_forward(*args)
+    check_array(
+        f"additive_scores for q {q.shape}, k {k.shape}",
+        additive_scores(*args),
+        expected,
+        mistakes=additive_scores_mistakes(*before),
+    )
+    for name, b, x in zip(("q", "k", "W_q", "W_k", "v"), before, args, strict=True):
+        check_unchanged(name, b, x)
+    return args
+
+
+def check_dot(dot_scores, B, T, S, d, scaled, seed):
+    """Part 1: the learner's dot_scores against rnnlib's.  Returns its arguments."""
+    import rnnlib
+
+    rng = np.random.default_rng(seed)
+    q, k = rng.standard_normal((B, T, d)), rng.standard_normal((B, S, d))
+    expected, _ = rnnlib.dot_scores_forward(q, k, scaled=scaled)
+    check_array(
+        f"dot_scores(scaled={scaled}) for q {q.shape}, k {k.shape}",
+        dot_scores(*copies(q, k), scaled=scaled),
+        expected,
+        mistakes=dot_scores_mistakes(q, k, scaled),
+    )
+    return q, k, scaled
+
+
+def _scores_and_mask(lengths, T, seed, scale):
+    rng = np.random.default_rng(seed)
+    B, S = len(lengths), max(lengths)
+    e = rng.standard_normal((B, T, S)) * scale
+    mask = (np.arange(S) < np.array(lengths)[:, None]).astype(float)
+    return e, mask
+
+
+def check_softmax(masked_softmax, lengths, T, seed, scale=1.0):
+    """Part 2: the learner's masked_softmax against rnnlib's, for sources of
+    the given lengths, inputs left unchanged.  Returns (e, mask)."""
+    import rnnlib
+
+    e, mask = _scores_and_mask(lengths, T, seed, scale)
+    before = e.copy(), mask.copy()
+    expected, _ = rnnlib.masked_softmax_forward(e, mask)
+    check_array(
+        f"a for e {e.shape} and source lengths {lengths}",
+        masked_softmax(e, mask),
+        expected,
+        mistakes=masked_softmax_mistakes(*before),
+    )
+    check_unchanged("e", before[0], e)
+    check_unchanged("mask", before[1], mask)
+    return e, mask
+
+
+def check_softmax_backward(masked_softmax_backward, lengths, T, seed):
+    """Part 2: the learner's masked_softmax_backward against the numerical
+    gradient of L = sum(da * masked_softmax(e, mask)).  Returns (da, a)."""
+    import rnnlib
+    from rnnlib.gradcheck import numerical_gradient
+
+    e, mask = _scores_and_mask(lengths, T, seed, 1.0)
+    a, _ = rnnlib.masked_softmax_forward(e, mask)
+    da = np.random.default_rng(seed + 100).standard_normal(a.shape)
+    numeric = numerical_gradient(
+        lambda _: rnnlib.masked_softmax_forward(e, mask)[0], e, df=da
+    )
+    check_gradient(
+        f"de for e {e.shape} and source lengths {lengths}",
+        masked_softmax_backward(*copies(da, a)),
+        numeric,
+        mistakes=masked_softmax_backward_mistakes(da, a),
+    )
+    return da, a
+
+
+def check_context(context, B, T, S, Dv, seed):
+    """Part 3: the learner's context against rnnlib's.  Returns its arguments."""
+    import rnnlib
+
+    rng = np.random.default_rng(seed)
+    a = rng.dirichlet(np.ones(S), size=(B, T))
+    values = rng.standard_normal((B, S, Dv))
+    expected, _ = rnnlib.context_forward(a, values)
+    check_array(
+        f"c for a {a.shape}, values {values.shape}",
+        context(*copies(a, values)),
+        expected,
+        mistakes=context_mistakes(a, values),
+    )
+    return a, values
+
+
+def check_decoder_step(attention_decoder_step, lengths, seed, **sizes):
+    """Part 4: log_probs, s and a of the learner's attention_decoder_step
+    against rnnlib's model.decode_step.  Returns its arguments."""
+    rng = np.random.default_rng(seed)
+    model = reference_model(seed=seed, **sizes)
+    src, src_mask = padded_batch(rng, lengths, model.src_vocab_size)
+    keys, mask, s_prev = model.encode(src, src_mask)
+    tokens = rng.integers(0, model.tgt_vocab_size, size=len(lengths))
+    args = (tokens, s_prev, keys, mask, params_of(model))
+    expected = model.decode_step(tokens, s_prev, keys, mask)
+    mistakes = attention_step_mistakes(*args)
+    names = ("log_probs", "s", "a")
+    got = check_returns(
+        "attention_decoder_step", attention_decoder_step(*copies(*args)), names
+    )
+    for name, g, e in zip(names, got, expected, strict=True):
+        check_array(
+            f"{name} for sources of lengths {lengths}",
+            g,
+            e,
+            mistakes=mistakes.get(name),
+        )
+    return args
+
+
+def decoder_of(model, src):
+    """step and s0 for one source src (1, S) of an rnnlib model."""
+    keys, mask, s0 = model.encode(src)
+
+    def step(tokens, states):
+        n = len(tokens)
+        log_p, s, _ = model.decode_step(
+            tokens, states, np.repeat(keys, n, axis=0), np.repeat(mask, n, axis=0)
+        )
+        return log_p, s
+
+    return step, s0
+
+
+def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
+    """Part 5: the tokens and score of the learner's beam_search against
+    rnnlib's model.beam_search on one random source.  Returns its arguments."""
+    rng = np.random.default_rng(seed)
+    model = reference_model(seed=seed, **sizes)
+    model.params["output.b"][EOS] += eos_bias
+    src = rng.integers(3, model.src_vocab_size, size=(1, int(rng.integers(1, 6))))
+    step, s0 = decoder_of(model, src)
+    expected = model.beam_search(src, max_len, beam_width, alpha=alpha)
+    mistakes = beam_search_mistakes(model, src, max_len, beam_width, alpha)
+    got = beam_search(step, s0, max_len, beam_width, alpha=alpha)
+    got = check_returns("beam_search", got, ("tokens", "score"))
+    where = f"beam_search(max_len={max_len}, beam_width={beam_width}, alpha={alpha})"
+    check_token_lists(
+        f"the tokens of {where}",
+        [got[0]],
+        [expected.outputs[0]],
+        mistakes={k: [v[0]] for k, v in mistakes.items()},
+    )
+    check_scalar(f"the score of {where}", got[1], expected.scores[0])
+    return step, s0, max_len, beam_width, alpha
