@@ -155,6 +155,25 @@ def test_exercise_11_hidden_gru_mistakes_are_mistakes_of_the_right_backward():
         ), mistake
 
 
+def test_exercise_12_names_an_additive_score_without_its_bias():
+    wrong = mistaken(
+        "12",
+        "additive_scores",
+        "(k @ W_k.T)[:, None, :, :] + b_a)",
+        "(k @ W_k.T)[:, None, :, :])",
+    )
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: additive")
+    assert "This is exactly what you get with the bias b_a left out" in message
+
+
+def test_exercise_12_names_a_general_score_without_W_a():
+    wrong = mistaken("12", "general_scores", "q @ W_a @ k", "q @ k")
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: general")
+    assert "This is exactly what you get with W_a left out" in message
+
+
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
     wrong = mistaken("02", "rnn_backward", "reversed(range(T))", "range(T)")
     message = run_part("02", "test_rnn_backward", wrong)

@@ -15,13 +15,18 @@ masked after the softmax without renormalising), scores not scaled by
 
 The test cells call one check per part, each on its own random data:
 
-    check_additive, check_dot    Part 1: the scores against rnnlib's
+    check_additive               Part 1: additive scores with a bias inside
+                                 the tanh (rnnlib's have none)
+    check_general                Part 1: Luong's general score q^T W_a k,
+                                 scaled by 1/sqrt(Dk) (rnnlib has the plain
+                                 dot product)
     check_softmax                Part 2: the masked softmax against rnnlib's
     check_softmax_backward       Part 2: its backward pass against the
                                  numerical gradient
     check_context                Part 3: the context vector
-    check_decoder_step           Part 4: one decoder step against rnnlib's
-                                 AttentionEncoderDecoder (reference_model)
+    check_decoder_step           Part 4: one decoder step with the biased
+                                 additive score (decoder_step_reference), with
+                                 the weights of rnnlib's AttentionEncoderDecoder
     check_beam                   Part 5: beam search against the model's
 """
 
@@ -70,17 +75,34 @@ def _masked_softmax(e, mask):
     return _softmax(np.where(real, e, -np.inf))
 
 
-def additive_scores_mistakes(q, k, W_q, W_k, v):
+NO_BIAS = (
+    "the bias b_a left out (rnnlib's additive_scores_forward has none): here"
+    " e = v^T tanh(W_q q_t + W_k k_s + b_a), with b_a inside the tanh"
+)
+
+
+def additive_scores_reference(q, k, W_q, W_k, b_a, v):
+    """Additive scores with a bias, e[b, t, s] = v^T tanh(W_q q_t + W_k k_s + b_a),
+    for q (B, T, Dq), k (B, S, Dk), W_q (A, Dq), W_k (A, Dk), b_a (A,), v (A,).
+    Returns e (B, T, S)."""
+    summed = (q @ W_q.T)[:, :, None, :] + (k @ W_k.T)[:, None, :, :]
+    return np.tanh(summed + b_a) @ v
+
+
+def additive_scores_mistakes(q, k, W_q, W_k, b_a, v):
     """Wrong additive scores e (B, T, S) for q (B, T, Dq), k (B, S, Dk)."""
     pq, pk = q @ W_q.T, k @ W_k.T
-    summed = pq[:, :, None, :] + pk[:, None, :, :]
+    summed = pq[:, :, None, :] + pk[:, None, :, :] + b_a
     mistakes = {
-        "no tanh: e = v^T (W_q q_t + W_k k_s) is linear, and then the score"
-        " of a key does not depend on the query at all; put tanh around the"
+        NO_BIAS: additive_scores_reference(q, k, W_q, W_k, 0 * b_a, v),
+        "the bias b_a outside the tanh: e = v^T (tanh(W_q q_t + W_k k_s) + b_a);"
+        " it goes inside, with the projections": (np.tanh(summed - b_a) + b_a) @ v,
+        "no tanh: e = v^T (W_q q_t + W_k k_s + b_a) is linear, and then the"
+        " scores of a query differ only by a constant; put tanh around the"
         " sum": summed @ v,
         "tanh applied to each projection apart: e = v^T (tanh(W_q q_t) +"
-        " tanh(W_k k_s)); the tanh goes around the sum": (
-            np.tanh(pq)[:, :, None, :] + np.tanh(pk)[:, None, :, :]
+        " tanh(W_k k_s + b_a)); the tanh goes around the sum": (
+            np.tanh(pq)[:, :, None, :] + np.tanh(pk + b_a)[:, None, :, :]
         )
         @ v,
     }
@@ -89,6 +111,42 @@ def additive_scores_mistakes(q, k, W_q, W_k, v):
             np.tanh(summed) @ v
         ).transpose(0, 2, 1)
     return mistakes
+
+
+def general_scores_reference(q, k, W_a, scaled=True):
+    """Luong's general scores e[b, t, s] = q_t^T W_a k_s, divided by sqrt(Dk)
+    if scaled, for q (B, T, Dq), k (B, S, Dk), W_a (Dq, Dk).  Returns e (B, T, S)."""
+    e = q @ W_a @ k.transpose(0, 2, 1)
+    return e / np.sqrt(k.shape[-1]) if scaled else e
+
+
+def general_scores_mistakes(q, k, W_a, scaled):
+    """Wrong general scores e (B, T, S) for q (B, T, Dq), k (B, S, Dk)."""
+    e = general_scores_reference(q, k, W_a, scaled=False)
+    Dq, Dk = W_a.shape
+    out = {}
+    if scaled:
+        out[
+            "scores not scaled: scaled=True divides q_t^T W_a k_s by sqrt(Dk),"
+            " the size of the keys, so that it does not grow with Dk"
+        ] = e
+        out["scores divided by Dk instead of sqrt(Dk)"] = e / Dk
+        if Dq != Dk:
+            out[
+                "scores divided by sqrt(Dq): scale by sqrt(Dk), the size of the keys"
+            ] = e / np.sqrt(Dq)
+    else:
+        out["scores scaled by 1/sqrt(Dk) although scaled=False"] = e / np.sqrt(Dk)
+    scale = np.sqrt(Dk) if scaled else 1.0
+    if Dq == Dk:
+        out["W_a transposed: the score is q_t^T W_a k_s, with W_a (Dq, Dk)"] = (
+            q @ W_a.T @ k.transpose(0, 2, 1) / scale
+        )
+        out[
+            "W_a left out: q_t . k_s is the plain dot product (rnnlib's"
+            " dot_scores_forward); the general score puts W_a between them"
+        ] = q @ k.transpose(0, 2, 1) / scale
+    return out
 
 
 def dot_scores_mistakes(q, k, scaled):
@@ -149,43 +207,69 @@ def context_mistakes(a, values):
     return mistakes
 
 
+def _decoder_state(tokens, s_prev, params):
+    p = params
+    x = p["E_tgt"][tokens]
+    return np.tanh(x @ p["W_hx_dec"].T + s_prev @ p["W_hh_dec"].T + p["b_h_dec"])
+
+
+def _attend(query, keys, mask, params, use_mask=True, bias=True):
+    """(a (N, S), c (N, K)) of additive attention with the bias b_a."""
+    p = params
+    b_a = p["b_a"] if bias else 0.0
+    e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T + b_a) @ p["v"]
+    a = _masked_softmax(e, mask) if use_mask else _softmax(e)
+    return a, np.einsum("bs,bsk->bk", a, keys)
+
+
+def _log_probs(state, context, params):
+    z = np.concatenate([state, context], axis=1) @ params["W_yh"].T + params["b_y"]
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def decoder_step_reference(tokens, s_prev, keys, mask, params):
+    """One decoder step with additive attention with a bias (exercise 12, Part 4):
+
+    s = tanh(E_tgt[tokens] @ W_hx_dec.T + s_prev @ W_hh_dec.T + b_h_dec)
+    e_s = v^T tanh(W_q s + W_k k_s + b_a),  a = masked softmax(e),  c = sum_s a_s k_s
+    log_probs = log softmax([s, c] @ W_yh.T + b_y)
+
+    Returns log_probs (N, V), s (N, H), a (N, S).
+    """
+    s = _decoder_state(tokens, s_prev, params)
+    a, c = _attend(s, keys, mask, params)
+    return _log_probs(s, c, params), s, a
+
+
 def attention_step_mistakes(tokens, s_prev, keys, mask, params):
     """Wrong (log_probs, s_t, a_t) of one decoder step with attention.
 
     params with the notes' names: E_tgt, W_hx_dec, W_hh_dec, b_h_dec, W_q,
-    W_k, v, W_yh, b_y.  Returns {"log_probs": {...}, "a": {...}}.
+    W_k, b_a, v, W_yh, b_y.  Returns {"log_probs": {...}, "a": {...}}.
     """
     p = params
-    x = p["E_tgt"][tokens]
-    s = np.tanh(x @ p["W_hx_dec"].T + s_prev @ p["W_hh_dec"].T + p["b_h_dec"])
-
-    def attend(query, use_mask=True):
-        e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T) @ p["v"]
-        a = _masked_softmax(e, mask) if use_mask else _softmax(e)
-        return a, np.einsum("bs,bsk->bk", a, keys)
-
-    def log_probs(state, context):
-        z = np.concatenate([state, context], axis=1) @ p["W_yh"].T + p["b_y"]
-        z = z - z.max(axis=1, keepdims=True)
-        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-    a_prev, c_prev = attend(s_prev)
-    a_nomask, c_nomask = attend(s, use_mask=False)
-    a, c = attend(s)
+    s = _decoder_state(tokens, s_prev, p)
+    a_prev, c_prev = _attend(s_prev, keys, mask, p)
+    a_nomask, c_nomask = _attend(s, keys, mask, p, use_mask=False)
+    a_nobias, c_nobias = _attend(s, keys, mask, p, bias=False)
+    a, c = _attend(s, keys, mask, p)
     z = np.concatenate([s, c], axis=1) @ p["W_yh"].T + p["b_y"]
     query_prev = (
         "the query s_{t-1}: attend with the *new* state s_t, after the RNN step"
     )
+    no_bias = NO_BIAS + " (rnnlib's decode_step has none)"
     return {
         "log_probs": {
-            query_prev: log_probs(s, c_prev),
-            NOT_MASKED: log_probs(s, c_nomask),
+            query_prev: _log_probs(s, c_prev, p),
+            NOT_MASKED: _log_probs(s, c_nomask, p),
+            no_bias: _log_probs(s, c_nobias, p),
             "logits instead of log-probabilities: return log softmax of the scores": z,
             "probabilities instead of log-probabilities: return their log": (
-                np.exp(log_probs(s, c))
+                np.exp(_log_probs(s, c, p))
             ),
         },
-        "a": {query_prev: a_prev, NOT_MASKED: a_nomask},
+        "a": {query_prev: a_prev, NOT_MASKED: a_nomask, no_bias: a_nobias},
     }
 
 
@@ -230,9 +314,13 @@ def reference_model(V_src=8, V_tgt=7, E=4, H=5, A=6, seed=0):
     )
 
 
-def params_of(model):
-    """The decoder's weights of an rnnlib model, with the notes' names."""
-    return {name: model.params[key].copy() for name, key in MODEL_KEYS.items()}
+def params_of(model, seed=0):
+    """The decoder's weights of an rnnlib model, with the notes' names, and
+    a random attention bias b_a (A,), which rnnlib's model does not have."""
+    params = {name: model.params[key].copy() for name, key in MODEL_KEYS.items()}
+    A = params["v"].shape[0]
+    params["b_a"] = 0.5 * np.random.default_rng(seed + 1000).standard_normal(A)
+    return params
 
 
 def padded_batch(rng, lengths, V_src=8):
@@ -244,41 +332,39 @@ def padded_batch(rng, lengths, V_src=8):
 
 
 def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
-    """Part 1: the learner's additive_scores against rnnlib's, inputs left
-    unchanged.  Returns its arguments."""
-    import rnnlib
-
+    """Part 1: the learner's additive_scores (with the bias b_a) against
+    additive_scores_reference, inputs left unchanged.  Returns its arguments."""
     rng = np.random.default_rng(seed)
     q, k = rng.standard_normal((B, T, Dq)), rng.standard_normal((B, S, Dk))
-    W_q, W_k, v = (rng.standard_normal(s) for s in ((A, Dq), (A, Dk), (A,)))
-    args = (q, k, W_q, W_k, v)
+    shapes = ((A, Dq), (A, Dk), (A,), (A,))
+    W_q, W_k, b_a, v = (rng.standard_normal(s) for s in shapes)
+    args = (q, k, W_q, W_k, b_a, v)
     before = [x.copy() for x in args]
-    expected, _ = rnnlib.additive_scores_forward(*args)
     check_array(
         f"additive_scores for q {q.shape}, k {k.shape}",
         additive_scores(*args),
-        expected,
+        additive_scores_reference(*before),
         mistakes=additive_scores_mistakes(*before),
     )
-    for name, b, x in zip(("q", "k", "W_q", "W_k", "v"), before, args, strict=True):
+    names = ("q", "k", "W_q", "W_k", "b_a", "v")
+    for name, b, x in zip(names, before, args, strict=True):
         check_unchanged(name, b, x)
     return args
 
 
-def check_dot(dot_scores, B, T, S, d, scaled, seed):
-    """Part 1: the learner's dot_scores against rnnlib's.  Returns its arguments."""
-    import rnnlib
-
+def check_general(general_scores, B, T, S, Dq, Dk, scaled, seed):
+    """Part 1: the learner's general_scores against general_scores_reference.
+    Returns its arguments."""
     rng = np.random.default_rng(seed)
-    q, k = rng.standard_normal((B, T, d)), rng.standard_normal((B, S, d))
-    expected, _ = rnnlib.dot_scores_forward(q, k, scaled=scaled)
+    q, k = rng.standard_normal((B, T, Dq)), rng.standard_normal((B, S, Dk))
+    W_a = rng.standard_normal((Dq, Dk))
     check_array(
-        f"dot_scores(scaled={scaled}) for q {q.shape}, k {k.shape}",
-        dot_scores(*copies(q, k), scaled=scaled),
-        expected,
-        mistakes=dot_scores_mistakes(q, k, scaled),
+        f"general_scores(scaled={scaled}) for q {q.shape}, k {k.shape}",
+        general_scores(*copies(q, k, W_a), scaled=scaled),
+        general_scores_reference(q, k, W_a, scaled),
+        mistakes=general_scores_mistakes(q, k, W_a, scaled),
     )
-    return q, k, scaled
+    return q, k, W_a, scaled
 
 
 def _scores_and_mask(lengths, T, seed, scale):
@@ -348,14 +434,15 @@ def check_context(context, B, T, S, Dv, seed):
 
 def check_decoder_step(attention_decoder_step, lengths, seed, **sizes):
     """Part 4: log_probs, s and a of the learner's attention_decoder_step
-    against rnnlib's model.decode_step.  Returns its arguments."""
+    against decoder_step_reference, with the weights of an rnnlib model and a
+    random attention bias.  Returns its arguments."""
     rng = np.random.default_rng(seed)
     model = reference_model(seed=seed, **sizes)
     src, src_mask = padded_batch(rng, lengths, model.src_vocab_size)
     keys, mask, s_prev = model.encode(src, src_mask)
     tokens = rng.integers(0, model.tgt_vocab_size, size=len(lengths))
-    args = (tokens, s_prev, keys, mask, params_of(model))
-    expected = model.decode_step(tokens, s_prev, keys, mask)
+    args = (tokens, s_prev, keys, mask, params_of(model, seed))
+    expected = decoder_step_reference(*args)
     mistakes = attention_step_mistakes(*args)
     names = ("log_probs", "s", "a")
     got = check_returns(
