@@ -82,3 +82,28 @@ def test_general_scores_without_W_a_are_named():
             att.general_scores_reference(q, k, W_a, True),
             mistakes=att.general_scores_mistakes(q, k, W_a, True),
         )
+
+
+@pytest.mark.parametrize(
+    "seed, beam_width, alpha, eos_bias",
+    [(0, 4, 1.0, 0.0), (1, 3, 0.7, 1.0), (2, 2, 1.0, -50.0), (3, 1, 1.0, 1.0)],
+)
+def test_beam_reference_with_rnnlibs_penalty_is_rnnlibs_beam_search(
+    seed, beam_width, alpha, eos_bias
+):
+    model = att.reference_model(seed=seed)
+    model.params["output.b"][att.EOS] += eos_bias
+    src = np.random.default_rng(seed).integers(3, model.src_vocab_size, size=(1, 4))
+    step, s0 = att.decoder_of(model, src)
+    expected = model.beam_search(src, 6, beam_width, alpha=alpha)
+    tokens, score = att.beam_search_reference(
+        step, s0, 6, beam_width, alpha, penalty="length"
+    )
+    assert tokens == expected.outputs[0]
+    assert abs(score - expected.scores[0]) < 1e-12
+
+
+def test_the_length_penalty_of_wu_et_al():
+    assert att.length_penalty(1, 0.7) == 1.0
+    assert abs(att.length_penalty(7, 1.0) - 2.0) < 1e-15
+    assert att.length_penalty(7, 1.0, penalty="length") == 7.0

@@ -174,6 +174,18 @@ def test_exercise_12_names_a_general_score_without_W_a():
     assert "This is exactly what you get with W_a left out" in message
 
 
+def test_exercise_12_names_rnnlibs_length_normalisation_in_beam_search():
+    wrong = mistaken(
+        "12",
+        "beam_search",
+        "return ((5 + length) / 6) ** alpha",
+        "return length**alpha",
+    )
+    message = run_part("12", "test_beam_search", wrong)
+    assert message is not None and "beam_search(max_len=7" in message
+    assert "the length normalisation of rnnlib's beam_search" in message
+
+
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
     wrong = mistaken("02", "rnn_backward", "reversed(range(T))", "range(T)")
     message = run_part("02", "test_rnn_backward", wrong)

@@ -27,7 +27,9 @@ The test cells call one check per part, each on its own random data:
     check_decoder_step           Part 4: one decoder step with the biased
                                  additive score (decoder_step_reference), with
                                  the weights of rnnlib's AttentionEncoderDecoder
-    check_beam                   Part 5: beam search against the model's
+    check_beam                   Part 5: beam search with Wu et al.'s length
+                                 penalty (beam_search_reference; rnnlib's
+                                 divides by length ** alpha)
 """
 
 import numpy as np
@@ -60,7 +62,7 @@ SCALED_BY_D = "scores divided by d instead of sqrt(d)"
 NOT_NORMALISED = (
     "beams not length-normalised: finished hypotheses compared by their raw"
     " log-probability, which favours short outputs. Compare"
-    " log p / length**alpha (length counting <eos>)"
+    " log p / ((5 + length) / 6)**alpha (length counting <eos>)"
 )
 
 
@@ -273,18 +275,81 @@ def attention_step_mistakes(tokens, s_prev, keys, mask, params):
     }
 
 
-def beam_search_mistakes(model, src, max_len, beam_width, alpha):
-    """What a beam search without length normalisation (or a greedy decoder)
-    returns for one source src (1, S) of rnnlib's AttentionEncoderDecoder."""
-    mistakes = {}
+def length_penalty(length, alpha, penalty="gnmt"):
+    """What a hypothesis's log-probability is divided by: ((5 + length) / 6)
+    ** alpha (Wu et al., 2016, "gnmt"), or length ** alpha ("length", rnnlib's)."""
+    if penalty == "gnmt":
+        return ((5 + length) / 6) ** alpha
+    return length**alpha
+
+
+def beam_search_reference(
+    step, s0, max_len, beam_width, alpha=1.0, bos_id=1, eos_id=2, penalty="gnmt"
+):
+    """Beam search for one source, as exercise 12, Part 5 asks.
+
+    step(tokens (N,), states (N, H)) -> (log_probs (N, V), states (N, H)).
+    Keeps the beam_width best prefixes; an <eos> among the beam_width best
+    extensions finishes its prefix with score total / length_penalty(t + 1)
+    (the length counts <eos>); stops when beam_width are finished, or after
+    max_len steps (the live prefixes then count too, by their own length).
+    Returns (tokens, score) of the best hypothesis.
+    """
+    k = beam_width
+    prefixes, totals = [[]], np.zeros(1)
+    states, tokens = s0, np.array([bos_id])
+    finished = []
+    for t in range(max_len):
+        log_p, new_states = step(tokens, states)
+        V = log_p.shape[1]
+        candidates = (totals[:, None] + log_p).ravel()
+        beam, beam_totals, rows, words = [], [], [], []
+        for rank, i in enumerate(np.argsort(-candidates, kind="stable")):
+            r, w = divmod(int(i), V)
+            if w == eos_id:
+                if rank < k:
+                    lp = length_penalty(t + 1, alpha, penalty)
+                    finished.append((candidates[i] / lp, prefixes[r]))
+                continue
+            beam.append(prefixes[r] + [w])
+            beam_totals.append(candidates[i])
+            rows.append(r)
+            words.append(w)
+            if len(beam) == k:
+                break
+        if len(finished) >= k:
+            break
+        prefixes, totals = beam, np.array(beam_totals)
+        states, tokens = new_states[rows], np.array(words)
+    else:
+        finished += [
+            (total / length_penalty(len(p), alpha, penalty), p)
+            for p, total in zip(prefixes, totals, strict=True)
+        ]
+    score, best = max(finished, key=lambda f: f[0])
+    return best, float(score)
+
+
+def beam_search_mistakes(step, s0, max_len, beam_width, alpha):
+    """{mistake: (tokens, score)} of the usual wrong beam searches: rnnlib's
+    normalisation by length ** alpha, none at all, a beam of width 1."""
+    mistakes = {
+        "the length normalisation of rnnlib's beam_search, log p / length**alpha:"
+        " here the penalty is Wu et al.'s, log p / ((5 + length) / 6)**alpha": (
+            beam_search_reference(
+                step, s0, max_len, beam_width, alpha, penalty="length"
+            )
+        ),
+    }
     if alpha > 0:
-        raw = model.beam_search(src, max_len, beam_width, alpha=0.0)
-        mistakes[NOT_NORMALISED] = raw.outputs
+        mistakes[NOT_NORMALISED] = beam_search_reference(
+            step, s0, max_len, beam_width, 0.0
+        )
     if beam_width > 1:
         mistakes[
             "a beam of width 1, i.e. greedy decoding: keep the beam_width best"
             " prefixes at every step"
-        ] = model.greedy_decode(src, max_len)
+        ] = beam_search_reference(step, s0, max_len, 1, alpha)
     return mistakes
 
 
@@ -474,22 +539,28 @@ def decoder_of(model, src):
 
 def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
     """Part 5: the tokens and score of the learner's beam_search against
-    rnnlib's model.beam_search on one random source.  Returns its arguments."""
+    beam_search_reference, decoding one random source with an rnnlib model.
+    Returns its arguments."""
     rng = np.random.default_rng(seed)
     model = reference_model(seed=seed, **sizes)
     model.params["output.b"][EOS] += eos_bias
     src = rng.integers(3, model.src_vocab_size, size=(1, int(rng.integers(1, 6))))
     step, s0 = decoder_of(model, src)
-    expected = model.beam_search(src, max_len, beam_width, alpha=alpha)
-    mistakes = beam_search_mistakes(model, src, max_len, beam_width, alpha)
-    got = beam_search(step, s0, max_len, beam_width, alpha=alpha)
-    got = check_returns("beam_search", got, ("tokens", "score"))
+    args = (step, s0, max_len, beam_width, alpha)
+    tokens, score = beam_search_reference(*args)
+    mistakes = beam_search_mistakes(*args)
+    got = check_returns("beam_search", beam_search(*args), ("tokens", "score"))
     where = f"beam_search(max_len={max_len}, beam_width={beam_width}, alpha={alpha})"
     check_token_lists(
         f"the tokens of {where}",
         [got[0]],
-        [expected.outputs[0]],
+        [tokens],
         mistakes={k: [v[0]] for k, v in mistakes.items()},
     )
-    check_scalar(f"the score of {where}", got[1], expected.scores[0])
-    return step, s0, max_len, beam_width, alpha
+    check_scalar(
+        f"the score of {where}",
+        got[1],
+        score,
+        mistakes={k: v[1] for k, v in mistakes.items()},
+    )
+    return args
