@@ -256,6 +256,38 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "```\n\n"
             "(the first in `embedding_forward`, the rest in `embedding_backward`).",
         ),
+        4: (
+            "Work backwards one node at a time, as exercise 09 does for the LSTM: "
+            "first $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$. It is a sum of "
+            "products, so each factor receives `dh_next` times the other factor: "
+            "what reaches $n$, what reaches $z$, and what reaches $h_{t-1}$ "
+            "directly? Then pass through the squashings: $\\tanh'$ and "
+            "$\\sigma'$ can be written with the outputs $n$, $z$ and $r$ that "
+            "the cache holds.",
+            "The node that rnnlib's GRU does not have is $u = r \\odot h_{t-1}$ "
+            "(B, H). It enters the candidate's pre-activation through "
+            "$u W_{h,n}^\\top$, an affine map as in exercise 02: $u$ receives "
+            "the candidate's pre-activation gradient times $W_{h,n}$ (B, H), and "
+            "$W_{h,n}$ that gradient's transpose times $u$ (H, H). Then $u$ is an "
+            "elementwise product: $r$ receives its gradient times $h_{t-1}$, and "
+            "$h_{t-1}$ its gradient times $r$.",
+            "Stack the three pre-activation gradients in the order r, z, n, "
+            "(B, 3H). Every block of $b_x$ and of $b_h$ is added to the "
+            "pre-activation as it is (in this form $b_{h,n}$ sits outside the "
+            "product), so both bias gradients are the same sum over the batch. "
+            "Rows r and z of `dW_h` pair with $h_{t-1}$, rows n with $u$. "
+            "$h_{t-1}$ reaches $h_t$ by four paths: through $W_{h,r}$, through "
+            "$W_{h,z}$, through $u$, and directly; `dh_prev` is their sum.",
+            "The lines of the path through $u$ (with `H = h_prev.shape[1]` and "
+            "`da_n` the candidate's pre-activation gradient, `da` the three "
+            "stacked):\n\n"
+            "```python\n"
+            "du = da_n @ W_h[2 * H :]\n"
+            "da_r = du * h_prev * r * (1 - r)\n"
+            "dW_h = np.concatenate([da[:, : 2 * H].T @ h_prev, da_n.T @ (r * h_prev)])\n"
+            "```\n\n"
+            "The rest is exercise 02's affine map, one block at a time.",
+        ),
     },
     12: {
         2: (

@@ -35,7 +35,9 @@ DERIVED = {
 # the part whose backward pass the learner derives; 02 and 09 have hints for
 # every part, 11 and 12 for this one
 BACKWARD_PART = {2: 2, 9: 2, 11: 1, 12: 2}
-HINTED_PARTS = {2: "all", 9: "all", 11: {1}, 12: {2}}
+# 11 asks for a second derivation: the backward pass of Cho et al.'s GRU step
+MORE_BACKWARD_PARTS = {11: (4,)}
+HINTED_PARTS = {2: "all", 9: "all", 11: {1, 4}, 12: {2}}
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 # The backward formulas, as code or LaTeX, that the released exercises must
@@ -71,6 +73,12 @@ FORMULAS = {
         r"np\.add\.at",
         r"\bdW\[v\]\s*=",  # dW[v] = sum ...
         r"O\^\\top\$?\s*`?(de|dX)",  # dE = O^\top dX
+        # the GRU step's backward pass (Part 4)
+        r"\bd(n|z|r|u|a\w*|x_t|h_prev|W_\w+|b_\w+)\s*=\s*(?!\w+\()[^=\s]",  # dn = ...
+        r"\bd(n|z|h_\{\\text\{prev\}\}|a\^[xh])\s*=",  # dn = ..., da^x = ...
+        r"dh\S*\s*(\\odot|\*)\s*z\b",  # dh_next * z: the direct path
+        r"1\s*-\s*n\s*(\*\*|\^)\s*2",  # 1 - n**2
+        r"\bdu\s*=|da_n\.T\s*@",  # du = da_n @ W_hn, da_n.T @ u
     ],
     12: [
         r"\bde\s*=\s*(?!\w+\()[^=\s]",  # de = a * (da - ...)
@@ -115,6 +123,12 @@ STATED = {
         "`np.add.at(dW, ids, de)` adds them all.",
         "dW[v] = sum of de[b, t] over every (b, t) with ids[b, t] == v.",
         r"so $dE^\top = dX^\top O$, that is $dE = O^\top dX$",
+        # Part 4, when it graded PyTorch's GRU and stated its backward pass
+        r"$$dn = dh_{\text{next}} \odot (1 - z), \qquad dz = dh_{\text{next}} \odot (h_{t-1} - n),$$",
+        "da_n = dn * (1 - n**2),  da_r = da_n * a_hn * r(1-r),  da_z = dz * z(1-z)",
+        "dx_t = da_x @ W_x,  dh_prev = da_h @ W_h + dh_next * z,",
+        r"$$da^x = [da_r, da_z, da_n], \qquad da^h = [da_r, da_z, da_n \odot r]",
+        "du = da_n @ W_h[2 * H :]",
     ],
     12: [
         r"$$\frac{\partial L}{\partial e_{t,s}} = a_{t,s}\Big(\frac{\partial L}{\partial",
@@ -244,16 +258,18 @@ def test_each_formula_pattern_catches_the_formulas_as_once_stated(exercise):
         assert any(re.search(pattern, s) for s in STATED[exercise]), pattern
     for text in STATED[exercise]:
         assert _formulas_in(exercise, text), text
-    last_hint = HINTS[exercise][BACKWARD_PART[exercise]][-1]
-    assert _formulas_in(exercise, last_hint), last_hint
+    for part in (BACKWARD_PART[exercise], *MORE_BACKWARD_PARTS.get(exercise, ())):
+        last_hint = HINTS[exercise][part][-1]
+        assert _formulas_in(exercise, last_hint), last_hint
 
 
 @pytest.mark.parametrize("exercise", sorted(DERIVED), ids=lambda n: f"{n:02d}")
 def test_the_released_exercise_states_no_backward_formula(exercise):
     nb = read_notebook(ROOT / "exercises" / DERIVED[exercise])
-    part = BACKWARD_PART[exercise]
     parts = [p for p in graded_parts(nb) if p.auto]
-    scope = {"intro", "summary", f"part{part}", parts[part - 1].solution_id}
+    scope = {"intro", "summary"}
+    for part in (BACKWARD_PART[exercise], *MORE_BACKWARD_PARTS.get(exercise, ())):
+        scope |= {f"part{part}", parts[part - 1].solution_id}
     found = []
     for i, cell in enumerate(nb.cells):
         if HINTED_PARTS[exercise] != "all" and grade_id(cell) not in scope:

@@ -12,6 +12,7 @@ import ast
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coursekit.checks.prerequisites import EXERCISES
@@ -112,6 +113,87 @@ def test_exercise_11_names_a_loss_divided_by_mask_sum():
         "This is exactly what you get with a division by mask.sum(), which counts"
         " the first token of every name" in message
     )
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        (" + du * r + dh_next * z", " + du * r", "the direct path left out"),
+        ("[da_r, da_z, da_n]", "[da_z, da_r, da_n]", "the gates r and z swapped"),
+    ],
+)
+def test_exercise_11_names_mistakes_in_the_gru_backward_from_numerical_gradients(
+    old, new, named
+):
+    wrong = mistaken("11", "gru_step_backward", old, new)
+    message = run_part("11", "test_gru_step_backward", wrong)
+    assert message is not None and "against the numerical gradient" in message
+    assert f"This is exactly what you get with {named}" in message
+
+
+def test_exercise_11_names_pytorchs_gru_in_a_cho_gru_step():
+    wrong = mistaken(
+        "11",
+        "gru_step_forward",
+        "(r * h_prev) @ W_h[2 * H :].T + b_h[2 * H :]",
+        "r * (h_prev @ W_h[2 * H :].T + b_h[2 * H :])",
+    )
+    message = run_part("11", "test_gru_step_forward", wrong)
+    assert message is not None and message.startswith("AssertionError: h_next")
+    assert "the reset gate applied after the product, as in PyTorch" in message
+
+
+def test_exercise_11_hidden_gru_mistakes_are_mistakes_of_the_right_backward():
+    """The hidden tests' analytic backward pass (its default) is the
+    solution's, and each of its mistakes changes some gradient."""
+    assert run_part("11", "test_gru_step_backward", visible_only=False) is None
+    ns = NAMESPACE
+    dh_next = np.random.default_rng(0).standard_normal((3, 4))
+    args = ns["tests11"].random_gru(3, 2, 4, 5)
+    _, cache = ns["tests11"].gru_step_reference(*args)
+    right = ns["gru_step_backward"](dh_next, cache)
+    for got, expected in zip(
+        ns["_backward_variant"](dh_next, cache), right, strict=True
+    ):
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    mistakes = ns["_hidden_mistakes"](dh_next, cache)
+    names = ns["tests11"].GRU_GRADIENTS
+    for mistake in mistakes["dx_t"]:
+        assert any(
+            not np.allclose(mistakes[n][mistake], r)
+            for n, r in zip(names, right, strict=True)
+        ), mistake
+
+
+def test_exercise_12_names_an_additive_score_without_its_bias():
+    wrong = mistaken(
+        "12",
+        "additive_scores",
+        "(k @ W_k.T)[:, None, :, :] + b_a)",
+        "(k @ W_k.T)[:, None, :, :])",
+    )
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: additive")
+    assert "This is exactly what you get with the bias b_a left out" in message
+
+
+def test_exercise_12_names_a_general_score_without_W_a():
+    wrong = mistaken("12", "general_scores", "q @ W_a @ k", "q @ k")
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: general")
+    assert "This is exactly what you get with W_a left out" in message
+
+
+def test_exercise_12_names_rnnlibs_length_normalisation_in_beam_search():
+    wrong = mistaken(
+        "12",
+        "beam_search",
+        "return ((5 + length) / 6) ** alpha",
+        "return length**alpha",
+    )
+    message = run_part("12", "test_beam_search", wrong)
+    assert message is not None and "beam_search(max_len=7" in message
+    assert "the length normalisation of rnnlib's beam_search" in message
 
 
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():

@@ -139,16 +139,23 @@ def _bidirectional_forward(ns):  # 07, Part 1
     check_array(f"h_n (B={B}, T={T}, D={D}, H={H})", h_n, expected_h_n)
 
 
-def _additive_scores(ns):  # 12, Part 1
+def _scores(ns):  # 12, Part 1
+    from coursekit.checks.attention import (
+        additive_scores_reference,
+        general_scores_reference,
+    )
+
     rng = np.random.default_rng(0)
     q, k = rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 4, 6))
-    W_q, W_k, v = (rng.standard_normal(s) for s in ((7, 5), (7, 6), (7,)))
-    expected, _ = rnnlib.additive_scores_forward(q, k, W_q, W_k, v)
-    got = ns["additive_scores"](q, k, W_q, W_k, v)
+    W_q, W_k = rng.standard_normal((7, 5)), rng.standard_normal((7, 6))
+    b_a, v = rng.standard_normal(7), rng.standard_normal(7)
+    expected = additive_scores_reference(q, k, W_q, W_k, b_a, v)
+    got = ns["additive_scores"](q, k, W_q, W_k, b_a, v)
     check_array("additive_scores for q (2, 3, 5), k (2, 4, 6)", got, expected)
-    expected, _ = rnnlib.dot_scores_forward(q[..., :4], k[..., :4], scaled=True)
-    got = ns["dot_scores"](q[..., :4], k[..., :4], scaled=True)
-    check_array("dot_scores for q (2, 3, 4), k (2, 4, 4)", got, expected)
+    W_a = rng.standard_normal((5, 6))
+    expected = general_scores_reference(q, k, W_a, scaled=True)
+    got = ns["general_scores"](q, k, W_a, scaled=True)
+    check_array("general_scores for q (2, 3, 5), k (2, 4, 6)", got, expected)
 
 
 def _masked_softmax(ns):  # 12, Part 2
@@ -331,8 +338,8 @@ EXERCISES = {
         Part(
             "Part 1",
             "test_scores",
-            ("additive_scores", "dot_scores"),
-            _additive_scores,
+            ("additive_scores", "general_scores"),
+            _scores,
         ),
         Part(
             "Part 2",
@@ -345,7 +352,7 @@ EXERCISES = {
             "Part 4",
             "test_decoder_step",
             ("attention_decoder_step",),
-            calls=("additive_scores", "dot_scores", "masked_softmax", "context"),
+            calls=("additive_scores", "general_scores", "masked_softmax", "context"),
         ),
         Part("Part 5", "test_beam_search", ("beam_search",)),
     ),
