@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import rnnlib  # noqa: E402
 from coursekit import checks  # noqa: E402
+from coursekit.checks.sequence_classification import init_classifier  # noqa: E402
 from rnnlib.gradcheck import (  # noqa: E402
     GRADIENT_TOLERANCE,
     gradient_error,
@@ -287,7 +288,7 @@ def _loss_cases(rng, high, ex03, ex04):
 def _classifier_cases(rng, high, ex04):
     """The solution's many-to-one classifier (exercise 04)."""
     B, T, D, H = sizes(rng, high=high)
-    params = ex04["init_classifier"](D, H, int(rng.integers(1 << 30)))
+    params = init_classifier(D, H, int(rng.integers(1 << 30)))
     x = rng.standard_normal((B, T, D))
     y = rng.integers(0, 2, B).astype(np.float64)
     logits, cache = ex04["classifier_forward"](x, params)

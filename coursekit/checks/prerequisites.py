@@ -15,6 +15,8 @@ import numpy as np
 import rnnlib
 from coursekit.checks import bptt
 from coursekit.checks import lstm as tests09
+from coursekit.checks import sequence_classification as classification
+from coursekit.checks import sequence_generation as generation
 from coursekit.checks.values import check_array, check_scalar
 
 
@@ -77,24 +79,24 @@ def _bce(ns):  # 04, Part 1
     check_array("dlogits", dz, expected_dz)
 
 
-def _classifier_data(ns):
-    params = ns["init_classifier"](D=3, H=4, seed=0)
+def _classifier_data():
+    params = classification.init_classifier(D=3, H=4, seed=0)
     x = np.random.default_rng(1).standard_normal((2, 5, 3))
     y = np.array([1.0, 0.0])
     return params, x, y
 
 
 def _classifier_forward(ns):  # 04, Part 2
-    params, x, _ = _classifier_data(ns)
-    expected = ns["reference_logits"](x, params)
+    params, x, _ = _classifier_data()
+    expected = classification.reference_logits(x, params)
     logits, _ = ns["classifier_forward"](x, {k: v.copy() for k, v in params.items()})
     check_array("logits (B=2, T=5, D=3, H=4)", logits, expected)
 
 
 def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
-    params, x, y = _classifier_data(ns)
-    _, expected = ns["reference_loss_and_grads"](x, y, params)
-    _, dlogits = rnnlib.bce_with_logits(ns["reference_logits"](x, params), y)
+    params, x, y = _classifier_data()
+    _, expected = classification.reference_loss_and_grads(x, y, params)
+    _, dlogits = rnnlib.bce_with_logits(classification.reference_logits(x, params), y)
     mine = {k: v.copy() for k, v in params.items()}
     _, cache = ns["classifier_forward"](x.copy(), mine)
     grads = ns["classifier_backward"](dlogits, cache)
@@ -107,7 +109,7 @@ def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
 def _softmax_with_temperature(ns):  # 05, Part 1
     z = np.array([2.0, 1.0, 0.0, -1.0])
     for tau in (1.0, 0.5):
-        expected = ns["numpy_softmax"](z / tau)
+        expected = generation.numpy_softmax(z / tau)
         got = ns["softmax_with_temperature"](z.copy(), tau)
         check_array(f"softmax_with_temperature(z, {tau})", got, expected)
 
