@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 import rnnlib
-from coursekit.checks import bptt
-from coursekit.checks import lstm as tests09
-from coursekit.checks import sequence_classification as classification
-from coursekit.checks import sequence_generation as generation
+from coursekit.checks import (
+    bptt,
+    lstm,
+    sequence_classification,
+    sequence_generation,
+)
 from coursekit.checks.values import check_array, check_scalar
 
 
@@ -80,7 +82,7 @@ def _bce(ns):  # 04, Part 1
 
 
 def _classifier_data():
-    params = classification.init_classifier(D=3, H=4, seed=0)
+    params = sequence_classification.init_classifier(D=3, H=4, seed=0)
     x = np.random.default_rng(1).standard_normal((2, 5, 3))
     y = np.array([1.0, 0.0])
     return params, x, y
@@ -88,15 +90,17 @@ def _classifier_data():
 
 def _classifier_forward(ns):  # 04, Part 2
     params, x, _ = _classifier_data()
-    expected = classification.reference_logits(x, params)
+    expected = sequence_classification.reference_logits(x, params)
     logits, _ = ns["classifier_forward"](x, {k: v.copy() for k, v in params.items()})
     check_array("logits (B=2, T=5, D=3, H=4)", logits, expected)
 
 
 def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
     params, x, y = _classifier_data()
-    _, expected = classification.reference_loss_and_grads(x, y, params)
-    _, dlogits = rnnlib.bce_with_logits(classification.reference_logits(x, params), y)
+    _, expected = sequence_classification.reference_loss_and_grads(x, y, params)
+    _, dlogits = rnnlib.bce_with_logits(
+        sequence_classification.reference_logits(x, params), y
+    )
     mine = {k: v.copy() for k, v in params.items()}
     _, cache = ns["classifier_forward"](x.copy(), mine)
     grads = ns["classifier_backward"](dlogits, cache)
@@ -109,7 +113,7 @@ def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
 def _softmax_with_temperature(ns):  # 05, Part 1
     z = np.array([2.0, 1.0, 0.0, -1.0])
     for tau in (1.0, 0.5):
-        expected = generation.numpy_softmax(z / tau)
+        expected = sequence_generation.numpy_softmax(z / tau)
         got = ns["softmax_with_temperature"](z.copy(), tau)
         check_array(f"softmax_with_temperature(z, {tau})", got, expected)
 
@@ -180,13 +184,11 @@ def _context(ns):  # 12, Part 3
 
 
 def _peephole_lstm_step_forward(ns):  # 09, Part 1
-    tests09.check_step_forward(ns["peephole_lstm_step_forward"], B=2, D=3, H=4, seed=0)
+    lstm.check_step_forward(ns["peephole_lstm_step_forward"], B=2, D=3, H=4, seed=0)
 
 
 def _peephole_lstm_step_backward(ns):  # 09, Part 2 (against numerical gradients)
-    tests09.check_step_backward(
-        ns["peephole_lstm_step_backward"], B=2, D=3, H=4, seed=0
-    )
+    lstm.check_step_backward(ns["peephole_lstm_step_backward"], B=2, D=3, H=4, seed=0)
 
 
 EXERCISES = {
