@@ -163,28 +163,28 @@ def _rnnlib_rnn_cases(rng, high):
         )
 
 
-def _solution_rnn_cases(rng, high, ex02):
-    """The solutions' RNN backward passes (exercise 02, tanh)."""
+def _solution_rnn_cases(rng, high, ex02, alpha=0.5):
+    """The solutions' RNN backward passes (exercise 02, a leaky tanh RNN)."""
     B, T, D, H = sizes(rng, high=high)
     x, h0, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, "tanh")
     dh = rng.standard_normal((B, T, H))
-    _, caches = ex02["rnn_forward"](x, h0, W_hx, W_hh, b_h)
-    grads = ex02["rnn_backward"](dh, caches)
+    _, caches = ex02["leaky_forward"](x, h0, W_hx, W_hh, b_h, alpha)
+    grads = ex02["leaky_backward"](dh, caches)
     yield (
-        "solution 02 rnn_backward",
+        "solution 02 leaky_backward",
         vjp_errors(
-            lambda: [ex02["rnn_forward"](x, h0, W_hx, W_hh, b_h)[0]],
+            lambda: [ex02["leaky_forward"](x, h0, W_hx, W_hh, b_h, alpha)[0]],
             [dh],
             zip(RNN_NAMES, (x, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),
     )
     x_t = x[:, 0].copy()
-    _, cache = ex02["rnn_step_forward"](x_t, h0, W_hx, W_hh, b_h)
-    grads = ex02["rnn_step_backward"](dh[:, 0], cache)
+    _, cache = ex02["leaky_step_forward"](x_t, h0, W_hx, W_hh, b_h, alpha)
+    grads = ex02["leaky_step_backward"](dh[:, 0], cache)
     yield (
-        "solution 02 rnn_step_backward",
+        "solution 02 leaky_step_backward",
         vjp_errors(
-            lambda: [ex02["rnn_step_forward"](x_t, h0, W_hx, W_hh, b_h)[0]],
+            lambda: [ex02["leaky_step_forward"](x_t, h0, W_hx, W_hh, b_h, alpha)[0]],
             [dh[:, 0]],
             zip(RNN_NAMES, (x_t, h0, W_hx, W_hh, b_h), grads, strict=True),
         ),
@@ -212,30 +212,45 @@ def _lstm_cases(rng, high, ex09):
     x_t, dh_t, dc_t = x[:, 0].copy(), dh[:, 0], rng.standard_normal((B, H))
     step_arrays = (x_t, h0, c0, W_x, W_h, b)
     step_names = ("x_t", "h_prev", "c_prev", "W_x", "W_h", "b")
-    for label, module in (("rnnlib", rnnlib), ("solution 09", None)):
-        fwd = rnnlib.lstm_step_forward if module else ex09["lstm_step_forward"]
-        bwd = rnnlib.lstm_step_backward if module else ex09["lstm_step_backward"]
-        _, _, cache = fwd(*step_arrays)
-        grads = bwd(dh_t, dc_t, cache)
-        yield (
-            f"{label} lstm_step_backward",
-            vjp_errors(
-                lambda fwd=fwd: list(fwd(*step_arrays)[:2]),
-                [dh_t, dc_t],
-                zip(step_names, step_arrays, grads[:2] + grads[2:], strict=True),
-            ),
-        )
-    h, c, caches = ex09["lstm_forward"](x, h0, c0, W_x, W_h, b)
-    dx, dh0, dc0, dW_x, dW_h, db = ex09["lstm_backward"](dh, caches)
+    _, _, cache = rnnlib.lstm_step_forward(*step_arrays)
+    grads = rnnlib.lstm_step_backward(dh_t, dc_t, cache)
     yield (
-        "solution 09 lstm_backward",
+        "rnnlib lstm_step_backward",
         vjp_errors(
-            lambda: [ex09["lstm_forward"](x, h0, c0, W_x, W_h, b)[0]],
+            lambda: list(rnnlib.lstm_step_forward(*step_arrays)[:2]),
+            [dh_t, dc_t],
+            zip(step_names, step_arrays, grads, strict=True),
+        ),
+    )
+    # the solution's peephole LSTM (p (3, H): the gates see the cell state)
+    p = rng.standard_normal((3, H))
+    fwd, bwd = ex09["peephole_lstm_step_forward"], ex09["peephole_lstm_step_backward"]
+    step_arrays = (x_t, h0, c0, W_x, W_h, p, b)
+    _, _, cache = fwd(*step_arrays)
+    yield (
+        "solution 09 peephole_lstm_step_backward",
+        vjp_errors(
+            lambda: list(fwd(*step_arrays)[:2]),
+            [dh_t, dc_t],
+            zip(
+                ("x_t", "h_prev", "c_prev", "W_x", "W_h", "p", "b"),
+                step_arrays,
+                bwd(dh_t, dc_t, cache),
+                strict=True,
+            ),
+        ),
+    )
+    seq_arrays = (x, h0, c0, W_x, W_h, p, b)
+    _, _, caches = ex09["peephole_lstm_forward"](*seq_arrays)
+    yield (
+        "solution 09 peephole_lstm_backward",
+        vjp_errors(
+            lambda: [ex09["peephole_lstm_forward"](*seq_arrays)[0]],
             [dh],
             zip(
-                ("x", "h0", "c0", "W_x", "W_h", "b"),
-                (x, h0, c0, W_x, W_h, b),
-                (dx, dh0, dc0, dW_x, dW_h, db),
+                ("x", "h0", "c0", "W_x", "W_h", "p", "b"),
+                seq_arrays,
+                ex09["peephole_lstm_backward"](dh, caches),
                 strict=True,
             ),
         ),

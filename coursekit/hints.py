@@ -41,35 +41,41 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "```",
         ),
         2: (
-            "The forward step is two lines, $a = x_t W_{hx}^\\top + h_{t-1} "
-            "W_{hh}^\\top + b_h$ and $h_t = \\tanh(a)$. Go back through them "
-            "in reverse: first through the tanh to `da` $= \\partial L / "
-            "\\partial a$, then through the first line to the five outputs. "
-            "Do it on paper for one unit and one input first, where every "
-            "symbol is a number: notebook 02, “One RNN step backward: first "
-            "with numbers, not arrays”.",
-            "Through the tanh: $\\tanh'(a) = 1 - \\tanh^2(a)$, and "
-            "$\\tanh(a)$ is `h_next`, which the cache keeps. Entry $(b, j)$ of "
-            "`h_next` depends on entry $(b, j)$ of $a$ only, so the chain rule "
-            "is an entrywise product: `da` is `dh_next` times "
-            "$1 - $ `h_next` squared, entry by entry, (B, H) like `dh_next`.",
+            "The forward step is three lines: $a = x_t W_{hx}^\\top + h_{t-1} "
+            "W_{hh}^\\top + b_h$, $\\tilde h_t = \\tanh(a)$ and $h_t = (1 - "
+            "\\alpha) h_{t-1} + \\alpha \\tilde h_t$. Go back through them in "
+            "reverse: through the mix to $\\partial L / \\partial \\tilde h_t$, "
+            "through the tanh to `da` $= \\partial L / \\partial a$, then "
+            "through the first line to the five outputs. Do it on paper for "
+            "one unit first, where every symbol is a number: notebook 02, "
+            "“One RNN step backward: first with numbers, not arrays”, does the "
+            "last two for the plain step.",
+            "Through the mix: for fixed $h_{t-1}$, $h_t$ is $\\alpha \\tilde "
+            "h_t$ plus a constant, so the gradient reaching $\\tilde h_t$ is "
+            "`dh_next` times `alpha`. Through the tanh: $\\tanh'(a) = 1 - "
+            "\\tanh^2(a)$, and $\\tanh(a)$ is `h_tilde`, which the cache keeps "
+            "(not `h_next`: the mix changed it). Entry $(b, j)$ depends on "
+            "entry $(b, j)$ of $a$ only, so both are entrywise products: `da` "
+            "is (B, H) like `dh_next`.",
             "The shapes decide the products. A gradient has the shape of its "
             "variable: `dW_hx` is (H, D), and you have `da` (B, H) and `x_t` "
             "(B, D). The only product of the two with shape (H, D) is `da` "
             "transposed times `x_t`, $(H, B)(B, D)$; its inner index is the "
             "batch, so it adds up what the B sequences send back to each "
             "weight. `dx_t` is (B, D): `da` (B, H) times `W_hx` (H, D). "
-            "`dW_hh` and `dh_prev` follow the same way with `h_prev` and "
-            "`W_hh` (notebook 02, “The same step for a batch, in the row "
-            "layout”).",
-            "`b_h` (H,) is added to every row of $a$, so each of the B rows "
-            "sends its `da` back to it: `db_h` is `da` added up over the batch "
-            "axis, shape (H,).",
-            "The lines:\n\n"
+            "`dW_hh` follows the same way with `h_prev`, and `db_h` (H,) is "
+            "`da` added up over the batch axis (notebook 02, “The same step "
+            "for a batch, in the row layout”).",
+            "`h_prev` reaches `h_next` along two paths, and `dh_prev` is the "
+            "sum of what each sends back. Through $a$: `da` (B, H) times "
+            "`W_hh` (H, H), as in the plain step. Directly: $h_t$ holds "
+            "$(1 - \\alpha) h_{t-1}$, so this path sends `dh_next` times "
+            "$1 - \\alpha$, entry by entry.",
+            "The first and the last line; the two between them, `da` and "
+            "`dh_prev`, are hints 2 and 4 written with NumPy:\n\n"
             "```python\n"
-            "x_t, h_prev, W_hx, W_hh, h_next = cache\n"
-            "da = dh_next * (1 - h_next**2)\n"
-            "return da @ W_hx, da @ W_hh, da.T @ x_t, da.T @ h_prev, "
+            "x_t, h_prev, W_hx, W_hh, alpha, h_tilde = cache\n"
+            "return da @ W_hx, dh_prev, da.T @ x_t, da.T @ h_prev, "
             "da.sum(axis=0)\n"
             "```",
         ),
@@ -82,7 +88,7 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "So step $t$ needs the result of step $t + 1$: walk backwards, "
             "`for t in reversed(range(T)):`, and keep the last `dh_prev` in a "
             "variable that starts as zeros of shape (B, H), since nothing comes "
-            "back from after the last step. Call your `rnn_step_backward` with "
+            "back from after the last step. Call your `leaky_step_backward` with "
             "`dh[:, t]` plus that variable, and `cache[t]`.",
             "`W_hx`, `W_hh` and `b_h` are the same arrays at every step, so "
             "their gradients are sums over the steps: start three arrays of "
@@ -93,7 +99,7 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "gradients started at zeros before the loop):\n\n"
             "```python\n"
             "for t in reversed(range(T)):\n"
-            "    dx_t, dh_future, dW_hx_t, dW_hh_t, db_h_t = rnn_step_backward(\n"
+            "    dx_t, dh_future, dW_hx_t, dW_hh_t, db_h_t = leaky_step_backward(\n"
             "        dh[:, t] + dh_future, cache[t]\n"
             "    )\n"
             "    dx[:, t] = dx_t\n"
@@ -110,43 +116,54 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "of all four gates, `a` (B, 4H); the gates are its four blocks of "
             "H columns, in the order of the table: i, f, g, o, with tanh for "
             "g only. Slice the columns: `a[:, H : 2 * H]` is the forget "
-            "gate's block.",
-            "The cache ends with $\\tanh(c_t)$, which `h_next` needs anyway: "
-            "compute it once, keep it in a variable, and use it twice.",
+            "gate's block. A peephole adds `p[k] * c` (an entrywise product, "
+            "broadcast over the batch) to its gate's block before the "
+            "sigmoid.",
+            "Order matters: the input and forget gates peep at `c_prev`, "
+            "which you have; the output gate peeps at `c_next`, so compute "
+            "`c_next` before `o`. The cache ends with $\\tanh(c_t)$, which "
+            "`h_next` needs anyway: compute it once and use it twice.",
             "The lines:\n\n"
             "```python\n"
             "H = h_prev.shape[1]\n"
             "a = x_t @ W_x.T + h_prev @ W_h.T + b\n"
-            "i = sigmoid(a[:, :H])\n"
-            "f = sigmoid(a[:, H : 2 * H])\n"
+            "i = sigmoid(a[:, :H] + p[0] * c_prev)\n"
+            "f = sigmoid(a[:, H : 2 * H] + p[1] * c_prev)\n"
             "g = np.tanh(a[:, 2 * H : 3 * H])\n"
-            "o = sigmoid(a[:, 3 * H :])\n"
             "c_next = f * c_prev + i * g\n"
+            "o = sigmoid(a[:, 3 * H :] + p[2] * c_next)\n"
             "tanh_c = np.tanh(c_next)\n"
             "h_next = o * tanh_c\n"
-            "return h_next, c_next, (x_t, h_prev, c_prev, W_x, W_h, i, f, g, "
-            "o, tanh_c)\n"
-            "```",
+            "```\n\n"
+            "and return `h_next`, `c_next` and the cache, in the order of "
+            "Part 1's text.",
         ),
         2: (
-            "Walk Part 1's lines from the last to the first: $h_t$, then "
-            "$c_t$, then the four activations, then $a$. Each is notebook "
-            "02's scalar chain rule applied entry by entry; notebook 09 walks "
-            "the same lines in “One step backward, gate by gate”. When "
-            "`dc_next` is `None`, use zeros of shape (B, H).",
-            "For a product $u = p \\odot q$, the gradient of each factor is "
-            "the upstream gradient times the other factor. At $h_t = o \\odot "
-            "\\tanh(c_t)$: the gradient of `o` is `dh_next` times `tanh_c`; "
-            "the gradient of $\\tanh(c_t)$ is `dh_next` times `o`, and crossing "
-            "the tanh multiplies it by $1 - $ `tanh_c` squared. $c_t$ also "
-            "feeds step $t + 1$, so `dc` is that plus `dc_next`.",
-            "At $c_t = f \\odot c_{t-1} + i \\odot g$ the same rule gives, "
-            "from `dc`: `f`'s gradient is `dc` times `c_prev`, `i`'s is `dc` "
-            "times `g`, `g`'s is `dc` times `i`, and `dc_prev` is `dc` times "
-            "`f`: no matrix, no squashing. Then through the activations, "
-            "each derivative written with the saved output: "
-            "$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$, so the sigmoid of "
-            "gate `i` contributes `i * (1 - i)`; $\\tanh'$ gives `1 - g**2`.",
+            "Walk Part 1's lines from the last to the first: $h_t$, then the "
+            "output gate, then $c_t$, then the input and forget gates and the "
+            "candidate, then $a$. Each is notebook 02's scalar chain rule "
+            "applied entry by entry; notebook 09 walks the plain step's lines "
+            "in “One step backward, gate by gate”. When `dc_next` is `None`, "
+            "use zeros of shape (B, H).",
+            "For a product $u = v \\odot w$, the gradient of each factor is "
+            "the upstream gradient times the other factor; through a sigmoid, "
+            "multiply by its derivative, written with the saved output: "
+            "$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$; through a tanh, by "
+            "one minus the saved tanh squared. A sum such as "
+            "$z_o = a_o + p_2 \\odot c_t$ passes its gradient unchanged to "
+            "each term, and multiplied by $p_2$ to $c_t$.",
+            "A variable that feeds several quantities receives the sum of "
+            "their gradients. $c_t$ feeds $\\tanh(c_t)$, $z_o$ and step "
+            "$t + 1$: three terms in `dc`, so compute the output gate's "
+            "pre-activation gradient first. $c_{t-1}$ feeds the cell "
+            "($c_t = f \\odot c_{t-1} + \\dots$) and, through the peepholes, "
+            "$z_i$ and $z_f$: three terms in `dc_prev`.",
+            "`dp` (3, H): row 0 is the sum over the batch of the input "
+            "gate's pre-activation gradient times the cell state its "
+            "peephole saw, $c_{t-1}$; row 1 the same for the forget gate; "
+            "row 2 for the output gate, whose peephole saw $c_t$ (the cache "
+            "keeps `c_next` for it). Check each row against the numerical "
+            "gradient of `p`.",
             "Shapes. The four (B, H) pre-activation gradients side by side, "
             "in the order of `a`'s columns (i, f, g, o: `np.concatenate(..., "
             "axis=1)`), make `da` (B, 4H), like `a`. From there the line "
@@ -154,22 +171,17 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "with wider matrices: `dW_x` (4H, D) is `da` transposed times "
             "`x_t`, `dx_t` (B, D) is `da` times `W_x`, the same for `W_h` and "
             "`h_prev`, and `db` is `da` summed over the batch.",
-            "The lines:\n\n"
+            "The lines that are the plain LSTM's too (the others, `dc`, "
+            "`da_i`, `da_f`, `da_g`, `dc_prev` and `dp`, are yours to derive "
+            "with the steps above, and to check with numerical gradients):"
+            "\n\n"
             "```python\n"
-            "x_t, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache\n"
+            "x_t, h_prev, c_prev, W_x, W_h, p, i, f, g, o, c_next, tanh_c = cache\n"
             "if dc_next is None:\n"
             "    dc_next = np.zeros_like(dh_next)\n"
-            "dc = dc_next + dh_next * o * (1 - tanh_c**2)\n"
-            "da = np.concatenate(\n"
-            "    [\n"
-            "        dc * g * i * (1 - i),\n"
-            "        dc * c_prev * f * (1 - f),\n"
-            "        dc * i * (1 - g**2),\n"
-            "        dh_next * tanh_c * o * (1 - o),\n"
-            "    ],\n"
-            "    axis=1,\n"
-            ")\n"
-            "return da @ W_x, da @ W_h, dc * f, da.T @ x_t, da.T @ h_prev, "
+            "da_o = dh_next * tanh_c * o * (1 - o)\n"
+            "da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)\n"
+            "return da @ W_x, da @ W_h, dc_prev, da.T @ x_t, da.T @ h_prev, dp, "
             "da.sum(axis=0)\n"
             "```",
         ),
@@ -183,8 +195,8 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "and `caches` as an empty list):\n\n"
             "```python\n"
             "for t in range(T):\n"
-            "    h_t, c_t, cache = lstm_step_forward(x[:, t], h_t, c_t, W_x, "
-            "W_h, b)\n"
+            "    h_t, c_t, cache = peephole_lstm_step_forward(x[:, t], h_t, "
+            "c_t, W_x, W_h, p, b)\n"
             "    h[:, t], c[:, t] = h_t, c_t\n"
             "    caches.append(cache)\n"
             "return h, c, caches\n"
@@ -194,26 +206,27 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "Exercise 02's Part 3 with two states. Walk "
             "`for t in reversed(range(T)):`. $h_t$ feeds this step's output "
             "and step $t + 1$, so its gradient is `dh[:, t]` plus the "
-            "`dh_prev` of step $t + 1$. Apart from its own $h_t$, a path your "
-            "step backward takes care of, $c_t$ feeds only step $t + 1$: pass "
-            "the `dc_prev` of step $t + 1$ as `dc_next` (zeros at the last "
-            "step).",
-            "`W_x`, `W_h` and `b` serve every step: add up (`+=`) each step's "
-            "share in arrays started at zeros. `dx[:, t]` is step $t$'s "
-            "`dx_t`; what the first step returns as `dh_prev` and `dc_prev` "
-            "is `dh0` and `dc0`.",
+            "`dh_prev` of step $t + 1$. Apart from its own $h_t$ and output "
+            "gate, paths your step backward takes care of, $c_t$ feeds only "
+            "step $t + 1$ (whose `dc_prev` holds every path into it): pass "
+            "that `dc_prev` as `dc_next` (zeros at the last step).",
+            "`W_x`, `W_h`, `p` and `b` serve every step: add up (`+=`) each "
+            "step's share in arrays started at zeros. `dx[:, t]` is step "
+            "$t$'s `dx_t`; what the first step returns as `dh_prev` and "
+            "`dc_prev` is `dh0` and `dc0`.",
             "The lines (with `dh_future` and `dc_future` started as zeros of "
             "shape (B, H), and the weight gradients as zeros):\n\n"
             "```python\n"
             "for t in reversed(range(T)):\n"
-            "    dx[:, t], dh_future, dc_future, dW_x_t, dW_h_t, db_t = "
-            "lstm_step_backward(\n"
-            "        dh[:, t] + dh_future, dc_future, caches[t]\n"
-            "    )\n"
+            "    step = peephole_lstm_step_backward(dh[:, t] + dh_future, "
+            "dc_future, caches[t])\n"
+            "    dx[:, t], dh_future, dc_future, dW_x_t, dW_h_t, dp_t, db_t = "
+            "step\n"
             "    dW_x += dW_x_t\n"
             "    dW_h += dW_h_t\n"
+            "    dp += dp_t\n"
             "    db += db_t\n"
-            "return dx, dh_future, dc_future, dW_x, dW_h, db\n"
+            "return dx, dh_future, dc_future, dW_x, dW_h, dp, db\n"
             "```",
         ),
     },
@@ -242,6 +255,38 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "return dW\n"
             "```\n\n"
             "(the first in `embedding_forward`, the rest in `embedding_backward`).",
+        ),
+        4: (
+            "Work backwards one node at a time, as exercise 09 does for the LSTM: "
+            "first $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$. It is a sum of "
+            "products, so each factor receives `dh_next` times the other factor: "
+            "what reaches $n$, what reaches $z$, and what reaches $h_{t-1}$ "
+            "directly? Then pass through the squashings: $\\tanh'$ and "
+            "$\\sigma'$ can be written with the outputs $n$, $z$ and $r$ that "
+            "the cache holds.",
+            "The node that rnnlib's GRU does not have is $u = r \\odot h_{t-1}$ "
+            "(B, H). It enters the candidate's pre-activation through "
+            "$u W_{h,n}^\\top$, an affine map as in exercise 02: $u$ receives "
+            "the candidate's pre-activation gradient times $W_{h,n}$ (B, H), and "
+            "$W_{h,n}$ that gradient's transpose times $u$ (H, H). Then $u$ is an "
+            "elementwise product: $r$ receives its gradient times $h_{t-1}$, and "
+            "$h_{t-1}$ its gradient times $r$.",
+            "Stack the three pre-activation gradients in the order r, z, n, "
+            "(B, 3H). Every block of $b_x$ and of $b_h$ is added to the "
+            "pre-activation as it is (in this form $b_{h,n}$ sits outside the "
+            "product), so both bias gradients are the same sum over the batch. "
+            "Rows r and z of `dW_h` pair with $h_{t-1}$, rows n with $u$. "
+            "$h_{t-1}$ reaches $h_t$ by four paths: through $W_{h,r}$, through "
+            "$W_{h,z}$, through $u$, and directly; `dh_prev` is their sum.",
+            "The lines of the path through $u$ (with `H = h_prev.shape[1]` and "
+            "`da_n` the candidate's pre-activation gradient, `da` the three "
+            "stacked):\n\n"
+            "```python\n"
+            "du = da_n @ W_h[2 * H :]\n"
+            "da_r = du * h_prev * r * (1 - r)\n"
+            "dW_h = np.concatenate([da[:, : 2 * H].T @ h_prev, da_n.T @ (r * h_prev)])\n"
+            "```\n\n"
+            "The rest is exercise 02's affine map, one block at a time.",
         ),
     },
     12: {

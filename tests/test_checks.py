@@ -12,11 +12,11 @@ from coursekit.checks import (
     check_not_calling,
     check_scalar,
     check_unchanged,
+    prerequisites,
     rnn_backward_mistakes,
     rnn_forward_mistakes,
     rnn_step_mistakes,
     softmax_mistakes,
-    upstream,
 )
 from rnnlib.gradcheck import GRADIENT_TOLERANCE
 
@@ -193,10 +193,10 @@ def _check_run(ns):
 
 
 PARTS = (
-    upstream.Part("Part 1", "test_step", ("step",), _check_step),
-    upstream.Part("Part 2", "test_run", ("run",), _check_run, calls=("step",)),
-    upstream.Part("Part 3", "test_twice", ("twice",), calls=("step", "run")),
-    upstream.Part("Part 4", "test_fed", ("fed",), fed=("step",)),
+    prerequisites.Part("Part 1", "test_step", ("step",), _check_step),
+    prerequisites.Part("Part 2", "test_run", ("run",), _check_run, calls=("step",)),
+    prerequisites.Part("Part 3", "test_twice", ("twice",), calls=("step", "run")),
+    prerequisites.Part("Part 4", "test_fed", ("fed",), fed=("step",)),
 )
 
 

@@ -63,11 +63,11 @@ for _name in NAMES:
 
 # Exercise 09 with Part 2 wrong (dc_prev scaled): Part 4 calls it.
 WRONG_PART_2 = """\
-_right_lstm_step_backward = lstm_step_backward
+_right_step_backward = peephole_lstm_step_backward
 
 
-def lstm_step_backward(dh_next, dc_next, cache):
-    *grads, = _right_lstm_step_backward(dh_next, dc_next, cache)
+def peephole_lstm_step_backward(dh_next, dc_next, cache):
+    *grads, = _right_step_backward(dh_next, dc_next, cache)
     grads[2] = 1.5 * grads[2]
     return tuple(grads)
 """
@@ -125,7 +125,9 @@ def gradebook(tmp_path_factory):
     lstm = ROOT / "solutions" / "09_lstm_exercises.ipynb"
     text = with_cell_after(
         lstm,
-        lambda c: WRONG_PART_2 if grade_id(c) == "lstm_step_backward" else None,
+        lambda c: (
+            WRONG_PART_2 if grade_id(c) == "peephole_lstm_step_backward" else None
+        ),
     )
     (subs / "upstream" / lstm.name).write_text(text, encoding="utf-8")
     (subs / "transposed").mkdir()
@@ -194,27 +196,27 @@ def test_a_wrong_earlier_part_is_named_in_the_later_parts_feedback(gradebook):
     scores = {
         k: row[k]
         for k in (
-            "test_lstm_step_forward",
-            "test_lstm_step_backward",
-            "test_lstm_forward",
-            "test_lstm_backward",
+            "test_peephole_lstm_step_forward",
+            "test_peephole_lstm_step_backward",
+            "test_peephole_lstm_forward",
+            "test_peephole_lstm_backward",
         )
     }
     assert scores == {
-        "test_lstm_step_forward": "3",
-        "test_lstm_step_backward": "0",
-        "test_lstm_forward": "2",
-        "test_lstm_backward": "0",
+        "test_peephole_lstm_step_forward": "3",
+        "test_peephole_lstm_step_backward": "0",
+        "test_peephole_lstm_forward": "2",
+        "test_peephole_lstm_backward": "0",
     }, scores
     report = (gradebook["feedback"] / "upstream" / "09_lstm_exercises.md").read_text()
-    later = report.split("### `test_lstm_backward`")[1]
+    later = report.split("### `test_peephole_lstm_backward`")[1]
     assert (
-        "This part calls your `lstm_step_backward` from Part 2"
-        " (`test_lstm_step_backward`), which does not pass its tests yet: fix Part 2 (`lstm_step_backward`)"
-        " first." in later
+        "This part calls your `peephole_lstm_step_backward` from Part 2"
+        " (`test_peephole_lstm_step_backward`), which does not pass its tests yet:"
+        " fix Part 2 (`peephole_lstm_step_backward`) first." in later
     )
     assert "Part 2's test says: dc_prev" in later
-    assert "calls your" not in report.split("### `test_lstm_backward`")[0]
+    assert "calls your" not in report.split("### `test_peephole_lstm_backward`")[0]
 
 
 def test_a_shape_error_is_explained_as_the_mistake_behind_it(gradebook):

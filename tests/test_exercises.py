@@ -432,11 +432,27 @@ def _nudged(value):
     return a * (1 + 1e-10 * signs)
 
 
+def _checks_modules():
+    """Every submodule of coursekit.checks (the exercises' modules of checks
+    among them), imported."""
+    from coursekit import checks as course_checks
+
+    return [
+        importlib.import_module(f"coursekit.checks.{info.name}")
+        for info in pkgutil.iter_modules(course_checks.__path__)
+    ]
+
+
 @pytest.mark.parametrize("path", MISTAKE_EXERCISES, ids=lambda p: p.name)
-def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path):
+def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path, monkeypatch):
     """Run the solution's cells in-process with check_array and check_gradient
     watched: every mistake a test cell names, nudged by 1e-10, must fail the
-    check it is named in (so its part scores 0), while the solution passes."""
+    check it is named in (so its part scores 0), while the solution passes.
+    They are watched in the notebook, in `coursekit.checks` and in each of its
+    modules but `values` (their home), where an exercise's checks call them."""
+    import importlib
+    import pkgutil
+
     from coursekit import checks as course_checks
 
     tried, failed_as_it_should = [], []
@@ -458,34 +474,27 @@ def test_every_named_mistake_fails_its_check_when_nudged_by_1e_10(path):
 
         return watched
 
-    def watch_checks_modules():
-        """Watch the checks that an exercise's checks module (e.g.
-        coursekit.checks.sequence_labeling) calls; returns what to restore."""
-        patched = []
-        for info in pkgutil.iter_modules(course_checks.__path__):
-            module = importlib.import_module(f"coursekit.checks.{info.name}")
-            for name in ("check_array", "check_gradient"):
-                original = getattr(course_checks, name)
-                home = module.__name__ == original.__module__
-                if not home and getattr(module, name, None) is original:
-                    setattr(module, name, watch(original))
-                    patched.append((module, name, original))
-        return patched
-
+    originals = {
+        n: getattr(course_checks, n) for n in ("check_array", "check_gradient")
+    }
+    watched = {n: watch(check) for n, check in originals.items()}
+    modules = [course_checks] + [
+        importlib.import_module(f"coursekit.checks.{m.name}")
+        for m in pkgutil.iter_modules(course_checks.__path__)
+        if m.name != "values"
+    ]
+    for module in modules:
+        for name, original in originals.items():
+            if getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, watched[name])
     namespace = {"__name__": "__main__"}
-    patched = watch_checks_modules()
-    try:
-        for cell in read_notebook(path).cells:
-            if cell.cell_type != "code":
-                continue
-            exec(compile(cell.source, path.name, "exec"), namespace)
-            for name in ("check_array", "check_gradient"):
-                original = getattr(course_checks, name)
-                if namespace.get(name) is original:
-                    namespace[name] = watch(original)
-    finally:
-        for module, name, original in patched:
-            setattr(module, name, original)
+    for cell in read_notebook(path).cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, path.name, "exec"), namespace)
+        for name, original in originals.items():
+            if namespace.get(name) is original:
+                namespace[name] = watched[name]
     assert tried, "no named mistake was checked"
     passed = sorted(set(tried) - set(failed_as_it_should))
     assert not passed, f"{len(passed)} of {len(tried)} passed: {passed[:3]}"

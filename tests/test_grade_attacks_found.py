@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.publishing.exercises import make_exercise
 from coursekit.grading import sandbox
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
+from coursekit.publishing.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,9 +1,9 @@
 """The exercises' hints (coursekit.hints), and the derivations they stand in for.
 
-Exercises 02 and 09 ask the learner to derive the backward passes, 11 the
-embedding's and 12 the attention weights': their released text gives shapes
-and questions, never the formulas, and the hints go from a nudge to the lines
-themselves, which must be the solution's.
+Exercises 02 and 09 (a peephole LSTM) ask the learner to derive the backward
+passes, 11 the embedding's and 12 the attention weights': their released text
+gives shapes and questions, never the formulas, and the hints go from a nudge
+to the lines themselves, which must be the solution's.
 """
 
 import re
@@ -35,7 +35,9 @@ DERIVED = {
 # the part whose backward pass the learner derives; 02 and 09 have hints for
 # every part, 11 and 12 for this one
 BACKWARD_PART = {2: 2, 9: 2, 11: 1, 12: 2}
-HINTED_PARTS = {2: "all", 9: "all", 11: {1}, 12: {2}}
+# 11 asks for a second derivation: the backward pass of Cho et al.'s GRU step
+MORE_BACKWARD_PARTS = {11: (4,)}
+HINTED_PARTS = {2: "all", 9: "all", 11: {1, 4}, 12: {2}}
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 # The backward formulas, as code or LaTeX, that the released exercises must
@@ -54,6 +56,7 @@ FORMULAS = {
     + [
         r"1\s*-\s*h(_\{?\w+\}?)?\s*(\*\*|\^)\s*2",  # 1 - h_next**2, 1 - h_t^2
         r"1\s*-\s*\\?tanh",  # 1 - \tanh^2(a)
+        r"\(1\s*-\s*\\?alpha\)\s*(\*|\\,)?\s*d",  # (1 - alpha) * dh_next
     ],
     9: AFFINE
     + [
@@ -63,11 +66,19 @@ FORMULAS = {
         r"1\s*-\s*(\\?tanh|tanh_c)",  # 1 - tanh_c**2, 1 - \tanh^2
         r"\bdc\s*(\*|\\odot)\s*[fgic]\b",  # dc * f, dc \odot g
         r"dh_(next|\{\\text\{next\}\})\s*(\*|\\odot)\s*(o\b|tanh_c|\\tanh)",
+        # the peepholes' own terms: da_o * p[2], dz_i \odot p_0, da_f * c_prev
+        r"\b(da|dz)_\{?[ifo]\}?\s*(\*|\\odot)\s*(p\[|p_|c_)",
     ],
     11: [
         r"np\.add\.at",
         r"\bdW\[v\]\s*=",  # dW[v] = sum ...
         r"O\^\\top\$?\s*`?(de|dX)",  # dE = O^\top dX
+        # the GRU step's backward pass (Part 4)
+        r"\bd(n|z|r|u|a\w*|x_t|h_prev|W_\w+|b_\w+)\s*=\s*(?!\w+\()[^=\s]",  # dn = ...
+        r"\bd(n|z|h_\{\\text\{prev\}\}|a\^[xh])\s*=",  # dn = ..., da^x = ...
+        r"dh\S*\s*(\\odot|\*)\s*z\b",  # dh_next * z: the direct path
+        r"1\s*-\s*n\s*(\*\*|\^)\s*2",  # 1 - n**2
+        r"\bdu\s*=|da_n\.T\s*@",  # du = da_n @ W_hn, da_n.T @ u
     ],
     12: [
         r"\bde\s*=\s*(?!\w+\()[^=\s]",  # de = a * (da - ...)
@@ -89,6 +100,7 @@ STATED = {
         r"$$dx_t = da\, W_{hx}, \qquad dh_{\text{prev}} = da\, W_{hh},$$",
         r"$$dW_{hx} = da^\top x_t, \qquad dW_{hh} = da^\top h_{t-1}$$",
         r"with $\tanh'(a) = 1 - \tanh^2(a) = 1 - h_t^2$",
+        "dh_prev = (1 - alpha) * dh_next + da @ W_hh",
     ],
     9: [
         "dc = dc_next + dh_next * o * (1 - tanh_c**2)",
@@ -101,12 +113,22 @@ STATED = {
         r"da_o = dh_{\text{next}} \odot \tanh(c_t) \odot o(1 - o).$$",
         r"$dc_{\text{prev}} = dc \odot f$, no matrix",
         r"$$dx_t = da\, W_x, \quad dW_x = da^\top x_t$$",
+        "dc = dc_next + dh_next * o * (1 - tanh_c**2) + da_o * p[2]",
+        "dc_prev = dc * f + da_i * p[0] + da_f * p[1]",
+        "dp = [sum(da_i * c_prev), sum(da_f * c_prev), sum(da_o * c_next)]",
+        r"$dc_{t-1} = dc \odot f + dz_i \odot p_0 + dz_f \odot p_1$",
     ],
     11: [
         r"$$dW[v] = \sum_{(b, t):\ \text{ids}[b, t] = v} de[b, t].$$",
         "`np.add.at(dW, ids, de)` adds them all.",
         "dW[v] = sum of de[b, t] over every (b, t) with ids[b, t] == v.",
         r"so $dE^\top = dX^\top O$, that is $dE = O^\top dX$",
+        # Part 4, when it graded PyTorch's GRU and stated its backward pass
+        r"$$dn = dh_{\text{next}} \odot (1 - z), \qquad dz = dh_{\text{next}} \odot (h_{t-1} - n),$$",
+        "da_n = dn * (1 - n**2),  da_r = da_n * a_hn * r(1-r),  da_z = dz * z(1-z)",
+        "dx_t = da_x @ W_x,  dh_prev = da_h @ W_h + dh_next * z,",
+        r"$$da^x = [da_r, da_z, da_n], \qquad da^h = [da_r, da_z, da_n \odot r]",
+        "du = da_n @ W_h[2 * H :]",
     ],
     12: [
         r"$$\frac{\partial L}{\partial e_{t,s}} = a_{t,s}\Big(\frac{\partial L}{\partial",
@@ -170,7 +192,7 @@ def test_a_hint_is_the_step_asked_for_and_says_how_many_follow():
     assert str(first).startswith("Exercise 02, Part 2, hint 1 of 5 (next: step 2)")
     assert "hint 5 of 5 (the last)" in repr(last)
     assert last._repr_markdown_().startswith("**Exercise 02, Part 2, hint 5 of 5")
-    assert "da = dh_next * (1 - h_next**2)" in last._repr_markdown_()
+    assert "x_t, h_prev, W_hx, W_hh, alpha, h_tilde = cache" in last._repr_markdown_()
     assert hints_for(9)(np.int64(4), np.int64(1)).part == 4  # NumPy integers too
 
 
@@ -236,16 +258,18 @@ def test_each_formula_pattern_catches_the_formulas_as_once_stated(exercise):
         assert any(re.search(pattern, s) for s in STATED[exercise]), pattern
     for text in STATED[exercise]:
         assert _formulas_in(exercise, text), text
-    last_hint = HINTS[exercise][BACKWARD_PART[exercise]][-1]
-    assert _formulas_in(exercise, last_hint), last_hint
+    for part in (BACKWARD_PART[exercise], *MORE_BACKWARD_PARTS.get(exercise, ())):
+        last_hint = HINTS[exercise][part][-1]
+        assert _formulas_in(exercise, last_hint), last_hint
 
 
 @pytest.mark.parametrize("exercise", sorted(DERIVED), ids=lambda n: f"{n:02d}")
 def test_the_released_exercise_states_no_backward_formula(exercise):
     nb = read_notebook(ROOT / "exercises" / DERIVED[exercise])
-    part = BACKWARD_PART[exercise]
     parts = [p for p in graded_parts(nb) if p.auto]
-    scope = {"intro", "summary", f"part{part}", parts[part - 1].solution_id}
+    scope = {"intro", "summary"}
+    for part in (BACKWARD_PART[exercise], *MORE_BACKWARD_PARTS.get(exercise, ())):
+        scope |= {f"part{part}", parts[part - 1].solution_id}
     found = []
     for i, cell in enumerate(nb.cells):
         if HINTED_PARTS[exercise] != "all" and grade_id(cell) not in scope:

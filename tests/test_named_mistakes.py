@@ -12,14 +12,22 @@ import ast
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coursekit.checks.prerequisites import EXERCISES
-from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
+from coursekit.notebooks import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    grade_id,
+    is_solution,
+    is_test,
+    read_notebook,
+    replace_regions,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("*.ipynb"))}
-HIDDEN = "### BEGIN HIDDEN TESTS"
 NAMESPACE = {}
 
 
@@ -42,7 +50,8 @@ def mistaken(number, name, old, new):
 
 def run_part(number, test_id, after=None, visible_only=True):
     """Run the notebook up to the test cell `test_id` (its visible part only
-    by default), with the code `after` run after the solution cells.
+    by default: the cell without its hidden region, wherever that stands),
+    with the code `after` run after the solution cells.
     Returns the message of the error the test cell raised (None if none);
     the namespace it ran in is left in NAMESPACE."""
     ns = NAMESPACE
@@ -54,7 +63,9 @@ def run_part(number, test_id, after=None, visible_only=True):
         if is_test(cell) and grade_id(cell) == test_id:
             if after:
                 exec(compile(after, "<the submission>", "exec"), ns)
-            source = cell.source.split(HIDDEN)[0] if visible_only else cell.source
+            source = cell.source
+            if visible_only:
+                source = replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, [])
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -104,13 +115,121 @@ def test_exercise_11_names_a_loss_divided_by_mask_sum():
     )
 
 
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        (" + du * r + dh_next * z", " + du * r", "the direct path left out"),
+        ("[da_r, da_z, da_n]", "[da_z, da_r, da_n]", "the gates r and z swapped"),
+    ],
+)
+def test_exercise_11_names_mistakes_in_the_gru_backward_from_numerical_gradients(
+    old, new, named
+):
+    wrong = mistaken("11", "gru_step_backward", old, new)
+    message = run_part("11", "test_gru_step_backward", wrong)
+    assert message is not None and "against the numerical gradient" in message
+    assert f"This is exactly what you get with {named}" in message
+
+
+def test_exercise_11_names_pytorchs_gru_in_a_cho_gru_step():
+    wrong = mistaken(
+        "11",
+        "gru_step_forward",
+        "(r * h_prev) @ W_h[2 * H :].T + b_h[2 * H :]",
+        "r * (h_prev @ W_h[2 * H :].T + b_h[2 * H :])",
+    )
+    message = run_part("11", "test_gru_step_forward", wrong)
+    assert message is not None and message.startswith("AssertionError: h_next")
+    assert "the reset gate applied after the product, as in PyTorch" in message
+
+
+def test_exercise_11_hidden_gru_mistakes_are_mistakes_of_the_right_backward():
+    """The hidden tests' analytic backward pass (its default) is the
+    solution's, and each of its mistakes changes some gradient."""
+    assert run_part("11", "test_gru_step_backward", visible_only=False) is None
+    ns = NAMESPACE
+    dh_next = np.random.default_rng(0).standard_normal((3, 4))
+    args = ns["tests11"].random_gru(3, 2, 4, 5)
+    _, cache = ns["tests11"].gru_step_reference(*args)
+    right = ns["gru_step_backward"](dh_next, cache)
+    for got, expected in zip(
+        ns["_backward_variant"](dh_next, cache), right, strict=True
+    ):
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    mistakes = ns["_hidden_mistakes"](dh_next, cache)
+    names = ns["tests11"].GRU_GRADIENTS
+    for mistake in mistakes["dx_t"]:
+        assert any(
+            not np.allclose(mistakes[n][mistake], r)
+            for n, r in zip(names, right, strict=True)
+        ), mistake
+
+
+def test_exercise_12_names_an_additive_score_without_its_bias():
+    wrong = mistaken(
+        "12",
+        "additive_scores",
+        "(k @ W_k.T)[:, None, :, :] + b_a)",
+        "(k @ W_k.T)[:, None, :, :])",
+    )
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: additive")
+    assert "This is exactly what you get with the bias b_a left out" in message
+
+
+def test_exercise_12_names_a_general_score_without_W_a():
+    wrong = mistaken("12", "general_scores", "q @ W_a @ k", "q @ k")
+    message = run_part("12", "test_scores", wrong)
+    assert message is not None and message.startswith("AssertionError: general")
+    assert "This is exactly what you get with W_a left out" in message
+
+
+def test_exercise_12_names_rnnlibs_length_normalisation_in_beam_search():
+    wrong = mistaken(
+        "12",
+        "beam_search",
+        "return ((5 + length) / 6) ** alpha",
+        "return length**alpha",
+    )
+    message = run_part("12", "test_beam_search", wrong)
+    assert message is not None and "beam_search(max_len=7" in message
+    assert "the length normalisation of rnnlib's beam_search" in message
+
+
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
-    wrong = mistaken("02", "rnn_backward", "reversed(range(T))", "range(T)")
-    message = run_part("02", "test_rnn_backward", wrong)
+    wrong = mistaken("02", "leaky_backward", "reversed(range(T))", "range(T)")
+    message = run_part("02", "test_leaky_backward", wrong)
     assert message is not None and "UpstreamError" not in message
     assert (
         "This is exactly what you get with a loop that walks forward in time:"
         " BPTT starts at the last step" in message
+    )
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        (
+            "dh_prev = (1 - alpha) * dh_next + da @ W_hh",
+            "dh_prev = da @ W_hh",
+            "the (1 - alpha) path left out: h_prev reaches h_next twice",
+        ),
+        (
+            "(1 - h_tilde**2)",
+            "(1 - ((1 - alpha) * h_prev + alpha * h_tilde) ** 2)",
+            "tanh' taken of h_next: in the leaky step h_next is not the tanh's",
+        ),
+        ("da = alpha * dh_next", "da = dh_next", "alpha left out of the path"),
+    ],
+)
+def test_exercise_02_names_the_leaky_steps_own_mistakes(old, new, named):
+    message = run_part(
+        "02",
+        "test_leaky_step_backward",
+        mistaken("02", "leaky_step_backward", old, new),
+    )
+    assert (
+        message is not None and "This is exactly what you get with " + named in message
     )
 
 
@@ -128,6 +247,69 @@ def test_exercise_04_says_a_summed_loss_is_too_large_and_why():
     assert (
         "Your values are 5 times too large: a missing division by 5 (e.g. summing"
         " over the batch where the mean is wanted)?" in message
+    )
+
+
+PEEPHOLE_MISTAKES = [
+    (
+        "peephole_lstm_step_backward",
+        "dc_prev = dc * f + da_i * p[0] + da_f * p[1]",
+        "dc_prev = dc * f",
+        "dc_prev = dc * f alone: c_prev also reaches the input and forget gates",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        " + da_o * p[2]",
+        "",
+        "the output gate's peephole left out of dc",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        "da_o * c_next]",
+        "da_o * c_prev]",
+        "the output gate's peephole reads c_next, not c_prev",
+    ),
+    (
+        "peephole_lstm_step_backward",
+        "[da_i, da_f, da_g, da_o]",
+        "[da_i, da_f, da_o, da_g]",
+        "the gates in the wrong order",
+    ),
+    (
+        "peephole_lstm_backward",
+        "dp += dp_t",
+        "dp = dp_t",
+        "gradients not summed over time",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "function, old, new, named", PEEPHOLE_MISTAKES, ids=lambda v: str(v)[:24]
+)
+def test_exercise_09_catches_a_peephole_backward_mistake_and_names_it(
+    function, old, new, named
+):
+    """Visible: against numerical gradients (no analytic backward shipped);
+    graded: the hidden tests name the mistake."""
+    wrong = mistaken("09", function, old, new)
+    test_id = f"test_{function}"
+    visible = run_part("09", test_id, wrong)
+    assert visible is not None and "against the numerical gradient" in visible
+    graded = run_part("09", test_id, wrong, visible_only=False)
+    assert graded is not None
+    assert f"This is exactly what you get with {named}" in graded
+
+
+def test_exercise_09_names_an_output_gate_that_peeps_at_c_prev():
+    wrong = mistaken(
+        "09", "peephole_lstm_step_forward", "p[2] * c_next", "p[2] * c_prev"
+    )
+    message = run_part("09", "test_peephole_lstm_step_forward", wrong)
+    assert message is not None
+    assert (
+        "This is exactly what you get with an output gate that peeps at c_prev"
+        in message
     )
 
 

@@ -199,6 +199,32 @@ def test_a_pickle_or_an_object_array_is_refused():
         Peer(b).receive()
 
 
+def _raw_header(sock, head: bytes):
+    import struct
+
+    sock.sendall(struct.pack(">QI", len(head), 0) + head)
+
+
+@pytest.mark.parametrize(
+    "head, what",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested 100,000 deep"),
+        (b'{"op": ' + b"9" * 5000 + b"}", "an integer of 5,000 digits"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b'{"op": "reply"', "cut short"),
+    ],
+)
+def test_a_header_that_json_cannot_read_is_a_wire_error(head, what):
+    """Whatever the student's side sends as a header, the judge sees a
+    WireError (which fails the part), never another exception."""
+    a, b = socket.socketpair()
+    threading.Thread(target=_raw_header, args=(a, head), daemon=True).start()
+    with pytest.raises(WireError, match="not a JSON header"):
+        Peer(b).receive()
+    a.close()
+    b.close()
+
+
 def test_the_judges_handles_end_with_the_call():
     """An object the judge lends for one call (a model) cannot be kept and
     used in a later one: its handle is gone."""

@@ -7,13 +7,43 @@ and the exercise's given helpers) and raises when the part is wrong; it
 computes its reference before it calls the learner's function.
 """
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 import numpy as np
 
 import rnnlib
-from coursekit.checks import sequence_classification as classification
-from coursekit.checks import sequence_generation as generation
-from coursekit.checks.upstream import Part
+from coursekit.checks import (
+    bptt,
+    lstm,
+    sequence_classification,
+    sequence_generation,
+)
 from coursekit.checks.values import check_array, check_scalar
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part of an exercise, as its upstream checks see it.
+
+    label       as the notebook names it, e.g. "Part 2"
+    grade_id    its test cell's grade_id, e.g. "test_rnn_forward"
+    functions   the learner's functions it grades, e.g. ("rnn_forward",)
+    check       check(namespace): that part's test on a small input, the
+                learner's functions taken from `namespace`; raises
+                AssertionError (or the learner's error) when it fails
+    calls       earlier parts' functions its functions may call, directly or
+                through each other (the bytecode decides whether they do)
+    fed         earlier parts' functions whose results its test passes to
+                it (checked whatever its code calls)
+    """
+
+    label: str
+    grade_id: str
+    functions: tuple[str, ...]
+    check: Callable[[Mapping], object] | None = None
+    calls: tuple[str, ...] = ()
+    fed: tuple[str, ...] = ()
 
 
 def _rnn_step(ns):  # 01, Part 1
@@ -24,6 +54,12 @@ def _rnn_step(ns):  # 01, Part 1
     expected, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
     got = ns["rnn_step_forward"](x_t, h_prev, W_hx, W_hh, b_h)
     check_array("h_next (B=2, D=3, H=4)", got, expected)
+
+
+def _leaky_step_backward(ns):  # 02, Part 2
+    bptt.check_step_backward_numerically(
+        ns["leaky_step_forward"], ns["leaky_step_backward"], 2, 3, 4, 0, alpha=0.5
+    )
 
 
 def _named_test(name, **kwargs):
@@ -46,7 +82,7 @@ def _bce(ns):  # 04, Part 1
 
 
 def _classifier_data():
-    params = classification.init_classifier(D=3, H=4, seed=0)
+    params = sequence_classification.init_classifier(D=3, H=4, seed=0)
     x = np.random.default_rng(1).standard_normal((2, 5, 3))
     y = np.array([1.0, 0.0])
     return params, x, y
@@ -54,15 +90,17 @@ def _classifier_data():
 
 def _classifier_forward(ns):  # 04, Part 2
     params, x, _ = _classifier_data()
-    expected = classification.reference_logits(x, params)
+    expected = sequence_classification.reference_logits(x, params)
     logits, _ = ns["classifier_forward"](x, {k: v.copy() for k, v in params.items()})
     check_array("logits (B=2, T=5, D=3, H=4)", logits, expected)
 
 
 def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
     params, x, y = _classifier_data()
-    _, expected = classification.reference_loss_and_grads(x, y, params)
-    _, dlogits = rnnlib.bce_with_logits(classification.reference_logits(x, params), y)
+    _, expected = sequence_classification.reference_loss_and_grads(x, y, params)
+    _, dlogits = rnnlib.bce_with_logits(
+        sequence_classification.reference_logits(x, params), y
+    )
     mine = {k: v.copy() for k, v in params.items()}
     _, cache = ns["classifier_forward"](x.copy(), mine)
     grads = ns["classifier_backward"](dlogits, cache)
@@ -75,7 +113,7 @@ def _classifier_backward(ns):  # 04, Part 3 (with the learner's forward cache)
 def _softmax_with_temperature(ns):  # 05, Part 1
     z = np.array([2.0, 1.0, 0.0, -1.0])
     for tau in (1.0, 0.5):
-        expected = generation.numpy_softmax(z / tau)
+        expected = sequence_generation.numpy_softmax(z / tau)
         got = ns["softmax_with_temperature"](z.copy(), tau)
         check_array(f"softmax_with_temperature(z, {tau})", got, expected)
 
@@ -107,16 +145,23 @@ def _bidirectional_forward(ns):  # 07, Part 1
     check_array(f"h_n (B={B}, T={T}, D={D}, H={H})", h_n, expected_h_n)
 
 
-def _additive_scores(ns):  # 12, Part 1
+def _scores(ns):  # 12, Part 1
+    from coursekit.checks.attention import (
+        additive_scores_reference,
+        general_scores_reference,
+    )
+
     rng = np.random.default_rng(0)
     q, k = rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 4, 6))
-    W_q, W_k, v = (rng.standard_normal(s) for s in ((7, 5), (7, 6), (7,)))
-    expected, _ = rnnlib.additive_scores_forward(q, k, W_q, W_k, v)
-    got = ns["additive_scores"](q, k, W_q, W_k, v)
+    W_q, W_k = rng.standard_normal((7, 5)), rng.standard_normal((7, 6))
+    b_a, v = rng.standard_normal(7), rng.standard_normal(7)
+    expected = additive_scores_reference(q, k, W_q, W_k, b_a, v)
+    got = ns["additive_scores"](q, k, W_q, W_k, b_a, v)
     check_array("additive_scores for q (2, 3, 5), k (2, 4, 6)", got, expected)
-    expected, _ = rnnlib.dot_scores_forward(q[..., :4], k[..., :4], scaled=True)
-    got = ns["dot_scores"](q[..., :4], k[..., :4], scaled=True)
-    check_array("dot_scores for q (2, 3, 4), k (2, 4, 4)", got, expected)
+    W_a = rng.standard_normal((5, 6))
+    expected = general_scores_reference(q, k, W_a, scaled=True)
+    got = ns["general_scores"](q, k, W_a, scaled=True)
+    check_array("general_scores for q (2, 3, 5), k (2, 4, 6)", got, expected)
 
 
 def _masked_softmax(ns):  # 12, Part 2
@@ -138,6 +183,14 @@ def _context(ns):  # 12, Part 3
     check_array("c for a (2, 3, 4), values (2, 4, 5)", got, expected)
 
 
+def _peephole_lstm_step_forward(ns):  # 09, Part 1
+    lstm.check_step_forward(ns["peephole_lstm_step_forward"], B=2, D=3, H=4, seed=0)
+
+
+def _peephole_lstm_step_backward(ns):  # 09, Part 2 (against numerical gradients)
+    lstm.check_step_backward(ns["peephole_lstm_step_backward"], B=2, D=3, H=4, seed=0)
+
+
 EXERCISES = {
     "01": (
         Part("Part 1", "test_rnn_step_forward", ("rnn_step_forward",), _rnn_step),
@@ -154,15 +207,15 @@ EXERCISES = {
         Part("Part 1", "test_numerical_gradient", ("numerical_gradient",)),
         Part(
             "Part 2",
-            "test_rnn_step_backward",
-            ("rnn_step_backward",),
-            _named_test("test_step_backward", B=2, D=3, H=4, seed=0),
+            "test_leaky_step_backward",
+            ("leaky_step_backward",),
+            _leaky_step_backward,
         ),
         Part(
             "Part 3",
-            "test_rnn_backward",
-            ("rnn_backward",),
-            calls=("rnn_step_backward",),
+            "test_leaky_backward",
+            ("leaky_backward",),
+            calls=("leaky_step_backward",),
         ),
     ),
     "03": (
@@ -245,27 +298,27 @@ EXERCISES = {
     "09": (
         Part(
             "Part 1",
-            "test_lstm_step_forward",
-            ("lstm_step_forward",),
-            _named_test("test_step_forward", B=2, D=3, H=4, seed=0),
+            "test_peephole_lstm_step_forward",
+            ("peephole_lstm_step_forward",),
+            _peephole_lstm_step_forward,
         ),
         Part(
             "Part 2",
-            "test_lstm_step_backward",
-            ("lstm_step_backward",),
-            _named_test("test_step_backward", B=2, D=3, H=4, seed=0),
+            "test_peephole_lstm_step_backward",
+            ("peephole_lstm_step_backward",),
+            _peephole_lstm_step_backward,
         ),
         Part(
             "Part 3",
-            "test_lstm_forward",
-            ("lstm_forward",),
-            calls=("lstm_step_forward",),
+            "test_peephole_lstm_forward",
+            ("peephole_lstm_forward",),
+            calls=("peephole_lstm_step_forward",),
         ),
         Part(
             "Part 4",
-            "test_lstm_backward",
-            ("lstm_backward",),
-            calls=("lstm_step_backward",),
+            "test_peephole_lstm_backward",
+            ("peephole_lstm_backward",),
+            calls=("peephole_lstm_step_backward",),
         ),
     ),
     "10": (
@@ -289,8 +342,8 @@ EXERCISES = {
         Part(
             "Part 1",
             "test_scores",
-            ("additive_scores", "dot_scores"),
-            _additive_scores,
+            ("additive_scores", "general_scores"),
+            _scores,
         ),
         Part(
             "Part 2",
@@ -303,7 +356,7 @@ EXERCISES = {
             "Part 4",
             "test_decoder_step",
             ("attention_decoder_step",),
-            calls=("additive_scores", "dot_scores", "masked_softmax", "context"),
+            calls=("additive_scores", "general_scores", "masked_softmax", "context"),
         ),
         Part("Part 5", "test_beam_search", ("beam_search",)),
     ),

@@ -17,11 +17,11 @@ function at all: a part that does its work on its own is graded on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from coursekit.checks import bytecode
 from coursekit.checks.own_work import is_remote
+from coursekit.checks.prerequisites import EXERCISES, Part
 
 # errors of the grading machinery itself (coursekit.grading.judge), never
 # read as a failed part: the judge handles them
@@ -32,30 +32,6 @@ class UpstreamError(AssertionError):
     """A part cannot be tested because a function of an earlier part, which
     it uses, does not pass that part's tests yet (an AssertionError: a
     failed test, for nbgrader)."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """One graded part of an exercise, as its upstream checks see it.
-
-    label       as the notebook names it, e.g. "Part 2"
-    grade_id    its test cell's grade_id, e.g. "test_rnn_forward"
-    functions   the learner's functions it grades, e.g. ("rnn_forward",)
-    check       check(namespace): that part's test on a small input, the
-                learner's functions taken from `namespace`; raises
-                AssertionError (or the learner's error) when it fails
-    calls       earlier parts' functions its functions may call, directly or
-                through each other (the bytecode decides whether they do)
-    fed         earlier parts' functions whose results its test passes to
-                it (checked whatever its code calls)
-    """
-
-    label: str
-    grade_id: str
-    functions: tuple[str, ...]
-    check: Callable[[Mapping], object] | None = None
-    calls: tuple[str, ...] = ()
-    fed: tuple[str, ...] = ()
 
 
 def _uses(func, name: str) -> bool:
@@ -119,8 +95,6 @@ def upstream_first(exercise, grade_id: str, namespace: Mapping) -> bool:
                or the parts themselves, a sequence of Part
     """
     if isinstance(exercise, str):
-        from coursekit.checks.prerequisites import EXERCISES
-
         if exercise not in EXERCISES:
             known = ", ".join(sorted(EXERCISES))
             raise ValueError(f"exercise: expected one of {known}; got {exercise!r}")

@@ -225,9 +225,10 @@ class StudentProcess:
             raise StudentDied("it did not start (it sent something else first)")
 
     def _drain(self):
-        """Keep the last 2 KB of what the process wrote to stderr."""
-        for line in iter(self.proc.stderr.readline, b""):
-            self.last_words = (self.last_words + line)[-2048:]
+        """Keep the last 2 KB of what the process wrote to stderr (read in
+        chunks: a line with no end must not grow in the judge's memory)."""
+        for chunk in iter(lambda: self.proc.stderr.read1(65536), b""):
+            self.last_words = (self.last_words + chunk)[-2048:]
 
     def _guard(self):
         import psutil

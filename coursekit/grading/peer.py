@@ -56,10 +56,11 @@ def receive_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
     size, count = struct.unpack(">QI", _read_exact(sock, 12))
     if size > MAX_MESSAGE or count > 1_000_000:
         raise WireError(f"a message of {size} bytes and {count} arrays is too large")
-    try:
-        header = json.loads(_read_exact(sock, size))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"not a JSON header: {exc}") from None
+    head = _read_exact(sock, size)
+    try:  # ValueError: also an integer of more digits than int() takes
+        header = json.loads(head)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"not a JSON header: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise WireError("the header is not an object")
     buffers, total = [], size
