@@ -56,6 +56,23 @@ def test_a_hidden_test_copied_into_an_exercise_is_caught(edition, tmp_path):
     assert leaks(tmp_path, hidden, blocks) == [("exercises/leak.md", line)]
 
 
+def test_the_code_that_reads_the_solutions_is_left_out(edition):
+    """Tests and benchmarks that read solutions/ quote the solutions' lines
+    (a mistake is built from the right line): they stay with the solutions,
+    and so does a test that runs one of them."""
+    for gone in (
+        "tests/test_hints.py",  # quotes the solution lines the hints give
+        "tests/test_named_mistakes.py",  # edits the solutions' lines
+        "tests/test_course_grading.py",
+        "benchmarks/gradient_tolerance.py",  # reads every solution
+        "tests/test_gradient_policy.py",  # runs gradient_tolerance
+    ):
+        assert (ROOT / gone).exists(), gone
+        assert not (edition / gone).exists(), gone
+    for kept in ("tests/test_rnn.py", "tests/test_lstm.py", "benchmarks/bench_rnn.py"):
+        assert (edition / kept).exists(), kept
+
+
 def test_edition_readme_says_what_it_is(edition):
     assert (edition / "README.md").read_text().startswith("> **Student edition.**")
 

@@ -12,8 +12,8 @@ What is published: the files of the last commit (`git archive HEAD`), never
 the working tree, so nothing git does not track (a grading folder, a
 roster, a learner's `mywork/`) can be in it, and uncommitted edits are not
 either (stderr names both, so a change meant for learners can be committed
-first).  Left out: `solutions/` and the tests that need it (they check the
-solutions themselves).
+first).  Left out: `solutions/`, and the tests and benchmarks that read it
+(they check or measure the solutions, and quote their lines).
 
 Before anything is published the command checks its own work, and refuses
 (exit 2, with every reason) if
@@ -31,6 +31,7 @@ overwritten.
 import argparse
 import csv
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -49,7 +50,11 @@ from coursekit.notebooks import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LEFT_OUT = ("solutions/", "tests/test_course_grading.py", "tests/test_exercises.py")
+LEFT_OUT = ("solutions/",)
+# the course's own tests and benchmarks that read solutions/ (they check or
+# measure the solutions, and may quote their lines): left out as well
+NEEDS_SOLUTIONS = re.compile(rb"""["']solutions["'/]|\bsolutions/""")
+MAINTAINERS_CODE = ("tests/", "benchmarks/")
 # where the course keeps notebooks; a notebook elsewhere is someone's work
 NOTEBOOK_FOLDERS = ("notebooks/", "exercises/", "tests/fixtures/")
 # CSV columns that only a roster or a gradebook has
@@ -105,14 +110,37 @@ def not_committed(root=ROOT):
     return sorted(untracked), sorted(changed)
 
 
+def _needing_solutions(archive) -> set[str]:
+    """The tests and benchmarks that read solutions/, and those that import
+    one of them (tests/test_gradient_policy.py runs a benchmark)."""
+    code = {
+        m.name: archive.extractfile(m).read()
+        for m in archive.getmembers()
+        if m.isfile() and m.name.startswith(MAINTAINERS_CODE) and m.name.endswith(".py")
+    }
+    out = {name for name, text in code.items() if NEEDS_SOLUTIONS.search(text)}
+    while True:
+        stems = [Path(name).stem for name in out]
+        more = {
+            name
+            for name, text in code.items()
+            if name not in out
+            and any(re.search(rb"\b%s\b" % stem.encode(), text) for stem in stems)
+        }
+        if not more:
+            return out
+        out |= more
+
+
 def _export(root, dest: Path) -> list[str]:
-    """Unpack the last commit, without LEFT_OUT, into `dest`; return the
-    files written."""
+    """Unpack the last commit, without LEFT_OUT and the code that needs
+    solutions/, into `dest`; return the files written."""
     archive = tarfile.open(fileobj=io.BytesIO(_git(root, "archive", "HEAD")))
+    needing = _needing_solutions(archive)
     members = [
         m
         for m in archive.getmembers()
-        if m.isfile() and not m.name.startswith(LEFT_OUT)
+        if m.isfile() and not m.name.startswith(LEFT_OUT) and m.name not in needing
     ]
     if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: refuse odd paths
         archive.extractall(dest, members=members, filter="data")
