@@ -10,6 +10,7 @@ import pytest
 import rnnlib
 from coursekit.checks import MISTAKES, check_array, check_scalar, check_token_lists
 from coursekit.checks import language_model as lm
+from coursekit.checks import mistakes_language_model as models
 from rnnlib.language_model import LanguageModel
 
 
@@ -45,22 +46,24 @@ def _gru_by_loops(x_t, h_prev, W_x, W_h, b_x, b_h):
 
 def test_gru_reference_is_cho_et_al_s_gru_step():
     args = random_gru(seed=0)
-    h_next, cache = lm.gru_step_reference(*args)
+    h_next, cache = models.gru_step_reference(*args)
     np.testing.assert_allclose(h_next, _gru_by_loops(*args), atol=1e-12)
-    assert len(cache) == len(lm.GRU_CACHE)
+    assert len(cache) == len(models.GRU_CACHE)
 
 
 def test_gru_reference_is_not_rnnlibs_gru_but_agrees_when_the_reset_gate_is_open():
     x_t, h_prev, W_x, W_h, b_x, b_h = random_gru(seed=1)
     theirs = rnnlib.gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h)[0]
     assert (
-        np.abs(lm.gru_step_reference(x_t, h_prev, W_x, W_h, b_x, b_h)[0] - theirs).max()
+        np.abs(
+            models.gru_step_reference(x_t, h_prev, W_x, W_h, b_x, b_h)[0] - theirs
+        ).max()
         > 0.05
     )
     open_gate = b_x.copy()
     open_gate[:5] = 60.0  # r = 1: r before or after the product is the same
     np.testing.assert_allclose(
-        lm.gru_step_reference(x_t, h_prev, W_x, W_h, open_gate, b_h)[0],
+        models.gru_step_reference(x_t, h_prev, W_x, W_h, open_gate, b_h)[0],
         rnnlib.gru_step_forward(x_t, h_prev, W_x, W_h, open_gate, b_h)[0],
         atol=1e-12,
     )
@@ -69,20 +72,20 @@ def test_gru_reference_is_not_rnnlibs_gru_but_agrees_when_the_reset_gate_is_open
 def test_gru_numerical_gradients_are_those_of_the_reference():
     args = random_gru(B=2, D=3, H=2, seed=2)
     dh = np.random.default_rng(3).standard_normal((2, 2))
-    num = lm.gru_numerical_gradients(dh, args)
+    num = models.gru_numerical_gradients(dh, args)
     assert [g.shape for g in num] == [np.shape(a) for a in args]
     # a step along dW_x changes L by about |dW_x|^2 * step
     step = 1e-6
     W_x = args[2] + step * num[2]
-    moved = np.sum(dh * lm.gru_step_reference(args[0], args[1], W_x, *args[3:])[0])
-    before = np.sum(dh * lm.gru_step_reference(*args)[0])
+    moved = np.sum(dh * models.gru_step_reference(args[0], args[1], W_x, *args[3:])[0])
+    before = np.sum(dh * models.gru_step_reference(*args)[0])
     np.testing.assert_allclose((moved - before) / step, np.sum(num[2] ** 2), rtol=1e-4)
 
 
 def test_train_epoch_reference_matches_rnnlib_clip_grad_norm_loop():
     sequences = [np.array([0, 3, 1, 4, 0]), np.array([0, 2, 0]), np.array([0, 5, 5, 0])]
     a, b = (LanguageModel(6, 3, 4, seed=0) for _ in range(2))
-    lm.train_epoch_reference(
+    models.train_epoch_reference(
         a, sequences, 2, rnnlib.SGD(a.params, lr=0.5), 0.3, np.random.default_rng(0)
     )
     opt, order = rnnlib.SGD(b.params, lr=0.5), np.random.default_rng(0).permutation(3)
@@ -108,7 +111,10 @@ def test_embedding_ids_overwritten_is_named():
     right = rnnlib.embedding_backward(de, (ids, (3, 2)))
     with pytest.raises(AssertionError, match="overwritten instead of accumulated"):
         check_array(
-            "dW", wrong, right, mistakes=lm.embedding_backward_mistakes(de, ids, 3)
+            "dW",
+            wrong,
+            right,
+            mistakes=models.embedding_backward_mistakes(de, ids, 3),
         )
 
 
@@ -118,7 +124,7 @@ def test_loss_without_the_mask_is_named():
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0.0]])
     unmasked, _ = rnnlib.softmax_cross_entropy(logits, targets)
     right, dright = rnnlib.softmax_cross_entropy(logits, targets, mask)
-    mistakes = lm.temporal_loss_mistakes(logits, targets, mask)
+    mistakes = models.temporal_loss_mistakes(logits, targets, mask)
     with pytest.raises(AssertionError, match="mask left out"):
         check_scalar("loss", unmasked, right, mistakes=mistakes["loss"])
     _, dunmasked = rnnlib.softmax_cross_entropy(logits, targets)
@@ -131,15 +137,15 @@ def test_gru_gates_swapped_is_named():
     x_t, h_prev, W_x, W_h, b_x, b_h = args
     H = 5
     swap = np.r_[H : 2 * H, 0:H, 2 * H : 3 * H]  # r and z blocks exchanged
-    wrong, _ = lm.gru_step_reference(
+    wrong, _ = models.gru_step_reference(
         x_t, h_prev, W_x[swap], W_h[swap], b_x[swap], b_h[swap]
     )
     with pytest.raises(AssertionError, match="r and z swapped"):
         check_array(
             "h_next",
             wrong,
-            lm.gru_step_reference(*args)[0],
-            mistakes=lm.gru_step_mistakes(*args),
+            models.gru_step_reference(*args)[0],
+            mistakes=models.gru_step_mistakes(*args),
         )
 
 
@@ -153,14 +159,16 @@ def test_clipping_per_parameter_is_named():
         return rnnlib.SGD(params, lr=0.5)
 
     right, wrong = make_model(), make_model()
-    lm.train_epoch_reference(
+    models.train_epoch_reference(
         right, sequences, 2, make_optimizer(right.params), 0.3, np.random.default_rng(0)
     )
-    lm.train_epoch_reference(
+    models.train_epoch_reference(
         wrong, sequences, 2, make_optimizer(wrong.params), 0.3,
         np.random.default_rng(0), clipping="per_parameter",
     )  # fmt: skip
-    variants = lm.train_epoch_variants(make_model, make_optimizer, sequences, 2, 0.3, 0)
+    variants = models.train_epoch_variants(
+        make_model, make_optimizer, sequences, 2, 0.3, 0
+    )
     with pytest.raises(AssertionError, match="clipping per parameter"):
         check_array(
             "output.W",
@@ -180,8 +188,8 @@ def test_state_not_carried_in_sampling_is_named():
         "W_yh": 2 * rng.standard_normal((6, 5)) / np.sqrt(5),
         "b_y": 0.3 * rng.standard_normal(6) + np.r_[1.0, 0, 0, 0, 0, 0],
     }
-    right = lm.sample_names_reference(params, 6, 1.0, np.random.default_rng(0), 10)
-    wrong = lm.sample_names_reference(
+    right = models.sample_names_reference(params, 6, 1.0, np.random.default_rng(0), 10)
+    wrong = models.sample_names_reference(
         params, 6, 1.0, np.random.default_rng(0), 10, False
     )
     assert right != wrong
@@ -191,7 +199,7 @@ def test_state_not_carried_in_sampling_is_named():
             "names",
             wrong,
             right,
-            mistakes=lm.sample_names_mistakes(params, 6, 1.0, 0, 10),
+            mistakes=models.sample_names_mistakes(params, 6, 1.0, 0, 10),
         )
     assert "state_not_carried" in MISTAKES
 
@@ -201,7 +209,7 @@ def test_state_not_carried_in_sampling_is_named():
 
 def test_check_not_using_finds_a_call_to_the_reference():
     def cheat(*args):
-        return lm.gru_step_reference(*args)
+        return models.gru_step_reference(*args)
 
     def honest(x):
         return np.tanh(x)

@@ -9,6 +9,7 @@ import pytest
 import rnnlib
 from coursekit.checks import attention as att
 from coursekit.checks import check_array
+from coursekit.checks import mistakes_attention as models
 
 
 def random_scores_case(B=2, T=3, S=4, Dq=5, Dk=6, A=7, seed=0):
@@ -20,13 +21,15 @@ def random_scores_case(B=2, T=3, S=4, Dq=5, Dk=6, A=7, seed=0):
 
 def test_additive_reference_is_the_score_with_the_bias_inside_the_tanh():
     q, k, W_q, W_k, b_a, v = random_scores_case()
-    e = att.additive_scores_reference(q, k, W_q, W_k, b_a, v)
+    e = models.additive_scores_reference(q, k, W_q, W_k, b_a, v)
     for b, t, s in np.ndindex(e.shape):
         expected = v @ np.tanh(W_q @ q[b, t] + W_k @ k[b, s] + b_a)
         assert abs(e[b, t, s] - expected) < 1e-12
     without, _ = rnnlib.additive_scores_forward(q, k, W_q, W_k, v)
     np.testing.assert_allclose(
-        att.additive_scores_reference(q, k, W_q, W_k, 0 * b_a, v), without, atol=1e-12
+        models.additive_scores_reference(q, k, W_q, W_k, 0 * b_a, v),
+        without,
+        atol=1e-12,
     )
     assert np.abs(e - without).max() > 0.1  # the bias changes the scores
 
@@ -35,14 +38,14 @@ def test_additive_reference_is_the_score_with_the_bias_inside_the_tanh():
 def test_general_reference_with_the_identity_is_rnnlibs_dot_product(scaled):
     q, k, *_ = random_scores_case(Dq=4, Dk=4, seed=1)
     expected, _ = rnnlib.dot_scores_forward(q, k, scaled=scaled)
-    got = att.general_scores_reference(q, k, np.eye(4), scaled)
+    got = models.general_scores_reference(q, k, np.eye(4), scaled)
     np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
 def test_general_reference_puts_W_a_between_query_and_key():
     q, k, *_ = random_scores_case(Dq=3, Dk=5, seed=2)
     W_a = np.random.default_rng(3).standard_normal((3, 5))
-    e = att.general_scores_reference(q, k, W_a, scaled=True)
+    e = models.general_scores_reference(q, k, W_a, scaled=True)
     assert abs(e[1, 2, 3] - q[1, 2] @ W_a @ k[1, 3] / np.sqrt(5)) < 1e-12
 
 
@@ -54,7 +57,7 @@ def test_decoder_step_reference_without_the_bias_is_rnnlibs_decode_step():
     params = att.params_of(model, seed=4)
     params["b_a"][:] = 0.0
     expected = model.decode_step(tokens, s_prev, keys, mask)
-    got = att.decoder_step_reference(tokens, s_prev, keys, mask, params)
+    got = models.decoder_step_reference(tokens, s_prev, keys, mask, params)
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_allclose(g, e, atol=1e-12)
 
@@ -66,8 +69,8 @@ def test_scores_without_the_bias_are_named():
         check_array(
             "e",
             wrong,
-            att.additive_scores_reference(*args),
-            mistakes=att.additive_scores_mistakes(*args),
+            models.additive_scores_reference(*args),
+            mistakes=models.additive_scores_mistakes(*args),
         )
 
 
@@ -79,8 +82,8 @@ def test_general_scores_without_W_a_are_named():
         check_array(
             "e",
             wrong,
-            att.general_scores_reference(q, k, W_a, True),
-            mistakes=att.general_scores_mistakes(q, k, W_a, True),
+            models.general_scores_reference(q, k, W_a, True),
+            mistakes=models.general_scores_mistakes(q, k, W_a, True),
         )
 
 
@@ -96,7 +99,7 @@ def test_beam_reference_with_rnnlibs_penalty_is_rnnlibs_beam_search(
     src = np.random.default_rng(seed).integers(3, model.src_vocab_size, size=(1, 4))
     step, s0 = att.decoder_of(model, src)
     expected = model.beam_search(src, 6, beam_width, alpha=alpha)
-    tokens, score = att.beam_search_reference(
+    tokens, score = models.beam_search_reference(
         step, s0, 6, beam_width, alpha, penalty="length"
     )
     assert tokens == expected.outputs[0]
@@ -104,6 +107,6 @@ def test_beam_reference_with_rnnlibs_penalty_is_rnnlibs_beam_search(
 
 
 def test_the_length_penalty_of_wu_et_al():
-    assert att.length_penalty(1, 0.7) == 1.0
-    assert abs(att.length_penalty(7, 1.0) - 2.0) < 1e-15
-    assert att.length_penalty(7, 1.0, penalty="length") == 7.0
+    assert models.length_penalty(1, 0.7) == 1.0
+    assert abs(models.length_penalty(7, 1.0) - 2.0) < 1e-15
+    assert models.length_penalty(7, 1.0, penalty="length") == 7.0

@@ -34,26 +34,36 @@ mistakes_lstm.py    softmax, a masked loss, a many-to-one backward, a
                     `check_array` can name them.  They are written with
                     plain NumPy (the classifier's with rnnlib's RNN),
                     independently of the learner's code.
-language_model.py   exercise 11: the GRU step's references, the usual
-                    mistakes of the embedding, the masked loss, the GRU,
-                    the training epoch and the sampling loop, and
-                    check_not_using (no use of those references)
-attention.py        exercise 12: the usual mistakes of the scores, the
-                    masked softmax, the context, a decoder step and beam
-                    search
+mistakes_language_model.py, mistakes_attention.py
+                    the same for exercises 11 and 12: their references
+                    and the usual mistakes of each of their parts
+prerequisites.py    which part of each exercise builds on which, with the
+                    short check of each earlier part (upstream_first's)
+
+One module per exercise holds what its test cells share (test data, a
+part's whole check), so that a test cell says in a few lines what it
+checks; a test cell imports it itself, e.g.
+`from coursekit.checks import lstm as tests09`:
+
+forward_propagation.py 01   bptt.py 02 (the leaky-integrator RNN)
+sequence_labeling.py 03     sequence_classification.py 04
+sequence_generation.py 05   encoder_decoder.py 06
+deep_bidirectional.py 07    long_term.py 08
+lstm.py 09 (the peephole LSTM)   frameworks.py 10
+language_model.py 11 (and check_not_using: no use of its references)
+attention.py 12
 """
 
-from .attention import (  # noqa: F401
+from .language_model import check_not_using  # noqa: F401
+from .mistakes_attention import (  # noqa: F401
     additive_scores_mistakes,
     attention_step_mistakes,
     beam_search_mistakes,
     context_mistakes,
-    dot_scores_mistakes,
     masked_softmax_backward_mistakes,
     masked_softmax_mistakes,
 )
-from .language_model import (  # noqa: F401
-    check_not_using,
+from .mistakes_language_model import (  # noqa: F401
     embedding_backward_mistakes,
     gru_step_backward_mistakes,
     gru_step_mistakes,

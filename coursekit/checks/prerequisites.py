@@ -146,7 +146,7 @@ def _bidirectional_forward(ns):  # 07, Part 1
 
 
 def _scores(ns):  # 12, Part 1
-    from coursekit.checks.attention import (
+    from coursekit.checks.mistakes_attention import (
         additive_scores_reference,
         general_scores_reference,
     )
