@@ -240,7 +240,8 @@ HINTS: dict[int, dict[int, tuple[str, ...]]] = {
             "A row read at several positions receives the sum of all their "
             "gradients; a row nobody read receives zero. As a product, "
             "$e = O W$ with one-hot rows $O$, so `dW` $= O^\\top$ `de`, "
-            "(V, N)(N, E): the sum over the positions is the matrix product.",
+            "(V, N)(N, E), with N = B·T positions (`de` flattened to (N, E)): "
+            "the sum over the positions is the matrix product.",
             "Start `dW` as zeros (V, E) and add every position's `de[b, t]` into "
             "row `ids[b, t]`. `dW[ids] += de` does not add repeated ids: NumPy "
             "computes each new row once and writes it, so the last write wins. "

@@ -1,7 +1,8 @@
 """The exercises' hints (coursekit.hints), and the derivations they stand in for.
 
-Exercises 02 and 09 (a peephole LSTM) ask the learner to derive the backward
-passes, 11 the embedding's and 12 the attention weights': their released text
+Exercises 02 (a leaky-integrator RNN) and 09 (a peephole LSTM) ask the learner
+to derive the backward passes, 11 the embedding's and the GRU step's (Cho et
+al.'s), 12 the attention weights': their released text
 gives shapes and questions, never the formulas, and the hints go from a nudge
 to the lines themselves, which must be the solution's.
 """

@@ -1,9 +1,10 @@
 """Checks for exercise 11, the character-level language model.
 
 The test cells of exercises/11_character_language_model_exercises.ipynb call
-one check per part; each compares the learner's function with a reference
-written here with plain NumPy, independently of the learner's code, and
-names the usual mistakes:
+one check per part; each compares the learner's function with rnnlib's
+(Parts 1 and 2), with a reference of `mistakes_language_model.py` written
+with plain NumPy, independently of the learner's code, or with numerical
+gradients (Part 4), and names the usual mistakes:
 
     check_embedding       Part 1: embedding_forward against rnnlib's, and
                           embedding_backward against rnnlib's and the

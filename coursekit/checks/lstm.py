@@ -258,6 +258,20 @@ def _answer_free_mistakes(name, num, H):
     return {}
 
 
+def _check_numerically(names, got, arrays, loss, size, H):
+    """Each gradient in `got` against the numerical gradient of loss with
+    respect to the array of the same place in `arrays`, the mistakes that
+    need no analytic answer named."""
+    for name, g, array in zip(names, got, arrays, strict=True):
+        num = _numerical(loss, array)
+        check_gradient(
+            f"{name} ({size}), against the numerical gradient",
+            g,
+            num,
+            mistakes=_answer_free_mistakes(name, num, H),
+        )
+
+
 def check_step_backward(step_backward, B, D, H, seed, with_dc=True):
     """Part 2: each gradient step_backward returns against the numerical
     gradient of L = sum(dh_next * h_next) + sum(dc_next * c_next), with
@@ -277,14 +291,7 @@ def check_step_backward(step_backward, B, D, H, seed, with_dc=True):
         return np.sum(dh_next * h) + np.sum(dc * c)
 
     size = f"B={B}, D={D}, H={H}, dc_next={'given' if with_dc else 'None'}"
-    for name, g, array in zip(STEP_GRADIENTS, got, arrays, strict=True):
-        num = _numerical(loss, array)
-        check_gradient(
-            f"{name} ({size}), against the numerical gradient",
-            g,
-            num,
-            mistakes=_answer_free_mistakes(name, num, H),
-        )
+    _check_numerically(STEP_GRADIENTS, got, arrays, loss, size, H)
     return dh_next, dc_next, cache
 
 
@@ -362,13 +369,7 @@ def check_bptt(backward, B, T, D, H, seed):
     def loss(_):
         return np.sum(dh * reference_run(*arrays)[0])
 
-    size = f"B={B}, T={T}, D={D}, H={H}"
-    for name, g, array in zip(BPTT_GRADIENTS, got, arrays, strict=True):
-        num = _numerical(loss, array)
-        check_gradient(
-            f"{name} ({size}), against the numerical gradient",
-            g,
-            num,
-            mistakes=_answer_free_mistakes(name, num, H),
-        )
+    _check_numerically(
+        BPTT_GRADIENTS, got, arrays, loss, f"B={B}, T={T}, D={D}, H={H}", H
+    )
     return dh, caches

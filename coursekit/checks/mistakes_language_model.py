@@ -213,10 +213,11 @@ def train_epoch_reference(
     return total / tokens
 
 
-def train_epoch_loss_mistakes(
-    make_model, make_optimizer, sequences, batch_size, max_norm, seed
+def _fresh_epoch(
+    make_model, make_optimizer, sequences, batch_size, max_norm, seed, **how
 ):
-    """{mistake: loss} for the usual wrong per-token means of train_epoch."""
+    """(model, loss) after one train_epoch_reference epoch of a fresh model
+    and optimiser, the shuffling drawn from default_rng(seed)."""
     model = make_model()
     loss = train_epoch_reference(
         model,
@@ -225,6 +226,22 @@ def train_epoch_loss_mistakes(
         make_optimizer(model.params),
         max_norm,
         np.random.default_rng(seed),
+        **how,
+    )
+    return model, loss
+
+
+def train_epoch_loss_mistakes(
+    make_model, make_optimizer, sequences, batch_size, max_norm, seed
+):
+    """{mistake: loss} for the usual wrong per-token means of train_epoch."""
+    _, loss = _fresh_epoch(
+        make_model,
+        make_optimizer,
+        sequences,
+        batch_size,
+        max_norm,
+        seed,
         tokens_counted="mask",
     )
     return {
@@ -251,14 +268,13 @@ def train_epoch_variants(
     }
     out = {}
     for mistake, kwargs in variants.items():
-        model = make_model()
-        loss = train_epoch_reference(
-            model,
+        model, loss = _fresh_epoch(
+            make_model,
+            make_optimizer,
             sequences,
             batch_size,
-            make_optimizer(model.params),
             max_norm,
-            np.random.default_rng(seed),
+            seed,
             **kwargs,
         )
         out[mistake] = ({k: v.copy() for k, v in model.params.items()}, loss)
