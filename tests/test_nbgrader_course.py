@@ -384,6 +384,9 @@ def test_feedback_shows_the_visible_tests_and_hides_the_hidden_ones(round_trip):
         for line in region.splitlines()
         if len(line.strip()) > 12 and line.strip() not in visible
     }
+    # a hidden line that a visible one contains (the same code before its
+    # comment) is on the page through the visible test, not a leak
+    hidden = {h for h in hidden if not any(h in v for v in visible)}
     assert len(hidden) > 10
     shown = {  # the control: the visible tests are on the page
         line.strip()
