@@ -278,3 +278,12 @@ def test_the_released_exercise_states_no_backward_formula(exercise):
         if cell.cell_type == "markdown" or is_solution(cell):
             found += [f"cell {i}: {f!r}" for f in _formulas_in(exercise, cell.source)]
     assert not found, "formulas the learner should derive:\n" + "\n".join(found)
+
+
+def test_the_hints_of_02s_backward_pass_ask_before_the_last_one_shows():
+    """Learners found that 02's middle hints stated the answer by step 4 of 5."""
+    steps = HINTS[2][BACKWARD_PART[2]]
+    for k, text in enumerate(steps[:-1], start=1):
+        assert not _formulas_in(2, text), f"hint {k} states {_formulas_in(2, text)}"
+        assert "?" in text or k == 1, f"hint {k} asks no question"
+    assert _formulas_in(2, steps[-1])  # the pattern can match a hint
