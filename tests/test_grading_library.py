@@ -1,6 +1,7 @@
 """The student's library (coursekit/grading/library.py) built from several
 threads of one process at once, as two gradings in threads build it."""
 
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -165,3 +166,45 @@ def test_a_kernel_only_a_withheld_layer_runs_is_withheld_too(tmp_path):
     assert done.stdout.split("\n")[:2] == ["withheld gru_forward_time_major", "0.5"], (
         done.stdout + done.stderr
     )
+
+
+def test_every_module_of_the_checks_is_a_stand_in_for_the_student(tmp_path):
+    """A student's cell that imports any check, by the package or one of its
+    modules, gets the same names, which say where they run and compute nothing;
+    no mistake model or reference is on the student's side."""
+    import pkgutil
+
+    import coursekit.checks
+
+    write_student_library(tmp_path, withheld=set())
+    modules = [info.name for info in pkgutil.iter_modules(coursekit.checks.__path__)]
+    assert "forward_propagation" in modules and "mistakes_attention" in modules
+    code = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "for name in sys.argv[1:]:\n"
+        "    m = importlib.import_module('coursekit.checks.' + name)\n"
+        "    assert m.__file__.startswith(sys.path[0]), m.__file__\n"
+        "    funcs = [v for k, v in vars(m).items() if callable(v) and "
+        "not isinstance(v, type) and not k.startswith('_')]\n"
+        "    try:\n"
+        "        funcs[0]()\n"
+        "    except RuntimeError as exc:\n"
+        "        print(name, exc)\n"
+    )
+    shown = [m for m in modules if m != "bytecode"]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, *shown],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(shown), result.stdout
+    assert all("runs in the grader" in line for line in lines), lines
+    for name in ("mistakes_attention", "mistakes_rnn", "forward_propagation"):
+        text = (tmp_path / "coursekit" / "checks" / f"{name}.py").read_text()
+        assert "Stand-in for" in text and "np." not in text
+    # the module the student's process runs for real stays real
+    real = (tmp_path / "coursekit" / "checks" / "bytecode.py").read_text()
+    assert real == (ROOT / "coursekit" / "checks" / "bytecode.py").read_text()

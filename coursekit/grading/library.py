@@ -9,8 +9,8 @@
   the file and exec'ing it, finds no answer;
 - `coursekit`: only what that process runs (`coursekit.grading.wire`,
   `.peer`, `.student`, `coursekit.checks.bytecode`, and `coursekit.hints`,
-  which the given cells import), and stand-ins for the modules of checks the
-  given cells import, which keep every public name but do nothing: the
+  which the given cells import), and a stand-in for every other module of
+  `coursekit.checks`, which keeps its public names but does nothing: the
   checks, with their mistake models and references, run in the judge.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import pkgutil
 import threading
 from pathlib import Path
 
@@ -35,11 +36,22 @@ RUNTIME = (  # coursekit's modules that run in the student's process, as they ar
     "coursekit/checks/bytecode.py",
     "coursekit/hints.py",  # the exercises' hint(part, step), from a given cell
 )
-STAND_INS = (
-    "coursekit.checks",
-    "coursekit.checks.language_model",
-    "coursekit.checks.attention",
-)
+
+
+def stand_ins() -> list[str]:
+    """The modules of coursekit.checks that the student's process gets as
+    stand-ins: the package and each of its modules not in RUNTIME, so that
+    importing any check there says where it runs."""
+    import coursekit.checks
+
+    runtime = {rel.removesuffix(".py").replace("/", ".") for rel in RUNTIME}
+    modules = [
+        f"coursekit.checks.{info.name}"
+        for info in pkgutil.iter_modules(coursekit.checks.__path__)
+    ]
+    return ["coursekit.checks", *(m for m in modules if m not in runtime)]
+
+
 # frameworks whose layers compute what the exercises grade: absent from the
 # student's process unless the exercise's cells import them (exercise 10)
 FRAMEWORKS = ("torch", "keras", "tensorflow", "jax")
@@ -363,7 +375,7 @@ def write_student_library(
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((coursekit.parent / rel).read_bytes())
-    for name in STAND_INS:
+    for name in stand_ins():
         parts = name.split(".")
         real = _package_folder("coursekit").parent.joinpath(*parts)
         target = folder.joinpath(*parts)
