@@ -71,6 +71,22 @@ def check_target(tgt_in, tgt_vocab_size, B):
     return tgt_in
 
 
+def check_vocabularies(src_vocab_size, tgt_vocab_size, bos_id, eos_id):
+    """Both vocabulary sizes ints >= 1, bos_id and eos_id ids of the target
+    vocabulary: what every encoder-decoder here is built with."""
+    check_positive_int("src_vocab_size", src_vocab_size)
+    check_positive_int("tgt_vocab_size", tgt_vocab_size)
+    for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
+        check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
+
+
+def tokens_before_eos(row, eos_id):
+    """How many tokens of a decoded row (1-D ids) come before its first
+    eos_id: all of them when it has none."""
+    ends = np.flatnonzero(row == eos_id)
+    return int(ends[0]) if ends.size else len(row)
+
+
 class EncoderDecoder(Composite):
     """An RNN encoder and an RNN decoder joined by the encoder's last state.
 
@@ -100,10 +116,7 @@ class EncoderDecoder(Composite):
         seed=None,
         dtype=np.float64,
     ):
-        check_positive_int("src_vocab_size", src_vocab_size)
-        check_positive_int("tgt_vocab_size", tgt_vocab_size)
-        for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-            check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
+        check_vocabularies(src_vocab_size, tgt_vocab_size, bos_id, eos_id)
         rng = as_rng(seed)
         self.src_vocab_size, self.tgt_vocab_size = (
             int(src_vocab_size),
@@ -208,11 +221,7 @@ class EncoderDecoder(Composite):
             done |= token == self.eos_id
             if done.all():
                 break
-        result = []
-        for row in out:
-            ends = np.flatnonzero(row == self.eos_id)
-            result.append(row[: ends[0] if ends.size else max_len].tolist())
-        return result
+        return [row[: tokens_before_eos(row, self.eos_id)].tolist() for row in out]
 
 
 def exact_match(model, data, max_len=None, batch_size=64):
