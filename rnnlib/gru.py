@@ -253,6 +253,8 @@ class GRU(HiddenStateLayer):
     outputs of layer k-1 (both directions concatenated); the reverse
     direction reads the sequence from the end.
 
+        gru = GRU(input_size, hidden_size, num_layers=1, bidirectional=False,
+                  seed=None, dtype=np.float64, textbook=False)
         out, h_n = gru.forward(x, h0=None, mask=None)
             x (B, T, D) -> out (B, T, dirs*H), h_n (num_layers*dirs, B, H)
         dx, dh0 = gru.backward(dout, dh_n=None)    fills gru.grads
@@ -273,20 +275,6 @@ class GRU(HiddenStateLayer):
     """
 
     weight_names = ("W_x", "W_h", "b_x", "b_h")
-
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bidirectional=False,
-        seed=None,
-        dtype=np.float64,
-        textbook=False,
-    ):
-        super().__init__(
-            input_size, hidden_size, num_layers, bidirectional, seed, dtype, textbook
-        )
 
     def init_weights(self, input_size, rng):
         H = self.hidden_size

@@ -66,10 +66,10 @@ class RecurrentLayer:
         self,
         input_size,
         hidden_size,
-        num_layers,
-        bidirectional,
-        seed,
-        dtype,
+        num_layers=1,
+        bidirectional=False,
+        seed=None,
+        dtype=np.float64,
         textbook=False,
     ):
         check_positive_int("input_size", input_size)
