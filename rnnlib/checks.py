@@ -195,3 +195,18 @@ def check_mask(name, mask, shape):
             f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
         )
     return mask
+
+
+def right_padded_lengths(name, mask, what="step"):
+    """The lengths (B,) of a padding mask (B, T) from check_mask whose rows
+    are ones then zeros (right padding), each with at least one 1; else a
+    ValueError that names the mask and what its ones mark (steps, tokens)."""
+    lengths = mask.sum(axis=1).astype(np.int64)
+    if (lengths < 1).any():
+        raise ValueError(f"{name} must mark at least one real {what} in every row")
+    if not (mask == (np.arange(mask.shape[1]) < lengths[:, None])).all():
+        raise ValueError(
+            f"{name} must be right-padded: ones for the real {what}s, then zeros"
+            " (right padding)"
+        )
+    return lengths

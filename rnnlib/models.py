@@ -56,7 +56,13 @@ import numpy as np
 
 from .activations import softmax
 from .cells import CELLS, recurrent_layer
-from .checks import check_choice, check_input, check_mask, check_positive_int
+from .checks import (
+    check_choice,
+    check_input,
+    check_mask,
+    check_positive_int,
+    right_padded_lengths,
+)
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -230,13 +236,7 @@ class SequenceClassifier(_RecurrentModel):
     def _lengths(self, mask, B, T):
         if mask is None:
             return np.full(B, T)
-        mask = check_mask("mask", mask, (B, T))
-        lengths = mask.sum(axis=1).astype(np.int64)
-        if (lengths < 1).any():
-            raise ValueError("mask must keep at least one step of every sequence")
-        if not (mask == (np.arange(T) < lengths[:, None])).all():
-            raise ValueError("mask must be ones followed by zeros (right padding)")
-        return lengths
+        return right_padded_lengths("mask", check_mask("mask", mask, (B, T)))
 
     def summarize(self, x, mask=None):
         """The sequence representation (B, dirs*H): the last hidden state."""

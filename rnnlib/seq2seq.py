@@ -25,7 +25,13 @@ loss by `tgt_mask`.
 
 import numpy as np
 
-from .checks import check_mask, check_positive_int, check_token_id, check_token_ids
+from .checks import (
+    check_mask,
+    check_positive_int,
+    check_token_id,
+    check_token_ids,
+    right_padded_lengths,
+)
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -37,14 +43,7 @@ def _check_src_mask(src_mask, shape):
     mask = check_mask("src_mask", src_mask, shape)
     if mask is None:
         return np.ones(shape)
-    lengths = mask.sum(axis=1).astype(int)
-    if (lengths < 1).any():
-        raise ValueError("src_mask must mark at least one real token in every row")
-    expected = (np.arange(shape[1]) < lengths[:, None]).astype(float)
-    if not np.array_equal(mask, expected):
-        raise ValueError(
-            "src_mask must be right-padded: ones for the real tokens, then zeros"
-        )
+    right_padded_lengths("src_mask", mask, "token")
     return mask
 
 
