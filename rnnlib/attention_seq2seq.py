@@ -31,14 +31,18 @@ from .checks import (
     as_float_array,
     check_mask,
     check_positive_int,
-    check_token_id,
     check_token_ids,
 )
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
 from .rnn import RNN, rnn_step_forward
-from .seq2seq import check_source, check_target
+from .seq2seq import (
+    check_source,
+    check_target,
+    check_vocabularies,
+    tokens_before_eos,
+)
 
 
 class DecoderState(NamedTuple):
@@ -96,14 +100,11 @@ class AttentionEncoderDecoder(Composite):
         seed=None,
         dtype=np.float64,
     ):
-        check_positive_int("src_vocab_size", src_vocab_size)
-        check_positive_int("tgt_vocab_size", tgt_vocab_size)
+        check_vocabularies(src_vocab_size, tgt_vocab_size, bos_id, eos_id)
         check_positive_int("embed_dim", embed_dim)
         check_positive_int("hidden_size", hidden_size)
         attention_size = hidden_size if attention_size is None else attention_size
         check_positive_int("attention_size", attention_size)
-        for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-            check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
         rng = as_rng(seed)
         self.src_vocab_size = int(src_vocab_size)
         self.tgt_vocab_size = int(tgt_vocab_size)
@@ -251,8 +252,7 @@ class AttentionEncoderDecoder(Composite):
                 break
         outputs, attention = [], []
         for row, w in zip(out, weights, strict=True):
-            ends = np.flatnonzero(row == self.eos_id)
-            n = ends[0] if ends.size else max_len
+            n = tokens_before_eos(row, self.eos_id)
             outputs.append(row[:n].tolist())
             attention.append(w[: min(n + 1, max_len)])
         return (outputs, attention) if return_attention else outputs

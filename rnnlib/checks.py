@@ -55,6 +55,15 @@ def check_shape(name, a, expected, layout, note=""):
         )
 
 
+def as_finite_array(name, a, shape, layout, note=""):
+    """`a` as a finite float array of exactly `shape`, or raise (see
+    as_float_array, check_shape, check_finite)."""
+    a = as_float_array(name, a)
+    check_shape(name, a, shape, layout, note)
+    check_finite(name, a)
+    return a
+
+
 def check_input(name, a, layout, D, source):
     """`a` as floats, or raise: `layout` is "(B, D)" or "(B, T, D)", and the
     last axis must be D, whose origin `source` names (e.g. "W_hx.shape[1]")."""
@@ -66,6 +75,16 @@ def check_input(name, a, layout, D, source):
     return a
 
 
+def check_sequence(name, x, D, source):
+    """A finite (B, T, D) input as floats, with T >= 1 steps and D from
+    `source` (see check_input), or raise."""
+    x = check_input(name, x, "(B, T, D)", D, source)
+    if x.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one time step; got {x.shape}")
+    check_finite(name, x)
+    return x
+
+
 def check_state(name, s, B, H, dtype, default_zeros):
     """A finite (B, H) state as floats; zeros for None when `default_zeros`,
     else an error."""
@@ -75,10 +94,7 @@ def check_state(name, s, B, H, dtype, default_zeros):
         raise ValueError(
             f"{name} must be an array of shape (B, H) = {(B, H)}; got None"
         )
-    s = as_float_array(name, s)
-    check_shape(name, s, (B, H), "(B, H)", f"with B = {B}, H = {H}")
-    check_finite(name, s)
-    return s
+    return as_finite_array(name, s, (B, H), "(B, H)", f"with B = {B}, H = {H}")
 
 
 def check_finite(name, a):
@@ -179,3 +195,18 @@ def check_mask(name, mask, shape):
             f"{name} must have shape (B, T) = {tuple(shape)}; got {mask.shape}"
         )
     return mask
+
+
+def right_padded_lengths(name, mask, what="step"):
+    """The lengths (B,) of a padding mask (B, T) from check_mask whose rows
+    are ones then zeros (right padding), each with at least one 1; else a
+    ValueError that names the mask and what its ones mark (steps, tokens)."""
+    lengths = mask.sum(axis=1).astype(np.int64)
+    if (lengths < 1).any():
+        raise ValueError(f"{name} must mark at least one real {what} in every row")
+    if not (mask == (np.arange(mask.shape[1]) < lengths[:, None])).all():
+        raise ValueError(
+            f"{name} must be right-padded: ones for the real {what}s, then zeros"
+            " (right padding)"
+        )
+    return lengths

@@ -33,14 +33,16 @@ import numpy as np
 
 from .activations import sigmoid
 from .checks import (
+    as_finite_array,
     as_float_array,
     check_finite,
     check_input,
     check_ndim,
+    check_sequence,
     check_shape,
     check_state,
 )
-from .init import orthogonal, xavier_uniform
+from .init import gate_blocks, orthogonal, xavier_uniform
 from .kernels.gru import gru_backward_time_major, gru_forward_time_major
 from .recurrent import HiddenStateLayer, padding_keep, time_steps
 
@@ -164,9 +166,9 @@ def gru_step_backward(dh_next, cache):
     Returns dx_t (B, D), dh_prev (B, H), dW_x (3H, D), dW_h (3H, H),
     db_x (3H,), db_h (3H,).
     """
-    dh_next = as_float_array("dh_next", dh_next)
-    check_shape("dh_next", dh_next, cache.z.shape, "(B, H)", "like h_next")
-    check_finite("dh_next", dh_next)
+    dh_next = as_finite_array(
+        "dh_next", dh_next, cache.z.shape, "(B, H)", "like h_next"
+    )
     return _step_backward(dh_next, cache)
 
 
@@ -188,10 +190,7 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, mask=None, reverse=False):
     """
     W_x, W_h, b_x, b_h = _check_weights(W_x, W_h, b_x, b_h)
     D, H = W_x.shape[1], W_h.shape[1]
-    x = check_input("x", x, "(B, T, D)", D, "W_x.shape[1]")
-    if x.shape[1] == 0:
-        raise ValueError(f"x must hold at least one time step; got {x.shape}")
-    check_finite("x", x)
+    x = check_sequence("x", x, D, "W_x.shape[1]")
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
     keep = padding_keep(mask, B, T)
@@ -221,9 +220,7 @@ def gru_backward(dh, cache):
     db_h (3H,); each weight gradient is summed over all T steps.
     """
     B, T, H = cache.shape
-    dh = as_float_array("dh", dh)
-    check_shape("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
-    check_finite("dh", dh)
+    dh = as_finite_array("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
     dh = dh.astype(cache.dtype, copy=False)
     D = cache.steps[0].x_t.shape[1]
     dx = np.empty((B, T, D), dtype=cache.dtype)
@@ -256,6 +253,8 @@ class GRU(HiddenStateLayer):
     outputs of layer k-1 (both directions concatenated); the reverse
     direction reads the sequence from the end.
 
+        gru = GRU(input_size, hidden_size, num_layers=1, bidirectional=False,
+                  seed=None, dtype=np.float64, textbook=False)
         out, h_n = gru.forward(x, h0=None, mask=None)
             x (B, T, D) -> out (B, T, dirs*H), h_n (num_layers*dirs, B, H)
         dx, dh0 = gru.backward(dout, dh_n=None)    fills gru.grads
@@ -277,32 +276,11 @@ class GRU(HiddenStateLayer):
 
     weight_names = ("W_x", "W_h", "b_x", "b_h")
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bidirectional=False,
-        seed=None,
-        dtype=np.float64,
-        textbook=False,
-    ):
-        super().__init__(
-            input_size, hidden_size, num_layers, bidirectional, seed, dtype, textbook
-        )
-
     def init_weights(self, input_size, rng):
         H = self.hidden_size
         return {
-            "W_x": np.concatenate(
-                [
-                    xavier_uniform((H, input_size), rng, dtype=self.dtype)
-                    for _ in range(3)
-                ]
-            ),
-            "W_h": np.concatenate(
-                [orthogonal((H, H), rng, dtype=self.dtype) for _ in range(3)]
-            ),
+            "W_x": gate_blocks(xavier_uniform, 3, (H, input_size), rng, self.dtype),
+            "W_h": gate_blocks(orthogonal, 3, (H, H), rng, self.dtype),
             "b_x": np.zeros(3 * H, dtype=self.dtype),
             "b_h": np.zeros(3 * H, dtype=self.dtype),
         }

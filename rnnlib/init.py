@@ -52,3 +52,14 @@ def orthogonal(shape, seed=None, gain=1.0, dtype=np.float64):
 def uniform(shape, bound, seed=None, dtype=np.float64):
     """U(-bound, bound); PyTorch's RNN default is bound = 1 / sqrt(hidden_size)."""
     return as_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def gate_blocks(init, gates, shape, seed=None, dtype=np.float64):
+    """`gates` blocks of `shape` (H, ·) from `init` (xavier_uniform or
+    orthogonal), stacked along the rows: (gates*H, ·).
+
+    A gated cell's W_x and W_h hold one block per gate (i, f, g, o for the
+    LSTM, r, z, n for the GRU), each initialised as a weight of its own.
+    """
+    rng = as_rng(seed)
+    return np.concatenate([init(shape, rng, dtype=dtype) for _ in range(gates)])

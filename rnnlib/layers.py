@@ -157,19 +157,19 @@ class Composite:
 
     @property
     def params(self):
-        return {
-            f"{name}.{k}": v
-            for name, layer in self.layers.items()
-            for k, v in layer.params.items()
-        }
+        return self._flat("params")
 
     @property
     def grads(self):
         """Like `params`, holding the gradients of the last backward pass."""
+        return self._flat("grads")
+
+    def _flat(self, attr):
+        """{"layer.key": array} from every layer's dict `attr`."""
         return {
             f"{name}.{k}": v
             for name, layer in self.layers.items()
-            for k, v in layer.grads.items()
+            for k, v in getattr(layer, attr).items()
         }
 
     @property

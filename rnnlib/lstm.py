@@ -36,14 +36,16 @@ import numpy as np
 
 from .activations import sigmoid
 from .checks import (
+    as_finite_array,
     as_float_array,
     check_finite,
     check_input,
     check_ndim,
+    check_sequence,
     check_shape,
     check_state,
 )
-from .init import orthogonal, xavier_uniform
+from .init import gate_blocks, orthogonal, xavier_uniform
 from .kernels.lstm import lstm_backward_time_major, lstm_forward_time_major
 from .recurrent import RecurrentLayer, padding_keep, time_steps
 
@@ -167,14 +169,14 @@ def lstm_step_backward(dh_next, dc_next, cache):
     Returns dx_t (B, D), dh_prev (B, H), dc_prev (B, H), dW_x (4H, D),
     dW_h (4H, H), db (4H,).
     """
-    dh_next = as_float_array("dh_next", dh_next)
-    check_shape("dh_next", dh_next, cache.tanh_c.shape, "(B, H)", "like h_next")
-    check_finite("dh_next", dh_next)
+    dh_next = as_finite_array(
+        "dh_next", dh_next, cache.tanh_c.shape, "(B, H)", "like h_next"
+    )
     if dc_next is None:
         dc_next = np.zeros_like(cache.tanh_c)
-    dc_next = as_float_array("dc_next", dc_next)
-    check_shape("dc_next", dc_next, cache.tanh_c.shape, "(B, H)", "like c_next")
-    check_finite("dc_next", dc_next)
+    dc_next = as_finite_array(
+        "dc_next", dc_next, cache.tanh_c.shape, "(B, H)", "like c_next"
+    )
     return _step_backward(dh_next, dc_next, cache)
 
 
@@ -200,10 +202,7 @@ def lstm_forward(x, h0, W_x, W_h, b, c0=None, mask=None, reverse=False):
     """
     W_x, W_h, b = _check_weights(W_x, W_h, b)
     D, H = W_x.shape[1], W_h.shape[1]
-    x = check_input("x", x, "(B, T, D)", D, "W_x.shape[1]")
-    if x.shape[1] == 0:
-        raise ValueError(f"x must hold at least one time step; got {x.shape}")
-    check_finite("x", x)
+    x = check_sequence("x", x, D, "W_x.shape[1]")
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
     c0 = check_state("c0", c0, B, H, x.dtype, default_zeros=True)
@@ -270,9 +269,7 @@ def lstm_backward(dh, cache):
     is what the LSTM layer's backward returns as dc0.)
     """
     B, T, H = cache.shape
-    dh = as_float_array("dh", dh)
-    check_shape("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
-    check_finite("dh", dh)
+    dh = as_finite_array("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
     dx, dh0, _, dW_x, dW_h, db = _backward(dh.astype(cache.dtype, copy=False), cache)
     return dx, dh0, dW_x, dW_h, db
 
@@ -337,15 +334,8 @@ class LSTM(RecurrentLayer):
         b = np.zeros(4 * H, dtype=self.dtype)
         b[H : 2 * H] = self.forget_bias
         return {
-            "W_x": np.concatenate(
-                [
-                    xavier_uniform((H, input_size), rng, dtype=self.dtype)
-                    for _ in range(4)
-                ]
-            ),
-            "W_h": np.concatenate(
-                [orthogonal((H, H), rng, dtype=self.dtype) for _ in range(4)]
-            ),
+            "W_x": gate_blocks(xavier_uniform, 4, (H, input_size), rng, self.dtype),
+            "W_h": gate_blocks(orthogonal, 4, (H, H), rng, self.dtype),
             "b": b,
         }
 

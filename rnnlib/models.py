@@ -56,7 +56,13 @@ import numpy as np
 
 from .activations import softmax
 from .cells import CELLS, recurrent_layer
-from .checks import check_choice, check_input, check_mask, check_positive_int
+from .checks import (
+    check_choice,
+    check_input,
+    check_mask,
+    check_positive_int,
+    right_padded_lengths,
+)
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -165,11 +171,11 @@ class _RecurrentModel(Composite):
 
     def predict_proba(self, x, mask=None):
         """Softmax of the logits: class probabilities."""
-        return softmax(self._logits(x, mask))
+        return softmax(self.forward(x, mask))
 
     def predict(self, x, mask=None):
         """The most probable class (argmax of the logits)."""
-        return self._logits(x, mask).argmax(axis=-1)
+        return self.forward(x, mask).argmax(axis=-1)
 
 
 class SequenceLabeler(_RecurrentModel):
@@ -191,9 +197,6 @@ class SequenceLabeler(_RecurrentModel):
     def backward(self, dlogits):
         """dlogits (B, T, C) = dL/dlogits; fills every layer's grads."""
         self._encode_backward(self.head.backward(dlogits))
-
-    def _logits(self, x, mask=None):
-        return self.forward(x, mask)
 
     def loss(self, x, y, mask=None):
         """Per-step cross-entropy of y (B, T) ints; mask (B, T) optional.
@@ -233,13 +236,7 @@ class SequenceClassifier(_RecurrentModel):
     def _lengths(self, mask, B, T):
         if mask is None:
             return np.full(B, T)
-        mask = check_mask("mask", mask, (B, T))
-        lengths = mask.sum(axis=1).astype(np.int64)
-        if (lengths < 1).any():
-            raise ValueError("mask must keep at least one step of every sequence")
-        if not (mask == (np.arange(T) < lengths[:, None])).all():
-            raise ValueError("mask must be ones followed by zeros (right padding)")
-        return lengths
+        return right_padded_lengths("mask", check_mask("mask", mask, (B, T)))
 
     def summarize(self, x, mask=None):
         """The sequence representation (B, dirs*H): the last hidden state."""
@@ -269,9 +266,6 @@ class SequenceClassifier(_RecurrentModel):
         if self.num_directions == 2:
             dout[:, 0, H:] = dsummary[:, H:]
         self._encode_backward(dout)
-
-    def _logits(self, x, mask=None):
-        return self.forward(x, mask)
 
     def loss(self, x, y, mask=None):
         """Cross-entropy of y (B,) ints; mask (B, T) marks the real steps.
@@ -309,7 +303,7 @@ class SequenceClassifier(_RecurrentModel):
         return self._encode(x)
 
 
-class BagOfWordsClassifier:
+class BagOfWordsClassifier(Composite):
     """The order-blind baseline: logistic regression on word counts.
 
         c_v = number of times token v occurs in the (unmasked) sequence
@@ -326,17 +320,10 @@ class BagOfWordsClassifier:
         self.vocab_size = vocab_size
         self.num_classes = num_classes
         self.head = Dense(vocab_size, num_classes, seed=seed, dtype=dtype)
+        self.layers = {"head": self.head}
 
     def __repr__(self):
         return f"BagOfWordsClassifier(vocab_size={self.vocab_size}, num_classes={self.num_classes})"
-
-    @property
-    def params(self):
-        return {f"head.{k}": v for k, v in self.head.params.items()}
-
-    @property
-    def grads(self):
-        return {f"head.{k}": v for k, v in self.head.grads.items()}
 
     def counts(self, x, mask=None):
         """Token ids (B, T) -> counts (B, V)."""
@@ -358,8 +345,6 @@ class BagOfWordsClassifier:
 
     def backward(self, dlogits):
         self.head.backward(dlogits)
-
-    _logits = forward
 
     def loss(self, x, y, mask=None):
         logits = self.forward(x, mask)

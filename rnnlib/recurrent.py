@@ -31,11 +31,11 @@ tests/test_kernels.py checks that both give the same numbers to 1e-12.
 import numpy as np
 
 from .checks import (
+    as_finite_array,
     as_float_array,
-    check_finite,
-    check_input,
     check_mask,
     check_positive_int,
+    check_sequence,
     check_shape,
 )
 from .init import as_rng
@@ -66,10 +66,10 @@ class RecurrentLayer:
         self,
         input_size,
         hidden_size,
-        num_layers,
-        bidirectional,
-        seed,
-        dtype,
+        num_layers=1,
+        bidirectional=False,
+        seed=None,
+        dtype=np.float64,
         textbook=False,
     ):
         check_positive_int("input_size", input_size)
@@ -140,26 +140,15 @@ class RecurrentLayer:
 
     # -- the stacking ------------------------------------------------------------
     def _check_input(self, x):
-        x = check_input("x", x, "(B, T, D)", self.input_size, "input_size")
-        if x.shape[1] == 0:
-            raise ValueError(f"x must hold at least one time step; got {x.shape}")
-        check_finite("x", x)
-        return x
+        return check_sequence("x", x, self.input_size, "input_size")
 
     def _check_state(self, name, s, B, dtype):
         """A (num_layers*dirs, B, H) state, or zeros for None."""
         L, H = self.num_layers * self.num_directions, self.hidden_size
         if s is None:
             return np.zeros((L, B, H), dtype=dtype)
-        s = as_float_array(name, s)
-        check_shape(
-            name,
-            s,
-            (L, B, H),
-            "(num_layers*dirs, B, H)",
-            f"with num_layers*dirs = {L}, B = {B}, H = {H}",
-        )
-        check_finite(name, s)
+        note = f"with num_layers*dirs = {L}, B = {B}, H = {H}"
+        s = as_finite_array(name, s, (L, B, H), "(num_layers*dirs, B, H)", note)
         return s.astype(dtype, copy=False)
 
     def run_forward(self, x, states, mask=None):

@@ -29,11 +29,13 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .checks import (
+    as_finite_array,
     as_float_array,
     check_choice,
     check_finite,
     check_input,
     check_ndim,
+    check_sequence,
     check_shape,
     check_state,
 )
@@ -125,9 +127,9 @@ def rnn_step_backward(dh_next, cache):
     dh_next (B, H). Returns dx_t (B, D), dh_prev (B, H), dW_hx (H, D),
     dW_hh (H, H), db_h (H,).
     """
-    dh_next = as_float_array("dh_next", dh_next)
-    check_shape("dh_next", dh_next, cache.h_next.shape, "(B, H)", "like h_next")
-    check_finite("dh_next", dh_next)
+    dh_next = as_finite_array(
+        "dh_next", dh_next, cache.h_next.shape, "(B, H)", "like h_next"
+    )
     return _step_backward(dh_next, cache)
 
 
@@ -152,10 +154,7 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h, activation="tanh", mask=None, reverse=Fa
     check_choice("activation", activation, tuple(ACTIVATIONS))
     W_hx, W_hh, b_h = _check_weights(W_hx, W_hh, b_h)
     H, D = W_hx.shape
-    x = check_input("x", x, "(B, T, D)", D, "W_hx.shape[1]")
-    if x.shape[1] == 0:
-        raise ValueError(f"x must hold at least one time step; got {x.shape}")
-    check_finite("x", x)
+    x = check_sequence("x", x, D, "W_hx.shape[1]")
     B, T, _ = x.shape
     h0 = check_state("h0", h0, B, H, x.dtype, default_zeros=True)
     keep = padding_keep(mask, B, T)
@@ -185,9 +184,7 @@ def rnn_backward(dh, cache):
     each weight gradient is summed over all T steps.
     """
     B, T, H = cache.shape
-    dh = as_float_array("dh", dh)
-    check_shape("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
-    check_finite("dh", dh)
+    dh = as_finite_array("dh", dh, (B, T, H), "(B, T, H)", "like the forward's h")
     dh = dh.astype(cache.dtype, copy=False)
     first = cache.steps[0]
     dx = np.empty((B, T, first.x_t.shape[1]), dtype=cache.dtype)

@@ -25,7 +25,13 @@ loss by `tgt_mask`.
 
 import numpy as np
 
-from .checks import check_mask, check_positive_int, check_token_id, check_token_ids
+from .checks import (
+    check_mask,
+    check_positive_int,
+    check_token_id,
+    check_token_ids,
+    right_padded_lengths,
+)
 from .init import as_rng
 from .layers import Composite, Dense, Embedding
 from .losses import softmax_cross_entropy
@@ -37,14 +43,7 @@ def _check_src_mask(src_mask, shape):
     mask = check_mask("src_mask", src_mask, shape)
     if mask is None:
         return np.ones(shape)
-    lengths = mask.sum(axis=1).astype(int)
-    if (lengths < 1).any():
-        raise ValueError("src_mask must mark at least one real token in every row")
-    expected = (np.arange(shape[1]) < lengths[:, None]).astype(float)
-    if not np.array_equal(mask, expected):
-        raise ValueError(
-            "src_mask must be right-padded: ones for the real tokens, then zeros"
-        )
+    right_padded_lengths("src_mask", mask, "token")
     return mask
 
 
@@ -69,6 +68,22 @@ def check_target(tgt_in, tgt_vocab_size, B):
     if tgt_in.shape[1] == 0:
         raise ValueError(f"tgt_in must hold at least one token; got {tgt_in.shape}")
     return tgt_in
+
+
+def check_vocabularies(src_vocab_size, tgt_vocab_size, bos_id, eos_id):
+    """Both vocabulary sizes ints >= 1, bos_id and eos_id ids of the target
+    vocabulary: what every encoder-decoder here is built with."""
+    check_positive_int("src_vocab_size", src_vocab_size)
+    check_positive_int("tgt_vocab_size", tgt_vocab_size)
+    for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
+        check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
+
+
+def tokens_before_eos(row, eos_id):
+    """How many tokens of a decoded row (1-D ids) come before its first
+    eos_id: all of them when it has none."""
+    ends = np.flatnonzero(row == eos_id)
+    return int(ends[0]) if ends.size else len(row)
 
 
 class EncoderDecoder(Composite):
@@ -100,10 +115,7 @@ class EncoderDecoder(Composite):
         seed=None,
         dtype=np.float64,
     ):
-        check_positive_int("src_vocab_size", src_vocab_size)
-        check_positive_int("tgt_vocab_size", tgt_vocab_size)
-        for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-            check_token_id(name, value, tgt_vocab_size, "tgt_vocab_size")
+        check_vocabularies(src_vocab_size, tgt_vocab_size, bos_id, eos_id)
         rng = as_rng(seed)
         self.src_vocab_size, self.tgt_vocab_size = (
             int(src_vocab_size),
@@ -208,11 +220,7 @@ class EncoderDecoder(Composite):
             done |= token == self.eos_id
             if done.all():
                 break
-        result = []
-        for row in out:
-            ends = np.flatnonzero(row == self.eos_id)
-            result.append(row[: ends[0] if ends.size else max_len].tolist())
-        return result
+        return [row[: tokens_before_eos(row, self.eos_id)].tolist() for row in out]
 
 
 def exact_match(model, data, max_len=None, batch_size=64):

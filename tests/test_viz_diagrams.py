@@ -260,17 +260,6 @@ def test_unrolled_rnn_writes_a_list_of_input_labels_as_given():
         draw_unrolled_rnn((4, 3), T=3, input_label=["A", "C"])
 
 
-def test_the_old_diagrams_module_still_names_everything():
-    import rnnlib.viz.diagrams as diagrams
-    import rnnlib.viz.drawing as drawing
-
-    assert diagrams.draw_box is drawing.draw_box
-    assert diagrams.draw_unrolled_rnn is draw_unrolled_rnn
-    assert diagrams.FILL is drawing.FILL
-    for name in diagrams.__all__:
-        assert hasattr(diagrams, name), name
-
-
 def test_a_square_box_spans_its_width_and_height():
     from rnnlib.viz.drawing import draw_box
 

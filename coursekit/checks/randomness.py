@@ -3,7 +3,7 @@ the global random state left alone, lists of generated token ids."""
 
 import numpy as np
 
-from .values import _fail, describe
+from .values import _fail, describe, exactly_what_you_get, matching_mistakes
 
 
 def chi_square_critical(df, z=3.719):
@@ -136,13 +136,11 @@ def check_token_lists(name, got, expected, mistakes=None):
         f"expected: {exp[i]}",
         f"got:      {rows[i]}",
     ]
-    named = [
-        describe(key)
-        for key, wrong in (mistakes or {}).items()
-        if wrong is not None and [[int(t) for t in r] for r in wrong] == rows
-    ]
+    named = matching_mistakes(
+        mistakes, lambda wrong: [[int(t) for t in r] for r in wrong] == rows
+    )
     if named:
-        lines += [f"This is exactly what you get with {text}." for text in named]
+        lines += exactly_what_you_get(named)
     elif len(rows[i]) > len(exp[i]) and rows[i][: len(exp[i])] == exp[i]:
         lines.append("Your row has the expected tokens and then more: does it stop?")
     elif len(rows[i]) < len(exp[i]) and exp[i][: len(rows[i])] == rows[i]:

@@ -41,6 +41,22 @@ def describe(mistake):
     return MISTAKES.get(mistake, mistake)
 
 
+def matching_mistakes(mistakes, is_yours):
+    """The explanations (see `describe`) of the mistakes in {key or text:
+    wrong answer} whose wrong answer `is_yours(wrong)` finds equal to the
+    learner's."""
+    return [
+        describe(key)
+        for key, wrong in (mistakes or {}).items()
+        if wrong is not None and is_yours(wrong)
+    ]
+
+
+def exactly_what_you_get(named):
+    """A line of feedback for each explanation of `matching_mistakes`."""
+    return [f"This is exactly what you get with {text}." for text in named]
+
+
 def shape_error_hint(message):
     """The usual mistake behind a NumPy shape error, from its message ('' if
     the message is no shape error).  A transposed weight only shows as a
@@ -200,6 +216,19 @@ def _shape_hints(got, expected):
     return hints
 
 
+def _result_shaped_like(name, got, expected, what=""):
+    """`got` as an array (see `_as_result_array`), or fail unless it has
+    expected's shape, with the hints of `_shape_hints`."""
+    got = _as_result_array(name, got, expected)
+    if got.shape != expected.shape:
+        _fail(
+            name,
+            [f"expected {what}shape {expected.shape}; got shape {got.shape}."]
+            + _shape_hints(got, expected),
+        )
+    return got
+
+
 def check_array(
     name,
     got,
@@ -225,13 +254,7 @@ def check_array(
     Returns True when the check passes.
     """
     expected = np.asarray(expected)
-    got = _as_result_array(name, got, expected)
-    if got.shape != expected.shape:
-        _fail(
-            name,
-            [f"expected shape {expected.shape}; got shape {got.shape}."]
-            + _shape_hints(got, expected),
-        )
+    got = _result_shaped_like(name, got, expected)
     if got.dtype.kind == "b" and expected.dtype.kind != "b":
         got = got.astype(np.float64)
     atol, rtol = dtype_tolerance(got.dtype, expected, atol, rtol)
@@ -262,15 +285,11 @@ def check_array(
     if note:
         lines.append(note)
 
-    named = [
-        describe(key)
-        for key, wrong in (mistakes or {}).items()
-        if wrong is not None and _matches(got, wrong, atol, rtol)
-    ]
+    named = matching_mistakes(mistakes, lambda w: _matches(got, w, atol, rtol))
     if not named and _shifted_in_time(got, expected, time_axis, atol, rtol):
         named.append(describe("off_by_one"))
     if named:
-        lines += [f"This is exactly what you get with {text}." for text in named]
+        lines += exactly_what_you_get(named)
     elif np.any(expected != 0) and _matches(got, -expected, atol, rtol):
         lines.append("Your values have the wrong sign.")
     elif np.any(expected != 0):
@@ -361,13 +380,7 @@ def check_gradient(name, analytic, numeric, tol=None, mistakes=None):
 
     tol = GRADIENT_TOLERANCE if tol is None else tol
     numeric = np.asarray(numeric)
-    got = _as_result_array(name, analytic, numeric)
-    if got.shape != numeric.shape:
-        _fail(
-            name,
-            [f"expected a gradient of shape {numeric.shape}; got shape {got.shape}."]
-            + _shape_hints(got, numeric),
-        )
+    got = _result_shaped_like(name, analytic, numeric, "a gradient of ")
     err = gradient_error(got, numeric)
     if err < tol:
         return True
@@ -377,12 +390,8 @@ def check_gradient(name, analytic, numeric, tol=None, mistakes=None):
         f"numerical:\n    {_show(numeric)}",
         f"yours:\n    {_show(got)}",
     ]
-    named = [
-        describe(k)
-        for k, wrong in (mistakes or {}).items()
-        if wrong is not None and _matches(got, wrong, 1e-8, 1e-6)
-    ]
-    lines += [f"This is exactly what you get with {text}." for text in named]
+    named = matching_mistakes(mistakes, lambda w: _matches(got, w, 1e-8, 1e-6))
+    lines += exactly_what_you_get(named)
     _fail(name, lines)
 
 

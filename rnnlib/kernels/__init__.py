@@ -5,5 +5,7 @@ and, through buffers.py, across calls).
 
 Read the textbook versions first; a test checks that both agree to 1e-12.
 One module per cell: kernels/rnn.py, kernels/lstm.py, kernels/gru.py;
-kernels/buffers.py is the one helper they share.
+they share kernels/buffers.py (arrays reused across calls) and
+kernels/steps.py (the reading order, and the weight gradient that pairs
+each step with h_{t-1}).
 """

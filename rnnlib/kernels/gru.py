@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .buffers import reuse_or_empty
+from .steps import sum_h_prev_outer, time_order
 
 
 class GRUKernelCache(NamedTuple):
@@ -62,14 +63,6 @@ def _gate_scale(H, dtype):
     scale = np.full(3 * H, -1.0, dtype=dtype)
     scale[2 * H :] = -2.0
     return scale
-
-
-def _time_order(T, reverse):
-    """(first, later, earlier): the first step read, and the slices of the
-    other steps and of the steps just before them in reading order."""
-    if reverse:
-        return T - 1, slice(0, T - 1), slice(1, T)
-    return 0, slice(1, T), slice(0, T - 1)
 
 
 def gru_forward_time_major(
@@ -165,7 +158,7 @@ def gru_backward_time_major(dh_tm, cache, dh_last=None):
     T, B, D = x_tm.shape
     H = W_h.shape[1]
     dtype = gates.dtype
-    first = _time_order(T, reverse)[0]
+    first = time_order(T, reverse)[0]
     carry = np.zeros((B, H), dtype) if dh_last is None else np.array(dh_last, dtype)
     dh = np.empty((B, H), dtype=dtype)
     da_n = np.empty((B, H), dtype=dtype)
@@ -214,7 +207,6 @@ def _weight_gradients(cache):
     x_tm, h0, W_x, W_h, gates, _, h, dg, reverse, _ = cache
     T, B, D = x_tm.shape
     H = W_h.shape[1]
-    first, later, earlier = _time_order(T, reverse)
     dg_flat = dg.reshape(T * B, 4 * H)
     dgi_nrz = dg_flat[:, : 3 * H]
     dx = np.matmul(dgi_nrz, np.concatenate([W_x[2 * H :], W_x[: 2 * H]]))
@@ -223,8 +215,5 @@ def _weight_gradients(cache):
     sums = dg_flat.sum(axis=0)
     db_x = np.concatenate([sums[H : 3 * H], sums[:H]])
     db_h = sums[H:]
-    # h_{t-1} is h[t-1] for every step but the first, where it is h0
-    dW_hT = h0.T @ dg[first, :, H:]
-    if T > 1:
-        dW_hT += h[earlier].reshape(-1, H).T @ dg[later, :, H:].reshape(-1, 3 * H)
+    dW_hT = sum_h_prev_outer(h0, h, dg[:, :, H:], reverse)
     return dx.reshape(T, B, D), dW_x, np.ascontiguousarray(dW_hT.T), db_x, db_h

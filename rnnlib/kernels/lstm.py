@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .buffers import reuse_or_empty
+from .steps import sum_h_prev_outer
 
 
 class LSTMKernelCache(NamedTuple):
@@ -64,14 +65,6 @@ def _gate_scale(H, dtype):
     scale = np.full(4 * H, -1.0, dtype=dtype)
     scale[2 * H : 3 * H] = -2.0
     return scale
-
-
-def _time_order(T, reverse):
-    """(first, later, earlier): the first step read, and the slices of the
-    other steps and of the steps just before them in reading order."""
-    if reverse:
-        return T - 1, slice(0, T - 1), slice(1, T)
-    return 0, slice(1, T), slice(0, T - 1)
 
 
 def lstm_forward_time_major(
@@ -214,11 +207,7 @@ def lstm_backward_time_major(dh_tm, cache, dh_last=None, dc_last=None):
     dx = np.matmul(da_flat, W_x).reshape(T, B, D)
     # x.T @ da and h.T @ da, transposed, are the products BLAS does fastest
     dW_x = np.ascontiguousarray((x_tm.reshape(T * B, D).T @ da_flat).T)
-    # h_{t-1} is h[t-1] for every step but the first, where it is h0
-    first, later, earlier = _time_order(T, reverse)
-    dW_hT = h0.T @ da[first]
-    if T > 1:
-        dW_hT += h[earlier].reshape(-1, H).T @ da[later].reshape(-1, 4 * H)
+    dW_hT = sum_h_prev_outer(h0, h, da, reverse)
     db = da_flat.sum(axis=0)
     return dx, dh0, dc0, dW_x, np.ascontiguousarray(dW_hT.T), db
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .buffers import reuse_or_empty
+from .steps import time_order
 
 
 class RNNKernelCache(NamedTuple):
@@ -132,11 +133,7 @@ def rnn_backward_time_major(dh_tm, cache, dh_last=None):
     dx = np.matmul(da_flat, W_hx).reshape(T, B, D)
     dW_hx = da_flat.T @ x_tm.reshape(T * B, D)
     # h_{t-1} is h[t-1] for every step but the first read, where it is h0
-    first, later, earlier = (
-        (T - 1, slice(0, T - 1), slice(1, T))
-        if reverse
-        else (0, slice(1, T), slice(0, T - 1))
-    )
+    first, later, earlier = time_order(T, reverse)
     dW_hh = da[first].T @ h0
     if T > 1:
         dW_hh += da[later].reshape(-1, H).T @ h[earlier].reshape(-1, H)
