@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from rnnlib import softmax_cross_entropy
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error, numerical_gradient
 
 
@@ -52,3 +53,18 @@ def assert_model_gradients_match(model, loss, label=""):
     for key, p in model.params.items():
         error = gradient_error(grads[key], numerical_gradient(lambda _: loss(), p))
         assert error < GRADIENT_TOLERANCE, f"{label}{key}: gradient error {error:.2e}"
+
+
+def assert_encoder_decoder_gradients_match(model, batch):
+    """An encoder-decoder's (EncoderDecoder or AttentionEncoderDecoder)
+    model.loss gradients on batch = (src, src_mask, tgt_in, tgt_out,
+    tgt_mask) against central differences of the masked cross-entropy of
+    its forward logits, for every parameter."""
+    src, src_mask, tgt_in, tgt_out, tgt_mask = batch
+    model.loss(src, tgt_in, tgt_out, src_mask, tgt_mask)
+
+    def loss():
+        logits = model.forward(src, tgt_in, src_mask)
+        return softmax_cross_entropy(logits, tgt_out, tgt_mask)[0]
+
+    assert_model_gradients_match(model, loss)
