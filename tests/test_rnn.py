@@ -41,30 +41,26 @@ def test_rnn_step_forward_matches_the_equation(rng, activation):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_rnn_step_backward_matches_numerical_gradient(rng, activation):
+@pytest.mark.parametrize(
+    "forward, backward, time",
+    [
+        pytest.param(rnn_step_forward, rnn_step_backward, (), id="step"),
+        pytest.param(rnn_forward, rnn_backward, (T,), id="sequence"),
+    ],
+)
+def test_rnn_backward_matches_numerical_gradient(
+    rng, forward, backward, time, activation
+):
+    """One step (x_t (B, D), h_prev) or the sequence (x (B, T, D), h0)."""
     W_hx, W_hh, b_h = weights(rng)
-    x_t, h_prev = rng.standard_normal((B, D)), rng.standard_normal((B, H))
-    dh_next = rng.standard_normal((B, H))
+    x, h = rng.standard_normal((B, *time, D)), rng.standard_normal((B, H))
+    dh = rng.standard_normal((B, *time, H))
     assert_backward_matches(
-        partial(rnn_step_forward, activation=activation),
-        rnn_step_backward,
-        (x_t, h_prev, W_hx, W_hh, b_h),
-        (dh_next,),
-        ("x_t", "h_prev", *WEIGHT_NAMES),
-    )
-
-
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_rnn_backward_matches_numerical_gradient(rng, activation):
-    W_hx, W_hh, b_h = weights(rng)
-    x, h0 = rng.standard_normal((B, T, D)), rng.standard_normal((B, H))
-    dh = rng.standard_normal((B, T, H))
-    assert_backward_matches(
-        partial(rnn_forward, activation=activation),
-        rnn_backward,
-        (x, h0, W_hx, W_hh, b_h),
+        partial(forward, activation=activation),
+        backward,
+        (x, h, W_hx, W_hh, b_h),
         (dh,),
-        ("x", "h0", *WEIGHT_NAMES),
+        ("x", "h", *WEIGHT_NAMES),
     )
 
 
