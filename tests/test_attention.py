@@ -4,20 +4,7 @@ gradients; masking; clear errors for bad input."""
 import numpy as np
 import pytest
 
-from rnnlib.attention import (
-    AdditiveAttention,
-    DotProductAttention,
-    additive_scores_backward,
-    additive_scores_forward,
-    attention_backward,
-    attention_forward,
-    context_backward,
-    context_forward,
-    dot_scores_backward,
-    dot_scores_forward,
-    masked_softmax_backward,
-    masked_softmax_forward,
-)
+from rnnlib import attention
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error, numerical_gradient
 
 torch = pytest.importorskip(
@@ -51,7 +38,7 @@ def additive_inputs(rng):
 # -- additive scores --------------------------------------------------------
 def test_additive_scores_match_torch(rng):
     q, k, W_q, W_k, v = additive_inputs(rng)
-    e, _ = additive_scores_forward(q, k, W_q, W_k, v)
+    e, _ = attention.additive_scores_forward(q, k, W_q, W_k, v)
     tq, tk, tWq, tWk, tv = map(t64, (q, k, W_q, W_k, v))
     expected = torch.tanh((tq @ tWq.T)[:, :, None] + (tk @ tWk.T)[:, None]) @ tv
     assert e.shape == (B, T, S)
@@ -61,8 +48,8 @@ def test_additive_scores_match_torch(rng):
 def test_additive_scores_backward_matches_torch_autograd(rng):
     q, k, W_q, W_k, v = additive_inputs(rng)
     de = rng.standard_normal((B, T, S))
-    _, cache = additive_scores_forward(q, k, W_q, W_k, v)
-    grads = additive_scores_backward(de, cache)
+    _, cache = attention.additive_scores_forward(q, k, W_q, W_k, v)
+    grads = attention.additive_scores_backward(de, cache)
     tensors = list(map(t64, (q, k, W_q, W_k, v)))
     tq, tk, tWq, tWk, tv = tensors
     e = torch.tanh((tq @ tWq.T)[:, :, None] + (tk @ tWk.T)[:, None]) @ tv
@@ -74,11 +61,11 @@ def test_additive_scores_backward_matches_torch_autograd(rng):
 def test_additive_scores_backward_matches_numerical_gradient(rng):
     inputs = additive_inputs(rng)
     de = rng.standard_normal((B, T, S))
-    _, cache = additive_scores_forward(*inputs)
-    grads = additive_scores_backward(de, cache)
+    _, cache = attention.additive_scores_forward(*inputs)
+    grads = attention.additive_scores_backward(de, cache)
 
     def scores(_):
-        return additive_scores_forward(*inputs)[0]
+        return attention.additive_scores_forward(*inputs)[0]
 
     for name, x, g in zip(("q", "k", "W_q", "W_k", "v"), inputs, grads, strict=True):
         err = gradient_error(g, numerical_gradient(scores, x, df=de))
@@ -87,8 +74,8 @@ def test_additive_scores_backward_matches_numerical_gradient(rng):
 
 def test_additive_scores_of_one_step_equal_the_sequence_row(rng):
     q, k, W_q, W_k, v = additive_inputs(rng)
-    e, _ = additive_scores_forward(q, k, W_q, W_k, v)
-    e_step, _ = additive_scores_forward(q[:, 2], k, W_q, W_k, v)
+    e, _ = attention.additive_scores_forward(q, k, W_q, W_k, v)
+    e_step, _ = attention.additive_scores_forward(q[:, 2], k, W_q, W_k, v)
     assert e_step.shape == (B, S)
     assert np.abs(e_step - e[:, 2]).max() < 1e-12
 
@@ -98,8 +85,8 @@ def test_additive_scores_of_one_step_equal_the_sequence_row(rng):
 def test_dot_scores_and_gradients_match_torch(rng, scaled):
     q, k = rng.standard_normal((B, T, DK)), rng.standard_normal((B, S, DK))
     de = rng.standard_normal((B, T, S))
-    e, cache = dot_scores_forward(q, k, scaled=scaled)
-    dq, dk = dot_scores_backward(de, cache)
+    e, cache = attention.dot_scores_forward(q, k, scaled=scaled)
+    dq, dk = attention.dot_scores_backward(de, cache)
     tq, tk = t64(q), t64(k)
     expected = tq @ tk.transpose(1, 2) / (np.sqrt(DK) if scaled else 1.0)
     (expected * torch.from_numpy(de)).sum().backward()
@@ -110,19 +97,19 @@ def test_dot_scores_and_gradients_match_torch(rng, scaled):
 
 def test_scaled_dot_scores_are_the_dot_scores_over_sqrt_d(rng):
     q, k = rng.standard_normal((B, T, 16)), rng.standard_normal((B, S, 16))
-    plain, _ = dot_scores_forward(q, k)
-    scaled, _ = dot_scores_forward(q, k, scaled=True)
+    plain, _ = attention.dot_scores_forward(q, k)
+    scaled, _ = attention.dot_scores_forward(q, k, scaled=True)
     assert np.abs(scaled * 4.0 - plain).max() < 1e-12
 
 
 def test_dot_scores_backward_matches_numerical_gradient(rng):
     q, k = rng.standard_normal((B, T, DK)), rng.standard_normal((B, S, DK))
     de = rng.standard_normal((B, T, S))
-    _, cache = dot_scores_forward(q, k, scaled=True)
-    dq, dk = dot_scores_backward(de, cache)
+    _, cache = attention.dot_scores_forward(q, k, scaled=True)
+    dq, dk = attention.dot_scores_backward(de, cache)
     for name, x, g in (("q", q, dq), ("k", k, dk)):
         num = numerical_gradient(
-            lambda _: dot_scores_forward(q, k, scaled=True)[0], x, df=de
+            lambda _: attention.dot_scores_forward(q, k, scaled=True)[0], x, df=de
         )
         err = gradient_error(g, num)
         assert err < GRADIENT_TOLERANCE, f"{name}: gradient error {err:.1e}"
@@ -131,7 +118,7 @@ def test_dot_scores_backward_matches_numerical_gradient(rng):
 # -- masked softmax ----------------------------------------------------------
 def test_masked_softmax_matches_torch_and_gives_padding_zero_weight(rng):
     e = rng.standard_normal((B, T, S)) * 3
-    a, _ = masked_softmax_forward(e, MASK)
+    a, _ = attention.masked_softmax_forward(e, MASK)
     expected = torch_masked_softmax(t64(e), MASK).detach().numpy()
     assert np.abs(a - expected).max() < 1e-10
     assert (a[MASK[:, None, :].repeat(T, 1) == 0] == 0).all()
@@ -140,22 +127,22 @@ def test_masked_softmax_matches_torch_and_gives_padding_zero_weight(rng):
 
 def test_masked_softmax_normalises_over_the_source_axis_not_the_batch(rng):
     e = rng.standard_normal((B, T, S))
-    a, _ = masked_softmax_forward(e)
+    a, _ = attention.masked_softmax_forward(e)
     expected = np.exp(e) / np.exp(e).sum(axis=2, keepdims=True)
     assert np.abs(a - expected).max() < 1e-12
 
 
 def test_masked_softmax_ignores_the_scores_of_padding(rng):
     e = rng.standard_normal((B, T, S))
-    a, _ = masked_softmax_forward(e, MASK)
+    a, _ = attention.masked_softmax_forward(e, MASK)
     changed = e + 50.0 * (MASK[:, None, :] == 0)
-    a_changed, _ = masked_softmax_forward(changed, MASK)
+    a_changed, _ = attention.masked_softmax_forward(changed, MASK)
     assert np.abs(a - a_changed).max() < 1e-15
 
 
 def test_masked_softmax_is_stable_for_huge_scores(rng):
     e = rng.standard_normal((B, T, S)) * 1e4
-    a, _ = masked_softmax_forward(e, MASK)
+    a, _ = attention.masked_softmax_forward(e, MASK)
     assert np.isfinite(a).all()
     assert np.abs(a.sum(axis=-1) - 1).max() < 1e-12
 
@@ -163,8 +150,8 @@ def test_masked_softmax_is_stable_for_huge_scores(rng):
 def test_masked_softmax_backward_matches_torch_autograd(rng):
     e = rng.standard_normal((B, T, S))
     da = rng.standard_normal((B, T, S))
-    _, cache = masked_softmax_forward(e, MASK)
-    de = masked_softmax_backward(da, cache)
+    _, cache = attention.masked_softmax_forward(e, MASK)
+    de = attention.masked_softmax_backward(da, cache)
     te = t64(e)
     (torch_masked_softmax(te, MASK) * torch.from_numpy(da)).sum().backward()
     assert np.abs(de - te.grad.numpy()).max() < 1e-10
@@ -173,9 +160,11 @@ def test_masked_softmax_backward_matches_torch_autograd(rng):
 def test_masked_softmax_backward_matches_numerical_gradient(rng):
     e = rng.standard_normal((B, S))
     da = rng.standard_normal((B, S))
-    _, cache = masked_softmax_forward(e, MASK)
-    de = masked_softmax_backward(da, cache)
-    num = numerical_gradient(lambda _: masked_softmax_forward(e, MASK)[0], e, df=da)
+    _, cache = attention.masked_softmax_forward(e, MASK)
+    de = attention.masked_softmax_backward(da, cache)
+    num = numerical_gradient(
+        lambda _: attention.masked_softmax_forward(e, MASK)[0], e, df=da
+    )
     assert gradient_error(de, num) < GRADIENT_TOLERANCE
 
 
@@ -183,19 +172,19 @@ def test_masked_softmax_refuses_a_fully_masked_row(rng):
     mask = MASK.copy()
     mask[1] = 0
     with pytest.raises(ValueError, match=r"rows \[1\] are all padding"):
-        masked_softmax_forward(rng.standard_normal((B, T, S)), mask)
+        attention.masked_softmax_forward(rng.standard_normal((B, T, S)), mask)
 
 
 def test_masked_softmax_names_a_mask_of_the_wrong_shape(rng):
     with pytest.raises(ValueError, match=r"mask must have shape \(B, T\) = \(3, 5\)"):
-        masked_softmax_forward(rng.standard_normal((B, T, S)), MASK[:, :4])
+        attention.masked_softmax_forward(rng.standard_normal((B, T, S)), MASK[:, :4])
 
 
 # -- context -----------------------------------------------------------------
 def test_context_is_the_weighted_sum_of_the_values(rng):
-    a, _ = masked_softmax_forward(rng.standard_normal((B, T, S)), MASK)
+    a, _ = attention.masked_softmax_forward(rng.standard_normal((B, T, S)), MASK)
     values = rng.standard_normal((B, S, DK))
-    c, _ = context_forward(a, values)
+    c, _ = attention.context_forward(a, values)
     loops = np.array(
         [
             [sum(a[b, t, s] * values[b, s] for s in range(S)) for t in range(T)]
@@ -210,8 +199,8 @@ def test_context_backward_matches_torch_autograd(rng):
     a = rng.random((B, T, S))
     values = rng.standard_normal((B, S, DK))
     dc = rng.standard_normal((B, T, DK))
-    _, cache = context_forward(a, values)
-    da, dvalues = context_backward(dc, cache)
+    _, cache = attention.context_forward(a, values)
+    da, dvalues = attention.context_backward(dc, cache)
     ta, tv = t64(a), t64(values)
     ((ta @ tv) * torch.from_numpy(dc)).sum().backward()
     assert np.abs(da - ta.grad.numpy()).max() < 1e-10
@@ -222,10 +211,12 @@ def test_context_backward_matches_numerical_gradient(rng):
     a = rng.random((B, S))
     values = rng.standard_normal((B, S, DK))
     dc = rng.standard_normal((B, DK))
-    _, cache = context_forward(a, values)
-    da, dvalues = context_backward(dc, cache)
+    _, cache = attention.context_forward(a, values)
+    da, dvalues = attention.context_backward(dc, cache)
     for name, x, g in (("a", a, da), ("values", values, dvalues)):
-        num = numerical_gradient(lambda _: context_forward(a, values)[0], x, df=dc)
+        num = numerical_gradient(
+            lambda _: attention.context_forward(a, values)[0], x, df=dc
+        )
         err = gradient_error(g, num)
         assert err < GRADIENT_TOLERANCE, f"{name}: gradient error {err:.1e}"
 
@@ -235,8 +226,8 @@ def test_additive_attention_matches_torch_end_to_end(rng):
     q, k, W_q, W_k, v = additive_inputs(rng)
     dc = rng.standard_normal((B, T, DK))
     params = {"W_q": W_q, "W_k": W_k, "v": v}
-    c, a, cache = attention_forward(q, k, mask=MASK, params=params)
-    dq, dk, dvalues, dparams = attention_backward(dc, cache)
+    c, a, cache = attention.attention_forward(q, k, mask=MASK, params=params)
+    dq, dk, dvalues, dparams = attention.attention_backward(dc, cache)
     tensors = list(map(t64, (q, k, W_q, W_k, v)))
     tq, tk, tWq, tWk, tv = tensors
     e = torch.tanh((tq @ tWq.T)[:, :, None] + (tk @ tWk.T)[:, None]) @ tv
@@ -256,8 +247,8 @@ def test_attention_layers_backward_match_numerical_gradient(rng):
     keys = rng.standard_normal((B, S, DK))
     dc = rng.standard_normal((B, T, DK))
     for layer in (
-        AdditiveAttention(DK, DK, A, seed=0),
-        DotProductAttention(scaled=True),
+        attention.AdditiveAttention(DK, DK, A, seed=0),
+        attention.DotProductAttention(scaled=True),
     ):
         layer.forward(q, keys, MASK)
         dq, dkeys = layer.backward(dc)
@@ -273,7 +264,7 @@ def test_attention_layers_backward_match_numerical_gradient(rng):
 
 
 def test_padding_keys_do_not_change_the_context(rng):
-    layer = AdditiveAttention(DQ, DK, A, seed=0)
+    layer = attention.AdditiveAttention(DQ, DK, A, seed=0)
     q, keys = rng.standard_normal((B, T, DQ)), rng.standard_normal((B, S, DK))
     c, _ = layer.forward(q, keys, MASK)
     noisy = keys + 100.0 * (MASK == 0)[:, :, None]
@@ -288,7 +279,7 @@ def test_additive_scores_name_a_query_of_the_wrong_size(rng):
         ValueError,
         match=r"q must have shape .* Dq = W_q.shape\[1\] = 6; got \(3, 4, 5\)",
     ):
-        additive_scores_forward(q[..., :5], k, W_q, W_k, v)
+        attention.additive_scores_forward(q[..., :5], k, W_q, W_k, v)
 
 
 def test_additive_scores_name_keys_of_another_batch(rng):
@@ -297,7 +288,7 @@ def test_additive_scores_name_keys_of_another_batch(rng):
         ValueError,
         match=r"k must have shape \(B, S, D\) with B = q.shape\[0\] = 3.*got \(2, 5, 7\)",
     ):
-        additive_scores_forward(q, k[:2], W_q, W_k, v)
+        attention.additive_scores_forward(q, k[:2], W_q, W_k, v)
 
 
 def test_additive_scores_name_a_weight_of_the_wrong_shape(rng):
@@ -306,14 +297,14 @@ def test_additive_scores_name_a_weight_of_the_wrong_shape(rng):
         ValueError,
         match=r"W_k must have shape \(A, Dk\) with A = v.shape\[0\] = 8; got \(7, 7\)",
     ):
-        additive_scores_forward(q, k, W_q, W_k[:7], v)
+        attention.additive_scores_forward(q, k, W_q, W_k[:7], v)
 
 
 def test_dot_scores_name_keys_of_another_size(rng):
     with pytest.raises(
         ValueError, match=r"k must have shape .*D = q.shape\[-1\] = 6; got \(3, 5, 7\)"
     ):
-        dot_scores_forward(
+        attention.dot_scores_forward(
             rng.standard_normal((B, T, 6)), rng.standard_normal((B, S, 7))
         )
 
@@ -322,7 +313,9 @@ def test_context_names_values_of_another_length(rng):
     with pytest.raises(
         ValueError, match=r"values must have shape \(B, S, D\) .*S = 5; got \(3, 4, 7\)"
     ):
-        context_forward(rng.random((B, T, S)), rng.standard_normal((B, 4, DK)))
+        attention.context_forward(
+            rng.random((B, T, S)), rng.standard_normal((B, 4, DK))
+        )
 
 
 def test_attention_forward_names_an_unknown_score(rng):
@@ -330,7 +323,7 @@ def test_attention_forward_names_an_unknown_score(rng):
         ValueError,
         match="score must be one of 'additive', 'dot', 'scaled_dot'; got 'cosine'",
     ):
-        attention_forward(
+        attention.attention_forward(
             rng.standard_normal((B, DK)),
             rng.standard_normal((B, S, DK)),
             score="cosine",
@@ -338,8 +331,8 @@ def test_attention_forward_names_an_unknown_score(rng):
 
 
 def test_backward_names_an_upstream_gradient_of_the_wrong_shape(rng):
-    _, cache = masked_softmax_forward(rng.standard_normal((B, T, S)), MASK)
+    _, cache = attention.masked_softmax_forward(rng.standard_normal((B, T, S)), MASK)
     with pytest.raises(
         ValueError, match=r"da must have the shape of a, \(3, 4, 5\); got \(3, 5, 4\)"
     ):
-        masked_softmax_backward(np.zeros((B, S, T)), cache)
+        attention.masked_softmax_backward(np.zeros((B, S, T)), cache)

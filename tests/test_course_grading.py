@@ -10,15 +10,12 @@ module.
 """
 
 import ast
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+from grading_runs import grade, returns_changed, with_cell_after
 
-from coursekit.notebooks import grade_id, is_solution, read_notebook
+from coursekit.notebooks import grade_id
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -28,38 +25,11 @@ PERTURBED = SOLUTIONS
 
 # Appended after each solution cell: every function the cell defines returns
 # its floats changed by a relative 1e-10, in alternating directions.
-PERTURB = """\
-import functools as _functools
-
-import numpy as _np
-
-
-def _perturb(value):
-    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
-        signs = _np.where(_np.arange(value.size) % 2, 1.0, -1.0).reshape(value.shape)
-        return value * (1 + 1e-10 * signs).astype(value.dtype)
-    if isinstance(value, float):
-        return type(value)(value * (1 + 1e-10))
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
-        return type(value)(*(_perturb(v) for v in value))
-    if isinstance(value, tuple | list):
-        return type(value)(_perturb(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _perturb(v) for k, v in value.items()}
-    return value
-
-
-def _perturbed(func):
-    @_functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return _perturb(func(*args, **kwargs))
-
-    return wrapper
-
-
-for _name in NAMES:
-    globals()[_name] = _perturbed(globals()[_name])
-"""
+PERTURBED_ARRAY = (
+    "value * (1 + 1e-10 * _np.where(_np.arange(value.size) % 2, 1.0, -1.0)"
+    ".reshape(value.shape)).astype(value.dtype)"
+)
+PERTURBED_NUMBER = "type(value)(value * (1 + 1e-10))"
 
 # Exercise 09 with Part 2 wrong (dc_prev scaled): Part 4 calls it.
 WRONG_PART_2 = """\
@@ -80,27 +50,13 @@ def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
 """
 
 
-def with_cell_after(path, make_source):
-    """The notebook with a code cell after each solution cell, whose source
-    make_source(cell) gives (None: no cell)."""
-    nb = read_notebook(path)
-    cells = []
-    for cell in nb.cells:
-        cells.append(cell)
-        source = make_source(cell) if is_solution(cell) else None
-        if cell.cell_type == "code" and source is not None:
-            cells.append(nbformat.v4.new_code_cell(source))
-    nb.cells = cells
-    return nbformat.writes(nb)
-
-
 def perturbation_cell(cell):
     names = [
         node.name
         for node in ast.parse(cell.source).body
         if isinstance(node, ast.FunctionDef)
     ]
-    return PERTURB.replace("NAMES", repr(names)) if names else None
+    return returns_changed(names, PERTURBED_ARRAY, PERTURBED_NUMBER) if names else None
 
 
 pytestmark = pytest.mark.skipif(
@@ -138,18 +94,8 @@ def gradebook(tmp_path_factory):
     )
     (subs / "transposed" / forward.name).write_text(text, encoding="utf-8")
     feedback = out.parent / "feedback"
-    result = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
-        + ["--source", str(ROOT / "solutions"), "--jobs", "2", "--timeout", "600"]
-        + ["--feedback", str(feedback)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    with out.open() as f:
-        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    graded = grade([subs], out, "--timeout", "600", "--feedback", feedback)
+    rows = {row["submission"]: row for row in graded}
     return {"rows": rows, "feedback": feedback}
 
 

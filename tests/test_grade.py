@@ -342,14 +342,18 @@ def test_printed_success_and_fake_outputs_earn_nothing(graded):
     assert "bonus" not in graded["header"]
 
 
+# what the gradebook says of a mean_solution cell stopped at the 3 s limit
+MEAN_RESTARTED = (
+    "cell 5 (mean_solution) ran longer than 3 s and was stopped: the student's process was "
+    "restarted, the cells above it ran again, and the parts below it were "
+    "graded in the new one"
+)
+
+
 def test_infinite_loop_is_interrupted_and_later_parts_still_score(graded):
     r = row(graded, "looping/fx01_arithmetic.ipynb")
     assert scores(r) == ("4", "2", "0", "2", "timeout")
-    assert r["message"] == (
-        "cell 5 (mean_solution) ran longer than 3 s and was stopped: the student's process was "
-        "restarted, the cells above it ran again, and the parts below it were "
-        "graded in the new one"
-    )
+    assert r["message"] == MEAN_RESTARTED
 
 
 def test_loop_that_ignores_interrupts_restarts_the_kernel_and_later_parts_score(
@@ -358,11 +362,7 @@ def test_loop_that_ignores_interrupts_restarts_the_kernel_and_later_parts_score(
     # add_solution (above) runs again in the new kernel: squares_tests passes
     r = row(graded, "stubborn/fx01_arithmetic.ipynb")
     assert scores(r) == ("4", "2", "0", "2", "timeout")
-    assert r["message"] == (
-        "cell 5 (mean_solution) ran longer than 3 s and was stopped: the student's process was "
-        "restarted, the cells above it ran again, and the parts below it were "
-        "graded in the new one"
-    )
+    assert r["message"] == MEAN_RESTARTED
 
 
 def test_each_cell_that_ignores_interrupts_gets_its_own_restart(graded):

@@ -24,27 +24,16 @@ The sandbox needs bubblewrap: elsewhere these tests skip, saying why,
 unless COURSEKIT_REQUIRE_ISOLATION is set (as in tests/test_grade_tampering.py).
 """
 
-import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import grading_runs
 import pytest
+from grading_runs import require_sandbox
 
-from coursekit.grading import sandbox
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
 from coursekit.publishing.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _need_sandbox():
-    reason = sandbox.unavailable_reason()
-    if reason:
-        if os.environ.get("COURSEKIT_REQUIRE_ISOLATION"):
-            pytest.fail(f"no sandbox here: {reason}")
-        pytest.skip(f"no sandbox here: {reason}")
 
 
 def submission(folder: Path, exercise: str, name: str, cells: dict) -> Path:
@@ -63,16 +52,13 @@ def submission(folder: Path, exercise: str, name: str, cells: dict) -> Path:
 def grade(tmp_path: Path, notebooks, *options) -> dict:
     """Grade `notebooks`; {folder name: gradebook row, with "feedback" added}."""
     out = tmp_path / "out"
-    run = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", *map(str, notebooks),
-         "--source", str(ROOT / "solutions"), "--out", str(out / "gradebook.csv"),
-         "--feedback", str(out / "feedback"), "--jobs", "2",
-         "--isolation", "required", *options],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
-    with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
-        rows = {Path(row["submission"]).parent.name: row for row in csv.DictReader(f)}
+    graded = grading_runs.grade(
+        notebooks,
+        out / "gradebook.csv",
+        *("--feedback", out / "feedback", "--isolation", "required", *options),
+        timeout=600,
+    )
+    rows = {Path(row["submission"]).parent.name: row for row in graded}
     for path in (out / "feedback").rglob("*.md"):
         for name, row in rows.items():
             if len(rows) == 1 or name in path.parts:
@@ -94,7 +80,7 @@ def test_drawing_from_the_global_generator_loses_the_part(tmp_path):
     used NumPy's hidden global generator"); graded, it scored 3 of 3,
     because the check compares the judge's np.random state, which the
     student's process never touches."""
-    _need_sandbox()
+    require_sandbox()
     exercise = "05_sequence_generation_exercises"
     nb = submission(
         tmp_path / "class",
@@ -143,7 +129,7 @@ def test_memory_held_in_memfds_counts(tmp_path):
     """Memory held in memfds is in no process's resident set (it kept
     1280 MB under `--memory 512`, status ok, 8 of 8): the guard adds the
     size of the memfds each process holds open."""
-    _need_sandbox()
+    require_sandbox()
     assert _hoard(tmp_path, HOLD_MEMFDS)["status"] == "memory"
 
 
@@ -156,7 +142,7 @@ def test_no_file_grows_past_its_limit(tmp_path, hold, error):
     """One memfd stops at the scratch limit (RLIMIT_FSIZE), a file in
     /dev/shm at that small tmpfs's size (the sandbox's /dev had none): the
     learner's cell fails with the system's error, and its part scores 0."""
-    _need_sandbox()
+    require_sandbox()
     row = _hoard(tmp_path, hold)
     assert row["test_rnn_step_forward"] == "0", row
     assert error in row["feedback"], row["feedback"]
@@ -211,7 +197,7 @@ def test_the_references_fast_kernels_are_withheld_too(tmp_path):
     exercise 08's state_gradients through rnnlib.kernels.rnn scored 4 of 4
     (its test forbids `FORBIDDEN + ["rnn_backward_time_major"]`, a sum the
     library's reading of the lists skips)."""
-    _need_sandbox()
+    require_sandbox()
     lm = submission(
         tmp_path / "class",
         "11_character_language_model_exercises",
@@ -256,7 +242,7 @@ def test_an_absent_framework_stays_absent(tmp_path):
     framework is "absent" only as a stand-in module first on sys.path,
     while the real one is bound into the sandbox with the environment's
     packages; dropping the stand-in's folder from sys.path imports it."""
-    _need_sandbox()
+    require_sandbox()
     pytest.importorskip("torch", reason="the attack needs torch installed")
     exercise = "01_forward_propagation_exercises"
     nb = submission(
@@ -287,7 +273,7 @@ def test_cells_out_of_order_never_run_in_the_judge(tmp_path):
     the source's order (matching.build_run_notebook), so after the reorder
     the learner's cell at a test's old index runs in the judge, and a test
     cell (hidden tests included) is sent to the student's process."""
-    _need_sandbox()
+    require_sandbox()
     exercise = "01_forward_propagation_exercises"
     marker = tmp_path / "escaped.txt"
     nb = make_exercise(load_source(ROOT / "solutions" / f"{exercise}.ipynb"))

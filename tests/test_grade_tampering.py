@@ -45,6 +45,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_runs import require_sandbox, skip_or_fail
 
 from coursekit.grading import sandbox
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
@@ -391,19 +392,14 @@ def graded(request, tmp_path_factory):
     mode = request.param
     isolated = mode != "off"
     python = [sys.executable]
-    if isolated and sandbox.unavailable_reason():
-        reason = f"no sandbox here: {sandbox.unavailable_reason()}"
-        if os.environ.get("COURSEKIT_REQUIRE_ISOLATION"):
-            pytest.fail(reason + " (COURSEKIT_REQUIRE_ISOLATION is set)")
-        pytest.skip(reason)
+    if isolated:
+        require_sandbox()
     if mode == "root" and os.geteuid() != 0:
         pytest.skip("the grader runs as an ordinary user here (the 'user' run)")
     if mode == "user" and os.geteuid() == 0:
         python, reason = _as_user_command()
         if python is None:
-            if os.environ.get("COURSEKIT_REQUIRE_ISOLATION"):
-                pytest.fail(reason + " (COURSEKIT_REQUIRE_ISOLATION is set)")
-            pytest.skip(reason)
+            skip_or_fail(reason)
     base = _ready_base(mode, tmp_path_factory)
     course = base / "course"
     ignore = shutil.ignore_patterns("__pycache__")

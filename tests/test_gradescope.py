@@ -24,7 +24,6 @@ and keeps the test's time bounded.
 """
 
 import ast
-import csv
 import importlib
 import json
 import math
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_runs import grade
 
 from coursekit import gradescope
 from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
@@ -413,20 +413,8 @@ def gradebook(tmp_path_factory):
         (subs / f"student{i}").mkdir()
         path = subs / f"student{i}" / f"{exercise}.ipynb"
         path.write_text(files[name], encoding="utf-8")
-    out = subs.parent / "gradebook.csv"
-    done = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
-        + ["--source", str(ROOT / "solutions"), "--jobs", "2"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=2400,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    with out.open() as f:
-        return {
-            folders[Path(r["submission"]).parent.name]: r for r in csv.DictReader(f)
-        }
+    rows = grade([subs], subs.parent / "gradebook.csv", timeout=2400)
+    return {folders[Path(r["submission"]).parent.name]: r for r in rows}
 
 
 def test_each_zip_holds_the_scripts_the_course_and_only_its_exercise(zips):
@@ -658,25 +646,29 @@ def test_hidden_tests_show_after_publishing(autograded):
         assert test["visibility"] == expected
 
 
+def run_autograder(script, env):
+    """Run the zip's run_autograder script; its results.json, checked for
+    Gradescope's fields (the script must exit 0 whatever happens)."""
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True)
+    assert done.returncode == 0
+    data = json.loads((script.parents[1] / "results" / "results.json").read_text())
+    check_fields(data)
+    return data
+
+
 def test_run_autograder_always_writes_a_result(zips, tmp_path):
     root = unpack(zips[FIRST], tmp_path / "autograder", {"a.ipynb": "{}"})
     script = root / "source" / "run_autograder"
     env = {**os.environ, gradescope.ROOT_VARIABLE: str(root)}
     env[gradescope.PYTHON_VARIABLE] = str(tmp_path / "no-such-python")
-    done = subprocess.run(["bash", str(script)], env=env, capture_output=True)
-    assert done.returncode == 0
-    data = json.loads((root / "results" / "results.json").read_text())
-    check_fields(data)
+    data = run_autograder(script, env)
     assert data["score"] == 0
     assert "could not start (exit status 127)" in data["output"]
     # and when grading itself fails (here: a corrupt source), Python says so
     (root / "source" / "exercise" / f"{FIRST}.ipynb").write_text("{")
     (root / "results" / "results.json").unlink()
     env[gradescope.PYTHON_VARIABLE] = sys.executable
-    done = subprocess.run(["bash", str(script)], env=env, capture_output=True)
-    assert done.returncode == 0
-    data = json.loads((root / "results" / "results.json").read_text())
-    check_fields(data)
+    data = run_autograder(script, env)
     assert data["score"] == 0
     assert "The autograder failed while grading" in data["output"]
 

@@ -160,23 +160,28 @@ def textbook_over_real_steps(cell, x, states, weights, dh, reverse):
     return h, (dx, dh0, *dweights)
 
 
+def skipping_and_real_steps(cell, reverse, seed):
+    """(h, grads) of the kernel told to skip MASK's padding, and of the
+    textbook loop over each sequence's real steps, on one seeded problem."""
+    x, states, weights, dh = problem(cell, 6, 4, 3, 5, seed=seed)
+    skip = (MASK.T == 0)[:, :, None]
+    return (
+        kernel(cell, x, states, weights, dh, reverse, skip),
+        textbook_over_real_steps(cell, x, states, weights, dh, reverse),
+    )
+
+
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("cell", CELLS)
 def test_kernel_skipping_padding_gives_the_states_of_the_real_steps(cell, reverse):
-    x, states, weights, dh = problem(cell, 6, 4, 3, 5, seed=1)
-    skip = (MASK.T == 0)[:, :, None]
-    h, _ = kernel(cell, x, states, weights, dh, reverse, skip)
-    expected, _ = textbook_over_real_steps(cell, x, states, weights, dh, reverse)
+    (h, _), (expected, _) = skipping_and_real_steps(cell, reverse, seed=1)
     assert difference(h, expected) < TOLERANCE
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("cell", CELLS)
 def test_kernel_skipping_padding_gives_the_gradients_of_the_real_steps(cell, reverse):
-    x, states, weights, dh = problem(cell, 6, 4, 3, 5, seed=2)
-    skip = (MASK.T == 0)[:, :, None]
-    _, grads = kernel(cell, x, states, weights, dh, reverse, skip)
-    _, expected = textbook_over_real_steps(cell, x, states, weights, dh, reverse)
+    (_, grads), (_, expected) = skipping_and_real_steps(cell, reverse, seed=2)
     for name, a, b in zip(GRADIENTS, grads, expected, strict=True):
         assert difference(a, b) < TOLERANCE, name
 

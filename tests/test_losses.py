@@ -9,6 +9,13 @@ from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 B, T, C = 3, 4, 5
 
 
+def assert_loss_gradient_matches(loss, z, y, mask):
+    """loss(z, y, mask) returns (loss, dz): dz against central differences."""
+    _, dz = loss(z, y, mask)
+    numeric = numerical_gradient(lambda _: loss(z, y, mask)[0], z)
+    assert gradient_error(dz, numeric) < GRADIENT_TOLERANCE
+
+
 def test_bce_equals_the_direct_formula_summed_over_time_averaged_over_batch(rng):
     z = rng.standard_normal((B, T))
     y = rng.integers(0, 2, (B, T)).astype(float)
@@ -22,9 +29,7 @@ def test_bce_gradient_matches_numerical(rng):
     z = rng.standard_normal((B, T, 2))
     y = rng.random((B, T, 2))
     mask = (rng.random((B, T)) > 0.3).astype(float)
-    _, dz = bce_with_logits(z, y, mask)
-    numeric = numerical_gradient(lambda _: bce_with_logits(z, y, mask)[0], z)
-    assert gradient_error(dz, numeric) < GRADIENT_TOLERANCE
+    assert_loss_gradient_matches(bce_with_logits, z, y, mask)
 
 
 def test_softmax_cross_entropy_equals_the_direct_formula(rng):
@@ -41,9 +46,7 @@ def test_softmax_cross_entropy_gradient_matches_numerical(rng, shape):
     z = rng.standard_normal(shape)
     y = rng.integers(0, C, shape[:-1])
     mask = (rng.random(shape[:-1]) > 0.3).astype(float)
-    _, dz = softmax_cross_entropy(z, y, mask)
-    numeric = numerical_gradient(lambda _: softmax_cross_entropy(z, y, mask)[0], z)
-    assert gradient_error(dz, numeric) < GRADIENT_TOLERANCE
+    assert_loss_gradient_matches(softmax_cross_entropy, z, y, mask)
 
 
 def test_mask_drops_padded_steps_exactly(rng):

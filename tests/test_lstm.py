@@ -1,8 +1,10 @@
 """Tests of rnnlib/lstm.py: numerical gradients, PyTorch, shapes and errors."""
 
+from functools import partial
+
 import numpy as np
 import pytest
-from gradients import assert_gradients_match
+from gradients import assert_backward_matches, assert_gradients_match
 
 from rnnlib import (
     LSTM,
@@ -34,17 +36,12 @@ def test_lstm_step_backward_matches_numerical_gradient():
     W_x, W_h, b = random_weights(rng)
     dh_next = rng.standard_normal((B, H))
     dc_next = rng.standard_normal((B, H))
-
-    def outputs():
-        h_next, c_next, _ = lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b)
-        return h_next, c_next
-
-    _, _, cache = lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b)
-    grads = lstm_step_backward(dh_next, dc_next, cache)
-    inputs = (x_t, h_prev, c_prev, W_x, W_h, b)
-    names = ("x_t", "h_prev", "c_prev", "W_x", "W_h", "b")
-    assert_gradients_match(
-        outputs, (dh_next, dc_next), list(zip(names, inputs, grads, strict=True))
+    assert_backward_matches(
+        lstm_step_forward,
+        lstm_step_backward,
+        (x_t, h_prev, c_prev, W_x, W_h, b),
+        (dh_next, dc_next),
+        ("x_t", "h_prev", "c_prev", "W_x", "W_h", "b"),
     )
 
 
@@ -55,15 +52,13 @@ def test_lstm_backward_matches_numerical_gradient():
     c0 = rng.standard_normal((B, H))
     W_x, W_h, b = random_weights(rng)
     dh = rng.standard_normal((B, T, H))
-
-    def outputs():
-        return (lstm_forward(x, h0, W_x, W_h, b, c0=c0)[0],)
-
-    _, cache = lstm_forward(x, h0, W_x, W_h, b, c0=c0)
-    grads = lstm_backward(dh, cache)
-    inputs = (x, h0, W_x, W_h, b)
-    names = ("x", "h0", "W_x", "W_h", "b")
-    assert_gradients_match(outputs, (dh,), list(zip(names, inputs, grads, strict=True)))
+    assert_backward_matches(
+        partial(lstm_forward, c0=c0),
+        lstm_backward,
+        (x, h0, W_x, W_h, b),
+        (dh,),
+        ("x", "h0", "W_x", "W_h", "b"),
+    )
 
 
 def test_lstm_layer_backward_matches_numerical_gradient():

@@ -48,6 +48,15 @@ def mistaken(number, name, old, new):
     return source.replace(old, new)
 
 
+def message_of(number, function, old, new, test_id=None):
+    """What the test cell test_id (by default test_<function>) says of the
+    solution's `function` with `old` replaced by `new`: it must fail."""
+    test_id = test_id or f"test_{function}"
+    message = run_part(number, test_id, mistaken(number, function, old, new))
+    assert message is not None, f"{test_id} passed {function} with {new!r}"
+    return message
+
+
 def run_part(number, test_id, after=None, visible_only=True):
     """Run the notebook up to the test cell `test_id` (its visible part only
     by default: the cell without its hidden region, wherever that stands),
@@ -86,14 +95,13 @@ def test_the_solutions_pass_the_parts_run_here():
 
 
 def test_exercise_11_names_sampling_with_argmax():
-    wrong = mistaken(
+    message = message_of(
         "11",
         "sample_names",
         'sample_from_logits(h @ p["W_yh"].T + p["b_y"], temperature, rng)',
         'np.argmax(h @ p["W_yh"].T + p["b_y"], axis=1)',
     )
-    message = run_part("11", "test_sample_names", wrong)
-    assert message is not None and "sequences differ" in message
+    assert "sequences differ" in message
     assert (
         "This is exactly what you get with the most likely token every time"
         " (argmax): draw each token from softmax(logits / temperature) with rng"
@@ -102,13 +110,10 @@ def test_exercise_11_names_sampling_with_argmax():
 
 
 def test_exercise_11_names_a_loss_divided_by_mask_sum():
-    wrong = mistaken(
+    message = message_of(
         "11", "train_epoch", "tokens += mask[:, 1:].sum()", "tokens += mask.sum()"
     )
-    message = run_part("11", "test_train_epoch", wrong)
-    assert message is not None and message.startswith(
-        "AssertionError: the returned loss"
-    )
+    assert message.startswith("AssertionError: the returned loss")
     assert (
         "This is exactly what you get with a division by mask.sum(), which counts"
         " the first token of every name" in message
@@ -125,21 +130,19 @@ def test_exercise_11_names_a_loss_divided_by_mask_sum():
 def test_exercise_11_names_mistakes_in_the_gru_backward_from_numerical_gradients(
     old, new, named
 ):
-    wrong = mistaken("11", "gru_step_backward", old, new)
-    message = run_part("11", "test_gru_step_backward", wrong)
-    assert message is not None and "against the numerical gradient" in message
+    message = message_of("11", "gru_step_backward", old, new)
+    assert "against the numerical gradient" in message
     assert f"This is exactly what you get with {named}" in message
 
 
 def test_exercise_11_names_pytorchs_gru_in_a_cho_gru_step():
-    wrong = mistaken(
+    message = message_of(
         "11",
         "gru_step_forward",
         "(r * h_prev) @ W_h[2 * H :].T + b_h[2 * H :]",
         "r * (h_prev @ W_h[2 * H :].T + b_h[2 * H :])",
     )
-    message = run_part("11", "test_gru_step_forward", wrong)
-    assert message is not None and message.startswith("AssertionError: h_next")
+    assert message.startswith("AssertionError: h_next")
     assert "the reset gate applied after the product, as in PyTorch" in message
 
 
@@ -166,40 +169,39 @@ def test_exercise_11_hidden_gru_mistakes_are_mistakes_of_the_right_backward():
 
 
 def test_exercise_12_names_an_additive_score_without_its_bias():
-    wrong = mistaken(
+    message = message_of(
         "12",
         "additive_scores",
         "(k @ W_k.T)[:, None, :, :] + b_a)",
         "(k @ W_k.T)[:, None, :, :])",
+        test_id="test_scores",
     )
-    message = run_part("12", "test_scores", wrong)
-    assert message is not None and message.startswith("AssertionError: additive")
+    assert message.startswith("AssertionError: additive")
     assert "This is exactly what you get with the bias b_a left out" in message
 
 
 def test_exercise_12_names_a_general_score_without_W_a():
-    wrong = mistaken("12", "general_scores", "q @ W_a @ k", "q @ k")
-    message = run_part("12", "test_scores", wrong)
-    assert message is not None and message.startswith("AssertionError: general")
+    message = message_of(
+        "12", "general_scores", "q @ W_a @ k", "q @ k", test_id="test_scores"
+    )
+    assert message.startswith("AssertionError: general")
     assert "This is exactly what you get with W_a left out" in message
 
 
 def test_exercise_12_names_rnnlibs_length_normalisation_in_beam_search():
-    wrong = mistaken(
+    message = message_of(
         "12",
         "beam_search",
         "return ((5 + length) / 6) ** alpha",
         "return length**alpha",
     )
-    message = run_part("12", "test_beam_search", wrong)
-    assert message is not None and "beam_search(max_len=7" in message
+    assert "beam_search(max_len=7" in message
     assert "the length normalisation of rnnlib's beam_search" in message
 
 
 def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
-    wrong = mistaken("02", "leaky_backward", "reversed(range(T))", "range(T)")
-    message = run_part("02", "test_leaky_backward", wrong)
-    assert message is not None and "UpstreamError" not in message
+    message = message_of("02", "leaky_backward", "reversed(range(T))", "range(T)")
+    assert "UpstreamError" not in message
     assert (
         "This is exactly what you get with a loop that walks forward in time:"
         " BPTT starts at the last step" in message
@@ -223,14 +225,8 @@ def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
     ],
 )
 def test_exercise_02_names_the_leaky_steps_own_mistakes(old, new, named):
-    message = run_part(
-        "02",
-        "test_leaky_step_backward",
-        mistaken("02", "leaky_step_backward", old, new),
-    )
-    assert (
-        message is not None and "This is exactly what you get with " + named in message
-    )
+    message = message_of("02", "leaky_step_backward", old, new)
+    assert "This is exactly what you get with " + named in message
 
 
 def test_exercise_01_names_a_missing_bias_in_part_3():
@@ -241,9 +237,8 @@ def test_exercise_01_names_a_missing_bias_in_part_3():
 
 
 def test_exercise_04_says_a_summed_loss_is_too_large_and_why():
-    wrong = mistaken("04", "binary_cross_entropy", "loss.sum() / B", "loss.sum()")
-    message = run_part("04", "test_binary_cross_entropy", wrong)
-    assert message is not None and message.startswith("AssertionError: loss")
+    message = message_of("04", "binary_cross_entropy", "loss.sum() / B", "loss.sum()")
+    assert message.startswith("AssertionError: loss")
     assert (
         "Your values are 5 times too large: a missing division by 5 (e.g. summing"
         " over the batch where the mean is wanted)?" in message
@@ -302,11 +297,9 @@ def test_exercise_09_catches_a_peephole_backward_mistake_and_names_it(
 
 
 def test_exercise_09_names_an_output_gate_that_peeps_at_c_prev():
-    wrong = mistaken(
+    message = message_of(
         "09", "peephole_lstm_step_forward", "p[2] * c_next", "p[2] * c_prev"
     )
-    message = run_part("09", "test_peephole_lstm_step_forward", wrong)
-    assert message is not None
     assert (
         "This is exactly what you get with an output gate that peeps at c_prev"
         in message
@@ -314,34 +307,30 @@ def test_exercise_09_names_an_output_gate_that_peeps_at_c_prev():
 
 
 def test_exercise_03_catches_a_naive_softmax_in_its_visible_tests():
-    wrong = mistaken(
+    # the visible tests' small logits: right; the +-1e4 case: NaN, named
+    message = message_of(
         "03",
         "masked_softmax_cross_entropy",
         "shifted = logits - logits.max(axis=-1, keepdims=True)",
         "shifted = logits",
     )
-    # the visible tests' small logits: right; the +-1e4 case: NaN, named
-    message = run_part("03", "test_masked_softmax_cross_entropy", wrong)
-    assert message is not None
     assert "NaN or inf" in message and "subtract the maximum first" in message
 
 
 def test_exercise_03_names_right_padding_and_a_cut_at_the_wrong_end():
     line = "ids[b, T - n :] = np.asarray(s, dtype=np.int64)[len(s) - n :]"
-    right = mistaken(
+    message = message_of(
         "03",
         "pad_sequences_left",
         line + "\n        mask[b, T - n :] = 1.0",
         "ids[b, :n] = np.asarray(s, dtype=np.int64)[:n]\n        mask[b, :n] = 1.0",
     )
-    message = run_part("03", "test_pad_sequences_left", right)
-    assert message is not None and message.startswith("AssertionError: ids")
+    assert message.startswith("AssertionError: ids")
     assert "This is exactly what you get with padding at the end" in message
-    first = mistaken(
+    message = message_of(
         "03", "pad_sequences_left", line, line.replace("[len(s) - n :]", "[:n]")
     )
-    message = run_part("03", "test_pad_sequences_left", first)
-    assert message is not None and "max_len=3 is not right" in message
+    assert "max_len=3 is not right" in message
     assert "This is exactly what you get with the first max_len tokens kept" in message
 
 

@@ -1,7 +1,10 @@
 """The vanilla RNN: gradients against central differences, layout, dtypes."""
 
+from functools import partial
+
 import numpy as np
 import pytest
+from gradients import assert_backward_matches
 
 from rnnlib import (
     RNN,
@@ -16,6 +19,7 @@ from rnnlib import (
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
 B, T, D, H = 3, 5, 4, 6
+WEIGHT_NAMES = ("W_hx", "W_hh", "b_h")
 
 
 def weights(rng, D=D, H=H):
@@ -37,35 +41,27 @@ def test_rnn_step_forward_matches_the_equation(rng, activation):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_rnn_step_backward_matches_numerical_gradient(rng, activation):
+@pytest.mark.parametrize(
+    "forward, backward, time",
+    [
+        pytest.param(rnn_step_forward, rnn_step_backward, (), id="step"),
+        pytest.param(rnn_forward, rnn_backward, (T,), id="sequence"),
+    ],
+)
+def test_rnn_backward_matches_numerical_gradient(
+    rng, forward, backward, time, activation
+):
+    """One step (x_t (B, D), h_prev) or the sequence (x (B, T, D), h0)."""
     W_hx, W_hh, b_h = weights(rng)
-    x_t, h_prev = rng.standard_normal((B, D)), rng.standard_normal((B, H))
-    dh_next = rng.standard_normal((B, H))
-    _, cache = rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation)
-    grads = rnn_step_backward(dh_next, cache)
-
-    def f(_):
-        return rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h, activation)[0]
-
-    for analytic, arg in zip(grads, (x_t, h_prev, W_hx, W_hh, b_h), strict=True):
-        numeric = numerical_gradient(f, arg, dh_next)
-        assert gradient_error(analytic, numeric) < GRADIENT_TOLERANCE
-
-
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_rnn_backward_matches_numerical_gradient(rng, activation):
-    W_hx, W_hh, b_h = weights(rng)
-    x, h0 = rng.standard_normal((B, T, D)), rng.standard_normal((B, H))
-    dh = rng.standard_normal((B, T, H))
-    _, cache = rnn_forward(x, h0, W_hx, W_hh, b_h, activation)
-    grads = rnn_backward(dh, cache)
-
-    def f(_):
-        return rnn_forward(x, h0, W_hx, W_hh, b_h, activation)[0]
-
-    for analytic, arg in zip(grads, (x, h0, W_hx, W_hh, b_h), strict=True):
-        numeric = numerical_gradient(f, arg, dh)
-        assert gradient_error(analytic, numeric) < GRADIENT_TOLERANCE
+    x, h = rng.standard_normal((B, *time, D)), rng.standard_normal((B, H))
+    dh = rng.standard_normal((B, *time, H))
+    assert_backward_matches(
+        partial(forward, activation=activation),
+        backward,
+        (x, h, W_hx, W_hh, b_h),
+        (dh,),
+        ("x", "h", *WEIGHT_NAMES),
+    )
 
 
 def test_rnn_forward_equals_repeated_steps_with_shared_weights(rng):

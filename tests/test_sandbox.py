@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grading_runs import require_sandbox
 
 from coursekit import grade
 from coursekit.grading import sandbox
@@ -18,14 +19,6 @@ from coursekit.grading.peer import Peer, send_message
 from coursekit.grading.wire import Opaque, WireError
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
-
-
-def _required():
-    reason = sandbox.unavailable_reason()
-    if reason:
-        if os.environ.get("COURSEKIT_REQUIRE_ISOLATION"):
-            pytest.fail(f"{reason} (COURSEKIT_REQUIRE_ISOLATION is set)")
-        pytest.skip(f"no sandbox here: {reason}")
 
 
 def _inside(code: str, tmp_path) -> subprocess.CompletedProcess:
@@ -38,7 +31,7 @@ def _inside(code: str, tmp_path) -> subprocess.CompletedProcess:
 
 
 def test_the_sandbox_hides_the_checkout_home_and_network(tmp_path):
-    _required()
+    require_sandbox()
     secret = tmp_path / "secret.txt"
     secret.write_text("answers")
     code = (
@@ -66,7 +59,7 @@ def test_the_sandbox_hides_the_checkout_home_and_network(tmp_path):
 
 
 def test_the_sandbox_sees_no_process_outside(tmp_path):
-    _required()
+    require_sandbox()
     code = (
         "import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
     )

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from gradients import assert_encoder_decoder_gradients_match
 
-from rnnlib import numerical_gradient, softmax_cross_entropy
 from rnnlib.datasets.numbers import encode_pairs
-from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 from rnnlib.seq2seq import EncoderDecoder, accuracy_by_length, exact_match
 from rnnlib.train import train_encoder_decoder
 
@@ -28,17 +27,7 @@ def toy_batch(rng):
 
 def test_encoder_decoder_backward_matches_numerical_gradient(rng):
     model = small_model()
-    src, src_mask, tgt_in, tgt_out, tgt_mask = toy_batch(rng)
-    model.loss(src, tgt_in, tgt_out, src_mask, tgt_mask)
-    grads = {k: g.copy() for k, g in model.grads.items()}
-
-    def loss(_):
-        logits = model.forward(src, tgt_in, src_mask)
-        return softmax_cross_entropy(logits, tgt_out, tgt_mask)[0]
-
-    for key, p in model.params.items():
-        err = gradient_error(grads[key], numerical_gradient(loss, p))
-        assert err < GRADIENT_TOLERANCE, f"{key}: gradient error {err:.2e}"
+    assert_encoder_decoder_gradients_match(model, toy_batch(rng))
 
 
 def test_encoder_decoder_param_keys_and_shapes(rng):

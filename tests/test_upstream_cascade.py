@@ -14,13 +14,10 @@ part broken: each part then blames its own cell and no other part.
 """
 
 import ast
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+from grading_runs import grade, returns_changed, with_cell_after
 
 from coursekit.checks.prerequisites import EXERCISES
 from coursekit.notebooks import grade_id, is_solution, is_test, read_notebook
@@ -31,35 +28,7 @@ SOLUTIONS = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("*.ipynb"))
 # Appended after a broken part's solution cell: each of its functions returns
 # its floats scaled by 1.5 and shifted by 0.1 (a wrong answer of the right
 # shape), or, where that changes nothing, the wrong version given here.
-BREAK = """\
-import functools as _functools
-
-import numpy as _np
-
-
-def _wrong(value):
-    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
-        return 1.5 * value + 0.1
-    if isinstance(value, float):
-        return 1.5 * value + 0.1
-    if isinstance(value, tuple | list):
-        return type(value)(_wrong(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _wrong(v) for k, v in value.items()}
-    return value
-
-
-def _broken(func):
-    @_functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return _wrong(func(*args, **kwargs))
-
-    return wrapper
-
-
-for _name in NAMES:
-    globals()[_name] = _broken(globals()[_name])
-"""
+BROKEN = "1.5 * value + 0.1"
 WRONG = {  # functions that return no float: their wrong version
     "sample_with_temperature": (
         "def sample_with_temperature(logits, temperature, rng):\n"
@@ -169,12 +138,8 @@ def test_each_later_part_asks_for_its_upstream_first_in_one_line(number):
 
 def broken_notebook(path, names):
     """The solution with the functions `names` broken after their cells."""
-    nb = read_notebook(path)
-    cells = []
-    for cell in nb.cells:
-        cells.append(cell)
-        if not is_solution(cell):
-            continue
+
+    def breaking(cell):
         defined = [
             n.name
             for n in ast.parse(cell.source).body
@@ -182,12 +147,9 @@ def broken_notebook(path, names):
         ]
         wrapped = [n for n in defined if n not in WRONG]
         source = "".join(WRONG[n] for n in defined if n in WRONG)
-        if wrapped:
-            source += BREAK.replace("NAMES", repr(wrapped))
-        if source:
-            cells.append(nbformat.v4.new_code_cell(source))
-    nb.cells = cells
-    return nbformat.writes(nb)
+        return source + (returns_changed(wrapped, BROKEN, BROKEN) if wrapped else "")
+
+    return with_cell_after(path, breaking)
 
 
 def variants(number):
@@ -219,18 +181,8 @@ def test_a_broken_part_is_named_by_every_part_downstream(number, tmp_path):
         text = broken_notebook(path, names)
         (subs / folder / path.name).write_text(text, encoding="utf-8")
     out, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
-    result = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", str(subs), "--out", str(out)]
-        + ["--source", str(ROOT / "solutions"), "--jobs", "2", "--timeout", "600"]
-        + ["--feedback", str(feedback)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    with out.open() as f:
-        rows = {Path(r["submission"]).parent.name: r for r in csv.DictReader(f)}
+    graded = grade([subs], out, "--timeout", "600", "--feedback", feedback)
+    rows = {Path(r["submission"]).parent.name: r for r in graded}
     for folder, broken in cases.items():
         row = rows[folder]
         assert row["status"] == "ok", (folder, row["message"])

@@ -4,15 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlib import RNN, SequenceLabeler
-from rnnlib.viz.architectures import (
-    count_artists,
-    plot_architecture_families,
-    plot_bidirectional_rnn,
-    plot_encoder_decoder,
-    plot_reading,
-    plot_stacked_rnn,
-    plot_tag_probabilities,
-)
+from rnnlib.viz import architectures
 
 
 def panel_counts(ax, gid):
@@ -21,7 +13,7 @@ def panel_counts(ax, gid):
 
 @pytest.fixture(scope="module")
 def families():
-    return plot_architecture_families(steps=3)
+    return architectures.plot_architecture_families(steps=3)
 
 
 def test_families_figure_has_five_panels_in_order(families):
@@ -59,26 +51,32 @@ def test_families_panels_have_the_right_boxes_and_arrows(
 
 def test_stacked_rnn_has_a_grid_of_states():
     # drawn by draw_unrolled_rnn, so its boxes carry that diagram's gids
-    fig = plot_stacked_rnn(num_layers=3, steps=4)
-    assert count_artists(fig, "box:cell") == 12
-    assert count_artists(fig, "arrow:recurrent") == 3 * 3
-    assert count_artists(fig, "arrow:layer") == 2 * 4
-    assert count_artists(fig, "box:output") == 4
+    fig = architectures.plot_stacked_rnn(num_layers=3, steps=4)
+    assert architectures.count_artists(fig, "box:cell") == 12
+    assert architectures.count_artists(fig, "arrow:recurrent") == 3 * 3
+    assert architectures.count_artists(fig, "arrow:layer") == 2 * 4
+    assert architectures.count_artists(fig, "box:output") == 4
 
 
 def test_stacked_rnn_reads_num_layers_from_a_layer_or_model():
     assert (
-        count_artists(
-            plot_stacked_rnn(layer=RNN(2, 3, num_layers=2), steps=3), "box:cell"
+        architectures.count_artists(
+            architectures.plot_stacked_rnn(layer=RNN(2, 3, num_layers=2), steps=3),
+            "box:cell",
         )
         == 6
     )
     model = SequenceLabeler(2, 3, 2, num_layers=1)
-    assert count_artists(plot_stacked_rnn(layer=model, steps=3), "box:cell") == 3
+    assert (
+        architectures.count_artists(
+            architectures.plot_stacked_rnn(layer=model, steps=3), "box:cell"
+        )
+        == 3
+    )
 
 
 def test_stacked_rnn_names_each_layers_weights_with_their_shapes():
-    fig = plot_stacked_rnn(layer=RNN(4, 5, num_layers=3, seed=0), steps=4)
+    fig = architectures.plot_stacked_rnn(layer=RNN(4, 5, num_layers=3, seed=0), steps=4)
     texts = [t.get_text() for t in fig.axes[0].texts]
     for k in (1, 2, 3):
         assert sum(f"W_{{hx}}^{{({k})}}" in t for t in texts) == 1
@@ -87,56 +85,62 @@ def test_stacked_rnn_names_each_layers_weights_with_their_shapes():
 
 
 def test_bidirectional_rnn_has_two_chains_and_two_inputs_per_output():
-    fig = plot_bidirectional_rnn(steps=5)
-    assert count_artists(fig, "box:cell") == 10
-    assert count_artists(fig, "arrow:recurrent") == 2 * 4
-    assert count_artists(fig, "arrow:output") == 2 * 5
-    assert count_artists(fig, "arrow:input") == 2 * 5
+    fig = architectures.plot_bidirectional_rnn(steps=5)
+    assert architectures.count_artists(fig, "box:cell") == 10
+    assert architectures.count_artists(fig, "arrow:recurrent") == 2 * 4
+    assert architectures.count_artists(fig, "arrow:output") == 2 * 5
+    assert architectures.count_artists(fig, "arrow:input") == 2 * 5
 
 
 def test_bidirectional_rnn_uses_tokens_and_refuses_a_unidirectional_layer():
-    fig = plot_bidirectional_rnn(tokens="ACG")
+    fig = architectures.plot_bidirectional_rnn(tokens="ACG")
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"A", "C", "G"} <= texts
     with pytest.raises(ValueError, match="bidirectional"):
-        plot_bidirectional_rnn(layer=RNN(2, 3))
+        architectures.plot_bidirectional_rnn(layer=RNN(2, 3))
 
 
 def test_encoder_decoder_has_a_context_and_feedback_arrows():
-    fig = plot_encoder_decoder(("three", "hundred"), ("3", "0", "0"))
+    fig = architectures.plot_encoder_decoder(("three", "hundred"), ("3", "0", "0"))
     # c is the encoder's last state h_S, not a box of its own
-    assert count_artists(fig, "node:c") == 0
-    assert count_artists(fig, "node:h") == 2 + 3
+    assert architectures.count_artists(fig, "node:c") == 0
+    assert architectures.count_artists(fig, "node:h") == 2 + 3
     assert "$h_2 = c$" in {t.get_text() for t in fig.axes[0].texts}
-    assert count_artists(fig, "arrow:context") == 1
-    assert count_artists(fig, "arrow:feedback") == 2
-    no_feedback = plot_encoder_decoder(("a",), ("b", "c"), feed_back=False)
-    assert count_artists(no_feedback, "arrow:feedback") == 0
+    assert architectures.count_artists(fig, "arrow:context") == 1
+    assert architectures.count_artists(fig, "arrow:feedback") == 2
+    no_feedback = architectures.plot_encoder_decoder(
+        ("a",), ("b", "c"), feed_back=False
+    )
+    assert architectures.count_artists(no_feedback, "arrow:feedback") == 0
 
 
 def test_plot_reading_draws_one_point_per_word_and_a_heatmap():
     tokens = "it was not bad".split()
-    fig = plot_reading(tokens, [0.5, 0.5, 0.2, 0.9], states=np.zeros((4, 6)))
+    fig = architectures.plot_reading(
+        tokens, [0.5, 0.5, 0.2, 0.9], states=np.zeros((4, 6))
+    )
     line = fig.axes[0].lines[-1]
     assert np.allclose(line.get_ydata(), [0.5, 0.5, 0.2, 0.9])
     assert fig.axes[1].images[0].get_array().shape == (6, 4)
     colorbars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "$h_t$"
     with pytest.raises(ValueError, match="probs"):
-        plot_reading(tokens, [0.5, 0.5])
+        architectures.plot_reading(tokens, [0.5, 0.5])
 
 
 def test_plot_tag_probabilities_draws_one_line_per_curve():
     states = np.array([0, 0, 1, 1, 0])
-    fig = plot_tag_probabilities(states, {"a": np.full(5, 0.3), "b": np.full(5, 0.6)})
+    fig = architectures.plot_tag_probabilities(
+        states, {"a": np.full(5, 0.3), "b": np.full(5, 0.6)}
+    )
     assert len([ln for ln in fig.axes[0].lines if ln.get_label() in "ab"]) == 2
     with pytest.raises(ValueError, match="curves"):
-        plot_tag_probabilities(states, {"a": np.zeros(4)})
+        architectures.plot_tag_probabilities(states, {"a": np.zeros(4)})
 
 
 def test_plot_tag_probabilities_applies_styles():
     states = np.array([0, 1, 1])
-    fig = plot_tag_probabilities(
+    fig = architectures.plot_tag_probabilities(
         states, {"exact": np.full(3, 0.5)}, styles={"exact": {"linestyle": "--"}}
     )
     (line,) = [ln for ln in fig.axes[0].lines if ln.get_label() == "exact"]
@@ -144,7 +148,7 @@ def test_plot_tag_probabilities_applies_styles():
 
 
 def test_encoder_decoder_names_each_network_over_its_own_columns():
-    fig = plot_encoder_decoder(("a", "b", "c"), ("1", "2"))
+    fig = architectures.plot_encoder_decoder(("a", "b", "c"), ("1", "2"))
     ax = fig.axes[0]
     x_of = {t.get_text(): t.get_position() for t in ax.texts}
     inputs = [

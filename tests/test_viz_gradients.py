@@ -71,13 +71,20 @@ def surface():
     return W, B, loss
 
 
-def test_loss_surface_draws_the_grid_and_every_path(surface):
+@pytest.fixture
+def paths():
+    """Gradient descent from (w, b) = (1.7, -0.1), plain and clipped."""
+    return {
+        "plain": gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15),
+        "clipped": gradient_descent_path(
+            (1.7, -0.1), lr=0.05, steps=40, max_norm=1.0, num_steps=15
+        ),
+    }
+
+
+def test_loss_surface_draws_the_grid_and_every_path(surface, paths):
     W, B, loss = surface
-    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
-    clipped = gradient_descent_path(
-        (1.7, -0.1), lr=0.05, steps=40, max_norm=1.0, num_steps=15
-    )
-    fig = plot_loss_surface(W, B, loss, {"plain": plain, "clipped": clipped})
+    fig = plot_loss_surface(W, B, loss, paths)
     ax = fig.axes[0]
     assert [c.get_gid() for c in ax.collections] == ["surface"]
     assert {ln.get_gid() for ln in lines(fig, "path:")} == {
@@ -85,14 +92,13 @@ def test_loss_surface_draws_the_grid_and_every_path(surface):
         "path:clipped",
     }
     np.testing.assert_array_equal(
-        lines(fig, "path:clipped")[0].get_xdata(), clipped.points[:, 0]
+        lines(fig, "path:clipped")[0].get_xdata(), paths["clipped"].points[:, 0]
     )
 
 
-def test_loss_surface_notes_where_a_path_leaves_the_grid(surface):
+def test_loss_surface_notes_where_a_path_leaves_the_grid(surface, paths):
     W, B, loss = surface
-    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
-    fig = plot_loss_surface(W, B, loss, {"plain": plain})
+    fig = plot_loss_surface(W, B, loss, {"plain": paths["plain"]})
     notes = [t.get_text() for t in fig.axes[0].texts]
     assert any("jumps off the grid" in t for t in notes)
     assert fig.axes[0].get_xlim() == (0.5, 3.0)
@@ -153,13 +159,9 @@ def _path_points_in_pixels(ax, line, samples=400):
     return ax.transData.transform(points[inside])
 
 
-def test_loss_surface_jump_note_is_clear_of_every_path(surface):
+def test_loss_surface_jump_note_is_clear_of_every_path(surface, paths):
     W, B, loss = surface
-    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
-    clipped = gradient_descent_path(
-        (1.7, -0.1), lr=0.05, steps=40, max_norm=1.0, num_steps=15
-    )
-    fig = plot_loss_surface(W, B, loss, {"plain": plain, "clipped": clipped})
+    fig = plot_loss_surface(W, B, loss, paths)
     fig.canvas.draw()
     ax = fig.axes[0]
     (note,) = [t for t in ax.texts if t.get_gid() == "jump:plain"]
@@ -175,9 +177,9 @@ def test_loss_surface_jump_note_is_clear_of_every_path(surface):
         assert not crossing.any(), f"{line.get_gid()} runs through the note"
 
 
-def test_loss_surface_jump_note_writes_where_the_path_landed(surface):
+def test_loss_surface_jump_note_writes_where_the_path_landed(surface, paths):
     W, B, loss = surface
-    plain = gradient_descent_path((1.7, -0.1), lr=0.05, steps=40, num_steps=15)
+    plain = paths["plain"]
     fig = plot_loss_surface(W, B, loss, {"plain": plain})
     (note,) = [t for t in fig.axes[0].texts if t.get_gid() == "jump:plain"]
     below = (plain.points[:, 1] < -1).argmax()  # the first point off the grid
