@@ -65,11 +65,7 @@ from .mistakes_attention import (  # noqa: F401
 )
 from .mistakes_language_model import (  # noqa: F401
     embedding_backward_mistakes,
-    gru_step_backward_mistakes,
-    gru_step_mistakes,
-    sample_names_mistakes,
     temporal_loss_mistakes,
-    train_epoch_loss_mistakes,
 )
 from .mistakes_lstm import (  # noqa: F401
     lstm_step_backward_mistakes,
