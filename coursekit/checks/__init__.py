@@ -56,9 +56,6 @@ attention.py 12
 
 from .language_model import check_not_using  # noqa: F401
 from .mistakes_attention import (  # noqa: F401
-    additive_scores_mistakes,
-    attention_step_mistakes,
-    beam_search_mistakes,
     context_mistakes,
     masked_softmax_backward_mistakes,
     masked_softmax_mistakes,
