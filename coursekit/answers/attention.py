@@ -286,8 +286,7 @@ def decoder_step(lengths, seed, **sizes):
 
 def beam(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
     """Part 5: the tokens and score of the best hypothesis, and the mistakes'."""
-    step, s0 = beam_case(seed, eos_bias, **sizes)
-    args = (step, s0, max_len, beam_width, alpha)
+    args = beam_case(seed, max_len, beam_width, alpha, eos_bias, **sizes)
     tokens, score = beam_search_reference(*args)
     return {
         "tokens": tokens,

@@ -19,7 +19,12 @@ per check, take the case the check was given and return plain data:
 
 import numpy as np
 
-from coursekit.checks.language_model import epoch_case, random_gru, random_lm
+from coursekit.checks.language_model import (
+    epoch_case,
+    gru_backward_case,
+    random_gru,
+    random_lm,
+)
 from coursekit.checks.mistakes_language_model import GRU_GRADIENTS
 from coursekit.checks.values import MISTAKES
 
@@ -313,8 +318,7 @@ def gru_forward(B, D, H, seed):
 def gru_backward(B, D, H, seed):
     """Part 4: the cache of Part 3 (the backward pass's input), the numerical
     gradients of L = sum(dh_next * h_next) and the named mistakes."""
-    args = random_gru(B, D, H, seed)
-    dh_next = np.random.default_rng(seed + 100).standard_normal((B, H))
+    args, dh_next = gru_backward_case(B, D, H, seed)
     numerical = gru_numerical_gradients(dh_next, args)
     return {
         "cache": gru_step_reference(*args)[1],

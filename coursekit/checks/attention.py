@@ -251,22 +251,22 @@ def decoder_of(model, src):
     return step, s0
 
 
-def beam_case(seed, eos_bias=0.0, **sizes):
-    """Test data of Part 5: (step, s0) of an rnnlib model of the given sizes
+def beam_case(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
+    """Test data of Part 5: beam_search's arguments (step, s0, max_len,
+    beam_width, alpha), step and s0 of an rnnlib model of the given sizes
     (its <eos> logit raised by eos_bias) for one random source."""
     rng = np.random.default_rng(seed)
     model = reference_model(seed=seed, **sizes)
     model.params["output.b"][EOS] += eos_bias
     src = rng.integers(3, model.src_vocab_size, size=(1, int(rng.integers(1, 6))))
-    return decoder_of(model, src)
+    return (*decoder_of(model, src), max_len, beam_width, alpha)
 
 
 def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
     """Part 5: the tokens and score of the learner's beam_search against the
     reference's (answers: beam), decoding one random source with an rnnlib
     model.  Returns its arguments."""
-    step, s0 = beam_case(seed, eos_bias, **sizes)
-    args = (step, s0, max_len, beam_width, alpha)
+    args = beam_case(seed, max_len, beam_width, alpha, eos_bias, **sizes)
     answer = ANSWERS(
         "beam",
         seed=seed,

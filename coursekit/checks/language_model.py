@@ -155,6 +155,13 @@ def random_gru(B, D, H, seed):
     )
 
 
+def gru_backward_case(B, D, H, seed):
+    """Test data of Part 4: the arguments of Part 3's step (random_gru) and
+    dh_next (B, H), for L = sum(dh_next * h_next)."""
+    dh_next = np.random.default_rng(seed + 100).standard_normal((B, H))
+    return random_gru(B, D, H, seed), dh_next
+
+
 def check_gru_forward(gru_step_forward, B, D, H, seed):
     """Part 3: h_next and the cache of the learner's gru_step_forward, against
     the reference's (answers: gru_forward).  Returns the test's arguments."""
@@ -178,7 +185,7 @@ def check_gru_backward(gru_step_backward, B, D, H, seed, more_mistakes=None):
     numerical gradient of the reference forward, for L = sum(dh_next *
     h_next) (answers: gru_backward).  more_mistakes(dh_next, cache) ->
     {name: {mistake: array}} adds named mistakes.  Returns (dh_next, cache)."""
-    dh_next = np.random.default_rng(seed + 100).standard_normal((B, H))
+    _, dh_next = gru_backward_case(B, D, H, seed)
     answer = ANSWERS("gru_backward", B=B, D=D, H=H, seed=seed)
     cache = tuple(answer["cache"])  # the cache of Part 3
     got = check_returns(

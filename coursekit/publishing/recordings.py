@@ -111,10 +111,12 @@ def record(source: Path, answers_dir: Path = ANSWERS) -> dict[str, dict]:
     return out
 
 
-def plan(source: Path, folder: Path = recordings.RECORDED):
+def plan(source: Path, folder: Path | None = None):
     """(texts, stale): {recording path: text} of what `record` gives, and
     [(path, why)] for each recording in `folder` that is missing or differs
-    from it beyond the recording's tolerance."""
+    from it beyond the recording's tolerance (folder: by default the checks'
+    `recorded/`)."""
+    folder = recordings.RECORDED if folder is None else folder
     texts, stale = {}, []
     for topic, cases in sorted(record(source).items()):
         path = recordings.recording_path(topic, folder)
