@@ -54,19 +54,19 @@ def test_recorded_cases_need_no_answers_and_others_say_where_they_are(monkeypatc
     """As in the student edition, where coursekit/answers is absent."""
     monkeypatch.setitem(sys.modules, "coursekit.answers", None)
     answers = Answers("language_model")
-    got = answers("gru_forward", B=2, D=3, H=4, seed=0)
+    got = answers("gru_step_answer", B=2, D=3, H=4, seed=0)
     assert got["h_next"].shape == (2, 4) and len(got["cache"]) == 7
     assert "the candidate n returned instead of h_next" in got["mistakes"]
     with pytest.raises(LookupError, match="stays with the instructor"):
-        answers("gru_forward", B=2, D=3, H=4, seed=99)
+        answers("gru_step_answer", B=2, D=3, H=4, seed=99)
 
 
 def test_the_recordings_are_the_answers_of_the_visible_tests():
     from coursekit.answers import language_model
 
     recorded = read_recording("language_model")
-    key = "gru_forward(B=3, D=5, H=2, seed=1)"
-    live = language_model.gru_forward(B=3, D=5, H=2, seed=1)
+    key = "gru_step_answer(B=3, D=5, H=2, seed=1)"
+    live = language_model.gru_step_answer(B=3, D=5, H=2, seed=1)
     assert np.array_equal(decode(recorded[key])["h_next"], live["h_next"])
     texts, stale = recorder.plan(ROOT / "solutions")
     assert stale == []
@@ -100,7 +100,7 @@ def _scaled(factor):
 
 
 def test_a_stale_recording_fails_check(recorded_copy, capsys):
-    key = "gru_forward(B=2, D=3, H=4, seed=0)"
+    key = "gru_step_answer(B=2, D=3, H=4, seed=0)"
     assert exercises.main(["--check"]) == 0
     _edit(recorded_copy, key, _scaled(1 + 1e-12))  # another machine's last bits
     assert exercises.main(["--check"]) == 0
@@ -114,7 +114,7 @@ def test_a_stale_recording_fails_check(recorded_copy, capsys):
 
 def test_a_missing_case_fails_check_and_generating_writes_it(recorded_copy, capsys):
     cases = json.loads(recorded_copy.read_text())
-    key = "sampling(V=5, E=2, H=4, n=5, temperature=0.7, max_len=10, seed=1)"
+    key = "sampling_answer(V=5, E=2, H=4, n=5, temperature=0.7, max_len=10, seed=1)"
     del cases[key]
     recorded_copy.write_text(recordings.recording_text(cases))
     assert exercises.main(["--check"]) == 1
@@ -157,7 +157,7 @@ HARD_CODED = """
 from coursekit.checks.recordings import decode, read_recording
 
 _SEEN = [decode(a) for k, a in read_recording("language_model").items()
-         if k.startswith("gru_forward")]
+         if k.startswith("gru_step_answer")]
 
 
 def gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):

@@ -7,12 +7,14 @@ model).  Instructor-only (see `coursekit.answers`).
 The functions the checks of `coursekit.checks.attention` ask for, one per
 check, take the case the check was given and return plain data:
 
-    additive(B, T, S, Dq, Dk, A, seed)        e, {mistake: e}
-    general(B, T, S, Dq, Dk, scaled, seed)    e, {mistake: e}
-    decoder_step(lengths, seed, **sizes)      log_probs, s, a, and
-                                              {"log_probs": {...}, "a": {...}}
-    beam(seed, max_len, beam_width, alpha, eos_bias, **sizes)
-                                              tokens, score, {mistake: [tokens, score]}
+    additive_answer(B, T, S, Dq, Dk, A, seed)
+        e, {mistake: e}
+    general_answer(B, T, S, Dq, Dk, scaled, seed)
+        e, {mistake: e}
+    decoder_step_answer(lengths, seed, **sizes)
+        log_probs, s, a, and {"log_probs": {...}, "a": {...}}
+    beam_answer(seed, max_len, beam_width, alpha, eos_bias, **sizes)
+        tokens, score, {mistake: [tokens, score]}
 """
 
 import numpy as np
@@ -254,7 +256,7 @@ def beam_search_mistakes(step, s0, max_len, beam_width, alpha):
 # the answers the checks ask for, one case each
 
 
-def additive(B, T, S, Dq, Dk, A, seed):
+def additive_answer(B, T, S, Dq, Dk, A, seed):
     """Part 1: the additive scores with a bias, and the mistakes'."""
     args = additive_case(B, T, S, Dq, Dk, A, seed)
     return {
@@ -263,7 +265,7 @@ def additive(B, T, S, Dq, Dk, A, seed):
     }
 
 
-def general(B, T, S, Dq, Dk, scaled, seed):
+def general_answer(B, T, S, Dq, Dk, scaled, seed):
     """Part 1: Luong's general scores, and the mistakes'."""
     q, k, W_a = general_case(B, T, S, Dq, Dk, seed)
     return {
@@ -272,7 +274,7 @@ def general(B, T, S, Dq, Dk, scaled, seed):
     }
 
 
-def decoder_step(lengths, seed, **sizes):
+def decoder_step_answer(lengths, seed, **sizes):
     """Part 4: log_probs, s and a of one decoder step, and the mistakes'."""
     args = decoder_case(lengths, seed, **sizes)
     log_probs, s, a = decoder_step_reference(*args)
@@ -284,7 +286,7 @@ def decoder_step(lengths, seed, **sizes):
     }
 
 
-def beam(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
+def beam_answer(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
     """Part 5: the tokens and score of the best hypothesis, and the mistakes'."""
     args = beam_case(seed, max_len, beam_width, alpha, eos_bias, **sizes)
     tokens, score = beam_search_reference(*args)

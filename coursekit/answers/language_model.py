@@ -7,14 +7,16 @@ reset gate after the product" with rnnlib's GRU).  Instructor-only (see
 The functions the checks of `coursekit.checks.language_model` ask for, one
 per check, take the case the check was given and return plain data:
 
-    gru_forward(B, D, H, seed)   h_next, the cache, {mistake: h_next}
-    gru_backward(B, D, H, seed)  the cache (the backward's input), the
-                                 numerical gradients, {name: {mistake: array}}
-    epoch(n, batch_size, H, max_norm, lr, seed)
-                                 the parameters and the loss after one epoch,
-                                 and those of each usual mistake
-    sampling(V, E, H, n, temperature, max_len, seed)
-                                 the names drawn, {mistake: names}
+    gru_step_answer(B, D, H, seed)
+        h_next, the cache, {mistake: h_next}
+    gru_step_backward_answer(B, D, H, seed)
+        the cache (the backward's input), the numerical gradients,
+        {name: {mistake: array}}
+    epoch_answer(n, batch_size, H, max_norm, lr, seed)
+        the parameters and the loss after one epoch, and those of each
+        usual mistake
+    sampling_answer(V, E, H, n, temperature, max_len, seed)
+        the names drawn, {mistake: names}
 """
 
 import numpy as np
@@ -308,14 +310,14 @@ def sample_names_mistakes(params, n, temperature, seed, max_len):
 # the answers the checks ask for, one case each
 
 
-def gru_forward(B, D, H, seed):
+def gru_step_answer(B, D, H, seed):
     """Part 3: h_next and the cache of gru_step_reference, and the mistakes."""
     args = random_gru(B, D, H, seed)
     h_next, cache = gru_step_reference(*args)
     return {"h_next": h_next, "cache": cache, "mistakes": gru_step_mistakes(*args)}
 
 
-def gru_backward(B, D, H, seed):
+def gru_step_backward_answer(B, D, H, seed):
     """Part 4: the cache of Part 3 (the backward pass's input), the numerical
     gradients of L = sum(dh_next * h_next) and the named mistakes."""
     args, dh_next = gru_backward_case(B, D, H, seed)
@@ -327,7 +329,7 @@ def gru_backward(B, D, H, seed):
     }
 
 
-def epoch(n, batch_size, H, max_norm, lr, seed):
+def epoch_answer(n, batch_size, H, max_norm, lr, seed):
     """Part 5: the parameters and the loss after one train_epoch_reference
     epoch, and those of each usual mistake."""
     make_model, make_optimizer, sequences = epoch_case(n, H, lr, seed)
@@ -342,7 +344,7 @@ def epoch(n, batch_size, H, max_norm, lr, seed):
     }
 
 
-def sampling(V, E, H, n, temperature, max_len, seed):
+def sampling_answer(V, E, H, n, temperature, max_len, seed):
     """Part 6: the names sample_names_reference draws, and the mistakes'."""
     params = random_lm(V, E, H, seed)
     rng = np.random.default_rng(seed)

@@ -17,10 +17,10 @@ The test cells call one check per part, each on its own random data:
                                  numerical gradient
     check_context                Part 3: the context vector
     check_decoder_step           Part 4: one decoder step with the biased
-                                 additive score (answers: decoder_step), with
+                                 additive score (answers: decoder_step_answer), with
                                  the weights of rnnlib's AttentionEncoderDecoder
     check_beam                   Part 5: beam search with Wu et al.'s length
-                                 penalty (answers: beam; rnnlib's
+                                 penalty (answers: beam_answer; rnnlib's
                                  divides by length ** alpha)
 """
 
@@ -100,10 +100,10 @@ def additive_case(B, T, S, Dq, Dk, A, seed):
 
 def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
     """Part 1: the learner's additive_scores (with the bias b_a) against the
-    reference (answers: additive), inputs left unchanged.  Returns its
+    reference (answers: additive_answer), inputs left unchanged.  Returns its
     arguments."""
     args = additive_case(B, T, S, Dq, Dk, A, seed)
-    answer = ANSWERS("additive", B=B, T=T, S=S, Dq=Dq, Dk=Dk, A=A, seed=seed)
+    answer = ANSWERS("additive_answer", B=B, T=T, S=S, Dq=Dq, Dk=Dk, A=A, seed=seed)
     q, k = args[:2]
     before = [x.copy() for x in args]
     check_array(
@@ -128,9 +128,11 @@ def general_case(B, T, S, Dq, Dk, seed):
 
 def check_general(general_scores, B, T, S, Dq, Dk, scaled, seed):
     """Part 1: the learner's general_scores against the reference (answers:
-    general).  Returns its arguments."""
+    general_answer).  Returns its arguments."""
     q, k, W_a = general_case(B, T, S, Dq, Dk, seed)
-    answer = ANSWERS("general", B=B, T=T, S=S, Dq=Dq, Dk=Dk, scaled=scaled, seed=seed)
+    answer = ANSWERS(
+        "general_answer", B=B, T=T, S=S, Dq=Dq, Dk=Dk, scaled=scaled, seed=seed
+    )
     check_array(
         f"general_scores(scaled={scaled}) for q {q.shape}, k {k.shape}",
         general_scores(*copies(q, k, W_a), scaled=scaled),
@@ -219,10 +221,10 @@ def decoder_case(lengths, seed, **sizes):
 
 def check_decoder_step(attention_decoder_step, lengths, seed, **sizes):
     """Part 4: log_probs, s and a of the learner's attention_decoder_step
-    against the reference's (answers: decoder_step), with the weights of an
+    against the reference's (answers: decoder_step_answer), with the weights of an
     rnnlib model and a random attention bias.  Returns its arguments."""
     args = decoder_case(lengths, seed, **sizes)
-    answer = ANSWERS("decoder_step", lengths=lengths, seed=seed, **sizes)
+    answer = ANSWERS("decoder_step_answer", lengths=lengths, seed=seed, **sizes)
     names = ("log_probs", "s", "a")
     got = check_returns(
         "attention_decoder_step", attention_decoder_step(*copies(*args)), names
@@ -264,11 +266,11 @@ def beam_case(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
 
 def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
     """Part 5: the tokens and score of the learner's beam_search against the
-    reference's (answers: beam), decoding one random source with an rnnlib
+    reference's (answers: beam_answer), decoding one random source with an rnnlib
     model.  Returns its arguments."""
     args = beam_case(seed, max_len, beam_width, alpha, eos_bias, **sizes)
     answer = ANSWERS(
-        "beam",
+        "beam_answer",
         seed=seed,
         max_len=max_len,
         beam_width=beam_width,

@@ -15,7 +15,7 @@ language_model.py`, whose values for the visible tests' cases are recorded
                           softmax_cross_entropy (the mask left out or only
                           half applied)
     check_gru_forward     Part 3: one GRU step of Cho et al. (2014), the reset
-                          gate before the product (answers: gru_forward), and
+                          gate before the product (answers: gru_step_answer), and
                           its cache (r and z swapped, PyTorch's form, ...)
     check_gru_backward    Part 4: its backward pass against the numerical
                           gradients of that forward (the direct path left
@@ -164,9 +164,9 @@ def gru_backward_case(B, D, H, seed):
 
 def check_gru_forward(gru_step_forward, B, D, H, seed):
     """Part 3: h_next and the cache of the learner's gru_step_forward, against
-    the reference's (answers: gru_forward).  Returns the test's arguments."""
+    the reference's (answers: gru_step_answer).  Returns the test's arguments."""
     args = random_gru(B, D, H, seed)
-    answer = ANSWERS("gru_forward", B=B, D=D, H=H, seed=seed)
+    answer = ANSWERS("gru_step_answer", B=B, D=D, H=H, seed=seed)
     got = check_returns(
         "gru_step_forward", gru_step_forward(*copies(*args)), ("h_next", "cache")
     )
@@ -183,10 +183,10 @@ def check_gru_forward(gru_step_forward, B, D, H, seed):
 def check_gru_backward(gru_step_backward, B, D, H, seed, more_mistakes=None):
     """Part 4: each gradient of the learner's gru_step_backward against the
     numerical gradient of the reference forward, for L = sum(dh_next *
-    h_next) (answers: gru_backward).  more_mistakes(dh_next, cache) ->
+    h_next) (answers: gru_step_backward_answer).  more_mistakes(dh_next, cache) ->
     {name: {mistake: array}} adds named mistakes.  Returns (dh_next, cache)."""
     _, dh_next = gru_backward_case(B, D, H, seed)
-    answer = ANSWERS("gru_backward", B=B, D=D, H=H, seed=seed)
+    answer = ANSWERS("gru_step_backward_answer", B=B, D=D, H=H, seed=seed)
     cache = tuple(answer["cache"])  # the cache of Part 3
     got = check_returns(
         "gru_step_backward", gru_step_backward(*copies(dh_next, cache)), GRU_GRADIENTS
@@ -259,11 +259,17 @@ def epoch_case(n, H, lr, seed):
 def check_epoch(train_epoch, n, batch_size, H, max_norm, lr, seed):
     """Part 5: the parameters after one epoch of the learner's train_epoch, and
     the loss it returns, against the reference's on n training names
-    (answers: epoch).  Returns the arguments of one more call (all but the
+    (answers: epoch_answer).  Returns the arguments of one more call (all but the
     rng)."""
     make_model, make_optimizer, sequences = epoch_case(n, H, lr, seed)
     answer = ANSWERS(
-        "epoch", n=n, batch_size=batch_size, H=H, max_norm=max_norm, lr=lr, seed=seed
+        "epoch_answer",
+        n=n,
+        batch_size=batch_size,
+        H=H,
+        max_norm=max_norm,
+        lr=lr,
+        seed=seed,
     )
     model = make_model()
     loss = train_epoch(
@@ -317,10 +323,10 @@ def random_lm(V, E, H, seed):
 def check_sampling(sample_names, V, E, H, n, temperature, max_len, seed):
     """Part 6: the names the learner's sample_names draws (without touching
     np.random's global generator) against the reference's (answers:
-    sampling).  Returns the arguments of one more call."""
+    sampling_answer).  Returns the arguments of one more call."""
     params = random_lm(V, E, H, seed)
     answer = ANSWERS(
-        "sampling",
+        "sampling_answer",
         V=V,
         E=E,
         H=H,

@@ -149,7 +149,7 @@ def _scores(ns):  # 12, Part 1: the first case of its visible tests (recorded)
     from coursekit.checks.attention import ANSWERS, additive_case, general_case
 
     args = additive_case(2, 3, 4, 5, 6, 7, seed=0)
-    expected = ANSWERS("additive", B=2, T=3, S=4, Dq=5, Dk=6, A=7, seed=0)["e"]
+    expected = ANSWERS("additive_answer", B=2, T=3, S=4, Dq=5, Dk=6, A=7, seed=0)["e"]
     got = ns["additive_scores"](*args)
     check_array("additive_scores for q (2, 3, 5), k (2, 4, 6)", got, expected)
     q, k, W_a = general_case(2, 3, 4, 4, 4, seed=1)
@@ -158,7 +158,7 @@ def _scores(ns):  # 12, Part 1: the first case of its visible tests (recorded)
     check_array(
         "general_scores for q (2, 3, 4), k (2, 4, 4)",
         got,
-        ANSWERS("general", **case)["e"],
+        ANSWERS("general_answer", **case)["e"],
     )
 
 

@@ -8,11 +8,11 @@ learners install leave it out).  A check of `coursekit.checks.<topic>` asks
 for them by case, through one `Answers` per topic:
 
     ANSWERS = Answers("language_model")
-    out = ANSWERS("gru_forward", B=2, D=3, H=4, seed=0)
+    out = ANSWERS("gru_step_answer", B=2, D=3, H=4, seed=0)
     out["h_next"], out["mistakes"]      # {mistake: h_next}
 
-which is what `coursekit.answers.language_model.gru_forward(B=2, D=3, H=4,
-seed=0)` returns.  Every case the visible tests ask for (and the short checks
+which is what `coursekit.answers.language_model.gru_step_answer(B=2, D=3,
+H=4, seed=0)` returns.  Every case the visible tests ask for (and the short checks
 of `upstream_first`) is recorded in `recorded/<topic>.json` of this package,
 so a learner's own run compares with the recorded values and names the
 recorded mistakes; any other case (the hidden tests: other sizes and seeds)
@@ -51,7 +51,7 @@ _requests: list | None = None
 
 
 def case_key(name: str, case: dict) -> str:
-    """The key of one case in a recording, e.g. 'gru_forward(B=2, D=3, seed=0)'
+    """The key of one case in a recording, e.g. 'gru_step_answer(B=2, D=3, seed=0)'
     (the arguments in the order given)."""
     args = ", ".join(f"{k}={json.dumps(_plain(v))}" for k, v in case.items())
     return f"{name}({args})"
