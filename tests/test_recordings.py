@@ -173,3 +173,16 @@ def test_hard_coded_recorded_outputs_pass_the_visible_tests_only():
     assert _run_part("test_gru_step_forward", HARD_CODED, visible_only=True) is None
     message = _run_part("test_gru_step_forward", HARD_CODED, visible_only=False)
     assert message is not None and message.startswith("AssertionError: h_next")
+
+
+def test_the_graded_students_process_has_no_answers(tmp_path):
+    """coursekit.grade runs the learner's cells with the library
+    write_student_library writes: coursekit.answers is not in it (a
+    submission that imports it fails its part: ModuleNotFoundError)."""
+    from coursekit.grading.library import withheld_names, write_student_library
+
+    write_student_library(tmp_path, withheld_names(read_notebook(EXERCISE_11)))
+    assert (tmp_path / "coursekit" / "checks" / "__init__.py").exists()
+    assert not (tmp_path / "coursekit" / "answers").exists()
+    for path in tmp_path.rglob("*.py"):
+        assert "def gru_step_reference(" not in path.read_text(), path
