@@ -16,10 +16,10 @@ solutions pass their own visible tests, so it means a broken source).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import os
-import re
 from pathlib import Path
 
 from coursekit.checks import recordings
@@ -32,9 +32,7 @@ from coursekit.notebooks import (
 )
 
 ANSWERS = Path(__file__).resolve().parents[1] / "answers"
-CHECKS_IMPORT = re.compile(
-    r"from\s+coursekit\.checks\s+import\s+(\w+)|coursekit\.checks\.(\w+)"
-)
+CHECKS = "coursekit.checks"
 
 
 def topics_with_answers(answers_dir: Path = ANSWERS) -> set[str]:
@@ -43,13 +41,25 @@ def topics_with_answers(answers_dir: Path = ANSWERS) -> set[str]:
 
 
 def recorded_topics(nb, topics: set[str]) -> set[str]:
-    """The topics of `topics` whose checks module the notebook's cells import."""
+    """The topics of `topics` whose checks module the notebook's cells import
+    (`from coursekit.checks import lstm as tests09`, `import
+    coursekit.checks.lstm`, `from coursekit.checks.lstm import ...`)."""
     found = set()
     for cell in nb.cells:
-        if cell.cell_type == "code":
-            for match in CHECKS_IMPORT.finditer(cell.source):
-                found |= {name for name in match.groups() if name in topics}
-    return found
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython's own syntax: no import of ours to see
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == CHECKS:
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                found.add((node.module or "").removeprefix(CHECKS + "."))
+            elif isinstance(node, ast.Import):
+                found |= {a.name.removeprefix(CHECKS + ".") for a in node.names}
+    return found & topics
 
 
 def visible_code(nb) -> list[str]:
