@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import rnnlib
+from coursekit.answers import language_model as models
 from coursekit.checks import MISTAKES, check_array, check_scalar, check_token_lists
 from coursekit.checks import language_model as lm
-from coursekit.checks import mistakes_language_model as models
+from coursekit.checks import mistakes_language_model as lm_mistakes
 from rnnlib.language_model import LanguageModel
 
 
@@ -48,7 +49,7 @@ def test_gru_reference_is_cho_et_al_s_gru_step():
     args = random_gru(seed=0)
     h_next, cache = models.gru_step_reference(*args)
     np.testing.assert_allclose(h_next, _gru_by_loops(*args), atol=1e-12)
-    assert len(cache) == len(models.GRU_CACHE)
+    assert len(cache) == len(lm.GRU_CACHE)
 
 
 def test_gru_reference_is_not_rnnlibs_gru_but_agrees_when_the_reset_gate_is_open():
@@ -114,7 +115,7 @@ def test_embedding_ids_overwritten_is_named():
             "dW",
             wrong,
             right,
-            mistakes=models.embedding_backward_mistakes(de, ids, 3),
+            mistakes=lm_mistakes.embedding_backward_mistakes(de, ids, 3),
         )
 
 
@@ -124,7 +125,7 @@ def test_loss_without_the_mask_is_named():
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0.0]])
     unmasked, _ = rnnlib.softmax_cross_entropy(logits, targets)
     right, dright = rnnlib.softmax_cross_entropy(logits, targets, mask)
-    mistakes = models.temporal_loss_mistakes(logits, targets, mask)
+    mistakes = lm_mistakes.temporal_loss_mistakes(logits, targets, mask)
     with pytest.raises(AssertionError, match="mask left out"):
         check_scalar("loss", unmasked, right, mistakes=mistakes["loss"])
     _, dunmasked = rnnlib.softmax_cross_entropy(logits, targets)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import rnnlib
+from coursekit.answers import attention as models
 from coursekit.checks import attention as att
 from coursekit.checks import check_array
-from coursekit.checks import mistakes_attention as models
 
 
 def random_scores_case(B=2, T=3, S=4, Dq=5, Dk=6, A=7, seed=0):

@@ -153,7 +153,7 @@ def test_exercise_11_hidden_gru_mistakes_are_mistakes_of_the_right_backward():
     ns = NAMESPACE
     dh_next = np.random.default_rng(0).standard_normal((3, 4))
     args = ns["tests11"].random_gru(3, 2, 4, 5)
-    _, cache = ns["tests11"].gru_step_reference(*args)
+    _, cache = ns["answers11"].gru_step_reference(*args)
     right = ns["gru_step_backward"](dh_next, cache)
     for got, expected in zip(
         ns["_backward_variant"](dh_next, cache), right, strict=True

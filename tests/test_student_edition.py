@@ -1,6 +1,8 @@
 """The student edition: the course without solutions or hidden tests."""
 
+import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.publishing.student_edition import leaks, secrets, write_edition
+from coursekit.publishing.student_edition import (
+    answer_leaks,
+    answer_lines,
+    leaks,
+    secrets,
+    write_edition,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,6 +79,119 @@ def test_the_code_that_reads_the_solutions_is_left_out(edition):
         assert not (edition / gone).exists(), gone
     for kept in ("tests/test_rnn.py", "tests/test_lstm.py", "benchmarks/bench_rnn.py"):
         assert (edition / kept).exists(), kept
+
+
+# one characteristic line of each reference of coursekit/answers
+REFERENCE_LINES = (
+    "n = np.tanh(a_xn + (r * h_prev) @ W_h[n_block].T + b_h[n_block])",
+    'tokens += mask[:, 1:].sum() if tokens_counted == "predicted" else mask.sum()',
+    'h = np.tanh(p["W_emb"][token] @ p["W_hx"].T + h_prev @ p["W_hh"].T + p["b_h"])',
+    "summed = (q @ W_q.T)[:, :, None, :] + (k @ W_k.T)[:, None, :, :]",
+    "e = q @ W_a @ k.transpose(0, 2, 1)",
+    'e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T + b_a) @ p["v"]',
+    "return ((5 + length) / 6) ** alpha",
+)
+
+
+def _texts(folder):
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix in (".py", ".ipynb", ".md", ".json") and path.is_file():
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_edition_holds_no_reference_of_a_graded_variant(edition):
+    assert not (edition / "coursekit" / "answers").exists()
+    assert (edition / "coursekit" / "checks" / "recorded" / "attention.json").exists()
+    sources = sorted((ROOT / "coursekit" / "answers").glob("[!_]*.py"))
+    names = {
+        node.name
+        for path in sources
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+    }
+    assert {"gru_step_reference", "beam_search_reference"} <= names
+    everything = "\n".join(text for _, text in _texts(ROOT / "coursekit" / "answers"))
+    for line in REFERENCE_LINES:
+        assert line in everything, line  # each is a line of the answers
+    for path, text in _texts(edition):
+        where = path.relative_to(edition)
+        for name in names:
+            assert f"def {name}(" not in text, f"{where}: def {name}"
+        for line in REFERENCE_LINES:
+            assert line not in text, f"{where}: {line}"
+    lines = answer_lines()
+    assert len(lines) > 100
+    assert answer_leaks(edition, lines) == []
+
+
+def test_a_reference_copied_into_the_checks_is_caught(tmp_path):
+    copied = tmp_path / "coursekit" / "checks" / "helper.py"
+    copied.parent.mkdir(parents=True)
+    copied.write_text(
+        "def f(r, h_prev, a_xn, W_h, b_h, n_block):\n    " + REFERENCE_LINES[0]
+    )
+    assert answer_leaks(tmp_path, answer_lines()) == [
+        ("coursekit/checks/helper.py", REFERENCE_LINES[0])
+    ]
+
+
+VISIBLE_11 = """
+import sys, warnings
+import nbformat
+import coursekit
+
+assert coursekit.__file__.startswith(sys.argv[1]), coursekit.__file__
+ns = {}
+for cell in nbformat.read(sys.argv[2], as_version=4).cells:
+    if cell.cell_type == "code":
+        source = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+        source = source.replace(*sys.argv[3:5])  # a mistake, or none
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(compile(source, "<cell>", "exec"), ns)
+        except Exception as err:
+            print(f"{type(err).__name__}: {err}")
+            break
+"""
+
+
+def _visible_11(edition, old="", new=""):
+    """Run exercise 11 with its solutions and visible tests (a line of the
+    solutions replaced) in a Python that imports the edition's coursekit."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            VISIBLE_11,
+            str(edition),
+            str(ROOT / "solutions" / "11_character_language_model_exercises.ipynb"),
+            old,
+            new,
+        ],
+        cwd=edition,
+        env={**os.environ, "PYTHONPATH": str(edition)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def test_exercise_11s_visible_tests_run_in_the_edition_on_its_recordings(edition):
+    out = _visible_11(edition)
+    for part in range(1, 7):
+        assert f"Part {part}: the visible tests pass." in out, out[-2000:]
+    assert "Error" not in out, out[-2000:]
+    out = _visible_11(
+        edition,
+        "h_next = (1 - z) * n + z * h_prev",
+        "h_next = z * n + (1 - z) * h_prev",
+    )
+    assert "Part 2: the visible tests pass." in out
+    assert "AssertionError: h_next (B=2, D=3, H=4) is not right." in out
+    assert "This is exactly what you get with z and 1 - z swapped" in out
 
 
 def test_edition_readme_says_what_it_is(edition):

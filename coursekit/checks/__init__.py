@@ -35,8 +35,12 @@ mistakes_lstm.py    softmax, a masked loss, a many-to-one backward, a
                     plain NumPy (the classifier's with rnnlib's RNN),
                     independently of the learner's code.
 mistakes_language_model.py, mistakes_attention.py
-                    the same for exercises 11 and 12: their references
-                    and the usual mistakes of each of their parts
+                    the same for the parts of exercises 11 and 12 that
+                    are graded as rnnlib computes them
+recordings.py       Answers: the references and mistake models of a graded
+                    variant (instructor-only, coursekit/answers/<topic>.py),
+                    recorded in recorded/<topic>.json for the visible tests'
+                    cases and computed from coursekit.answers for the others
 prerequisites.py    which part of each exercise builds on which, with the
                     short check of each earlier part (upstream_first's)
 
@@ -56,20 +60,13 @@ attention.py 12
 
 from .language_model import check_not_using  # noqa: F401
 from .mistakes_attention import (  # noqa: F401
-    additive_scores_mistakes,
-    attention_step_mistakes,
-    beam_search_mistakes,
     context_mistakes,
     masked_softmax_backward_mistakes,
     masked_softmax_mistakes,
 )
 from .mistakes_language_model import (  # noqa: F401
     embedding_backward_mistakes,
-    gru_step_backward_mistakes,
-    gru_step_mistakes,
-    sample_names_mistakes,
     temporal_loss_mistakes,
-    train_epoch_loss_mistakes,
 )
 from .mistakes_lstm import (  # noqa: F401
     lstm_step_backward_mistakes,

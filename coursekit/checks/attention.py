@@ -1,5 +1,9 @@
-"""Checks for exercise 12, attention; the references and the usual
-mistakes they compare with are in `mistakes_attention.py`.
+"""Checks for exercise 12, attention.  The masked softmax and the context
+are compared with rnnlib's (their usual mistakes in `mistakes_attention.py`);
+the scores, the decoder step and beam search grade variants rnnlib does not
+hold, whose references and mistake models are the instructor's
+(`coursekit/answers/attention.py`), recorded for the visible tests' cases
+(`recordings.py`, ANSWERS).
 
 The test cells call one check per part, each on its own random data:
 
@@ -13,29 +17,22 @@ The test cells call one check per part, each on its own random data:
                                  numerical gradient
     check_context                Part 3: the context vector
     check_decoder_step           Part 4: one decoder step with the biased
-                                 additive score (decoder_step_reference), with
+                                 additive score (answers: decoder_step_answer), with
                                  the weights of rnnlib's AttentionEncoderDecoder
     check_beam                   Part 5: beam search with Wu et al.'s length
-                                 penalty (beam_search_reference; rnnlib's
+                                 penalty (answers: beam_answer; rnnlib's
                                  divides by length ** alpha)
 """
 
 import numpy as np
 
 from .mistakes_attention import (
-    additive_scores_mistakes,
-    additive_scores_reference,
-    attention_step_mistakes,
-    beam_search_mistakes,
-    beam_search_reference,
     context_mistakes,
-    decoder_step_reference,
-    general_scores_mistakes,
-    general_scores_reference,
     masked_softmax_backward_mistakes,
     masked_softmax_mistakes,
 )
 from .randomness import check_token_lists
+from .recordings import Answers
 from .values import (
     check_array,
     check_gradient,
@@ -44,6 +41,9 @@ from .values import (
     check_unchanged,
     copies,
 )
+
+# Parts 1, 4 and 5: the instructor's references, recorded for the visible cases
+ANSWERS = Answers("attention")
 
 # ---------------------------------------------------------------------------
 # test data and the check of each part, for the test cells of exercise 12
@@ -88,20 +88,29 @@ def padded_batch(rng, lengths, V_src=8):
     return src, mask
 
 
-def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
-    """Part 1: the learner's additive_scores (with the bias b_a) against
-    additive_scores_reference, inputs left unchanged.  Returns its arguments."""
+def additive_case(B, T, S, Dq, Dk, A, seed):
+    """Test data of Part 1's additive scores: q (B, T, Dq), k (B, S, Dk),
+    W_q (A, Dq), W_k (A, Dk), b_a (A,), v (A,)."""
     rng = np.random.default_rng(seed)
     q, k = rng.standard_normal((B, T, Dq)), rng.standard_normal((B, S, Dk))
     shapes = ((A, Dq), (A, Dk), (A,), (A,))
     W_q, W_k, b_a, v = (rng.standard_normal(s) for s in shapes)
-    args = (q, k, W_q, W_k, b_a, v)
+    return q, k, W_q, W_k, b_a, v
+
+
+def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
+    """Part 1: the learner's additive_scores (with the bias b_a) against the
+    reference (answers: additive_answer), inputs left unchanged.  Returns its
+    arguments."""
+    args = additive_case(B, T, S, Dq, Dk, A, seed)
+    answer = ANSWERS("additive_answer", B=B, T=T, S=S, Dq=Dq, Dk=Dk, A=A, seed=seed)
+    q, k = args[:2]
     before = [x.copy() for x in args]
     check_array(
         f"additive_scores for q {q.shape}, k {k.shape}",
         additive_scores(*args),
-        additive_scores_reference(*before),
-        mistakes=additive_scores_mistakes(*before),
+        answer["e"],
+        mistakes=answer["mistakes"],
     )
     names = ("q", "k", "W_q", "W_k", "b_a", "v")
     for name, b, x in zip(names, before, args, strict=True):
@@ -109,17 +118,26 @@ def check_additive(additive_scores, B, T, S, Dq, Dk, A, seed):
     return args
 
 
-def check_general(general_scores, B, T, S, Dq, Dk, scaled, seed):
-    """Part 1: the learner's general_scores against general_scores_reference.
-    Returns its arguments."""
+def general_case(B, T, S, Dq, Dk, seed):
+    """Test data of Part 1's general scores: q (B, T, Dq), k (B, S, Dk),
+    W_a (Dq, Dk)."""
     rng = np.random.default_rng(seed)
     q, k = rng.standard_normal((B, T, Dq)), rng.standard_normal((B, S, Dk))
-    W_a = rng.standard_normal((Dq, Dk))
+    return q, k, rng.standard_normal((Dq, Dk))
+
+
+def check_general(general_scores, B, T, S, Dq, Dk, scaled, seed):
+    """Part 1: the learner's general_scores against the reference (answers:
+    general_answer).  Returns its arguments."""
+    q, k, W_a = general_case(B, T, S, Dq, Dk, seed)
+    answer = ANSWERS(
+        "general_answer", B=B, T=T, S=S, Dq=Dq, Dk=Dk, scaled=scaled, seed=seed
+    )
     check_array(
         f"general_scores(scaled={scaled}) for q {q.shape}, k {k.shape}",
         general_scores(*copies(q, k, W_a), scaled=scaled),
-        general_scores_reference(q, k, W_a, scaled),
-        mistakes=general_scores_mistakes(q, k, W_a, scaled),
+        answer["e"],
+        mistakes=answer["mistakes"],
     )
     return q, k, W_a, scaled
 
@@ -189,28 +207,34 @@ def check_context(context, B, T, S, Dv, seed):
     return a, values
 
 
-def check_decoder_step(attention_decoder_step, lengths, seed, **sizes):
-    """Part 4: log_probs, s and a of the learner's attention_decoder_step
-    against decoder_step_reference, with the weights of an rnnlib model and a
-    random attention bias.  Returns its arguments."""
+def decoder_case(lengths, seed, **sizes):
+    """Test data of Part 4: (tokens, s_prev, keys, mask, params), a batch of
+    sources of the given lengths encoded by an rnnlib model of the given
+    sizes, random previous tokens, and the model's decoder weights."""
     rng = np.random.default_rng(seed)
     model = reference_model(seed=seed, **sizes)
     src, src_mask = padded_batch(rng, lengths, model.src_vocab_size)
     keys, mask, s_prev = model.encode(src, src_mask)
     tokens = rng.integers(0, model.tgt_vocab_size, size=len(lengths))
-    args = (tokens, s_prev, keys, mask, params_of(model, seed))
-    expected = decoder_step_reference(*args)
-    mistakes = attention_step_mistakes(*args)
+    return tokens, s_prev, keys, mask, params_of(model, seed)
+
+
+def check_decoder_step(attention_decoder_step, lengths, seed, **sizes):
+    """Part 4: log_probs, s and a of the learner's attention_decoder_step
+    against the reference's (answers: decoder_step_answer), with the weights of an
+    rnnlib model and a random attention bias.  Returns its arguments."""
+    args = decoder_case(lengths, seed, **sizes)
+    answer = ANSWERS("decoder_step_answer", lengths=lengths, seed=seed, **sizes)
     names = ("log_probs", "s", "a")
     got = check_returns(
         "attention_decoder_step", attention_decoder_step(*copies(*args)), names
     )
-    for name, g, e in zip(names, got, expected, strict=True):
+    for name, g in zip(names, got, strict=True):
         check_array(
             f"{name} for sources of lengths {lengths}",
             g,
-            e,
-            mistakes=mistakes.get(name),
+            answer[name],
+            mistakes=answer["mistakes"].get(name),
         )
     return args
 
@@ -229,30 +253,44 @@ def decoder_of(model, src):
     return step, s0
 
 
-def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
-    """Part 5: the tokens and score of the learner's beam_search against
-    beam_search_reference, decoding one random source with an rnnlib model.
-    Returns its arguments."""
+def beam_case(seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
+    """Test data of Part 5: beam_search's arguments (step, s0, max_len,
+    beam_width, alpha), step and s0 of an rnnlib model of the given sizes
+    (its <eos> logit raised by eos_bias) for one random source."""
     rng = np.random.default_rng(seed)
     model = reference_model(seed=seed, **sizes)
     model.params["output.b"][EOS] += eos_bias
     src = rng.integers(3, model.src_vocab_size, size=(1, int(rng.integers(1, 6))))
-    step, s0 = decoder_of(model, src)
-    args = (step, s0, max_len, beam_width, alpha)
-    tokens, score = beam_search_reference(*args)
-    mistakes = beam_search_mistakes(*args)
+    return (*decoder_of(model, src), max_len, beam_width, alpha)
+
+
+def check_beam(beam_search, seed, max_len, beam_width, alpha, eos_bias=0.0, **sizes):
+    """Part 5: the tokens and score of the learner's beam_search against the
+    reference's (answers: beam_answer), decoding one random source with an rnnlib
+    model.  Returns its arguments."""
+    args = beam_case(seed, max_len, beam_width, alpha, eos_bias, **sizes)
+    answer = ANSWERS(
+        "beam_answer",
+        seed=seed,
+        max_len=max_len,
+        beam_width=beam_width,
+        alpha=alpha,
+        eos_bias=eos_bias,
+        **sizes,
+    )
+    mistakes = answer["mistakes"]
     got = check_returns("beam_search", beam_search(*args), ("tokens", "score"))
     where = f"beam_search(max_len={max_len}, beam_width={beam_width}, alpha={alpha})"
     check_token_lists(
         f"the tokens of {where}",
         [got[0]],
-        [tokens],
+        [answer["tokens"]],
         mistakes={k: [v[0]] for k, v in mistakes.items()},
     )
     check_scalar(
         f"the score of {where}",
         got[1],
-        score,
+        answer["score"],
         mistakes={k: v[1] for k, v in mistakes.items()},
     )
     return args

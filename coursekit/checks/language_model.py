@@ -2,9 +2,11 @@
 
 The test cells of exercises/11_character_language_model_exercises.ipynb call
 one check per part; each compares the learner's function with rnnlib's
-(Parts 1 and 2), with a reference of `mistakes_language_model.py` written
-with plain NumPy, independently of the learner's code, or with numerical
-gradients (Part 4), and names the usual mistakes:
+(Parts 1 and 2, their mistakes in `mistakes_language_model.py`) or with the
+reference of a variant rnnlib does not hold and the numerical gradients of
+its forward (Parts 3 to 6): the instructor's `coursekit/answers/
+language_model.py`, whose values for the visible tests' cases are recorded
+(`recordings.py`, ANSWERS); and it names the usual mistakes:
 
     check_embedding       Part 1: embedding_forward against rnnlib's, and
                           embedding_backward against rnnlib's and the
@@ -13,16 +15,16 @@ gradients (Part 4), and names the usual mistakes:
                           softmax_cross_entropy (the mask left out or only
                           half applied)
     check_gru_forward     Part 3: one GRU step of Cho et al. (2014), the reset
-                          gate before the product (gru_step_reference), and
+                          gate before the product (answers: gru_step_answer), and
                           its cache (r and z swapped, PyTorch's form, ...)
     check_gru_backward    Part 4: its backward pass against the numerical
                           gradients of that forward (the direct path left
                           out, PyTorch's backward, the blocks out of order);
                           nothing here computes the backward pass itself
     check_clip            Part 5: clip_global_norm (per-parameter clipping)
-    check_epoch           Part 5: train_epoch against train_epoch_reference
+    check_epoch           Part 5: train_epoch against the reference (epoch)
                           (no shuffling, no clipping, a division by mask.sum())
-    check_sampling        Part 6: sample_names against sample_names_reference
+    check_sampling        Part 6: sample_names against the reference (sampling)
                           (argmax, the state not carried, the temperature
                           ignored)
     check_not_using       the learner's code does not call these references
@@ -40,20 +42,12 @@ from .mistakes_language_model import (
     GRU_CACHE,
     GRU_GRADIENTS,
     embedding_backward_mistakes,
-    gru_numerical_gradients,
-    gru_step_backward_mistakes,
-    gru_step_mistakes,
-    gru_step_reference,
-    sample_names_mistakes,
-    sample_names_reference,
     temporal_loss_mistakes,
-    train_epoch_loss_mistakes,
-    train_epoch_reference,
-    train_epoch_variants,
 )
 from .mistakes_rnn import clip_grad_norm_mistakes
 from .own_work import is_remote
 from .randomness import check_global_random_untouched, check_token_lists
+from .recordings import Answers
 from .values import (
     check_array,
     check_gradient,
@@ -61,6 +55,11 @@ from .values import (
     check_scalar,
     copies,
 )
+
+# Parts 3 to 6 grade what rnnlib does not hold: their references are the
+# instructor's (coursekit/answers/language_model.py), recorded for the
+# visible tests' cases (recordings.py)
+ANSWERS = Answers("language_model")
 
 # ---------------------------------------------------------------------------
 # the embedding and the loss
@@ -156,36 +155,43 @@ def random_gru(B, D, H, seed):
     )
 
 
+def gru_backward_case(B, D, H, seed):
+    """Test data of Part 4: the arguments of Part 3's step (random_gru) and
+    dh_next (B, H), for L = sum(dh_next * h_next)."""
+    dh_next = np.random.default_rng(seed + 100).standard_normal((B, H))
+    return random_gru(B, D, H, seed), dh_next
+
+
 def check_gru_forward(gru_step_forward, B, D, H, seed):
     """Part 3: h_next and the cache of the learner's gru_step_forward, against
-    gru_step_reference.  Returns the test's arguments."""
+    the reference's (answers: gru_step_answer).  Returns the test's arguments."""
     args = random_gru(B, D, H, seed)
+    answer = ANSWERS("gru_step_answer", B=B, D=D, H=H, seed=seed)
     got = check_returns(
         "gru_step_forward", gru_step_forward(*copies(*args)), ("h_next", "cache")
     )
-    expected, expected_cache = gru_step_reference(*args)
     size = f"B={B}, D={D}, H={H}"
-    mistakes = gru_step_mistakes(*args)
-    check_array(f"h_next ({size})", got[0], expected, mistakes=mistakes)
+    check_array(
+        f"h_next ({size})", got[0], answer["h_next"], mistakes=answer["mistakes"]
+    )
     cache = check_returns("the cache", got[1], GRU_CACHE)
-    for name, mine, theirs in zip(GRU_CACHE, cache, expected_cache, strict=True):
+    for name, mine, theirs in zip(GRU_CACHE, cache, answer["cache"], strict=True):
         check_array(f"{name} in the cache ({size})", mine, theirs)
     return args
 
 
 def check_gru_backward(gru_step_backward, B, D, H, seed, more_mistakes=None):
     """Part 4: each gradient of the learner's gru_step_backward against the
-    numerical gradient of gru_step_reference, for L = sum(dh_next * h_next).
-    more_mistakes(dh_next, cache) -> {name: {mistake: array}} adds named
-    mistakes.  Returns (dh_next, cache)."""
-    args = random_gru(B, D, H, seed)
-    dh_next = np.random.default_rng(seed + 100).standard_normal((B, H))
-    _, cache = gru_step_reference(*args)  # the cache of Part 3
+    numerical gradient of the reference forward, for L = sum(dh_next *
+    h_next) (answers: gru_step_backward_answer).  more_mistakes(dh_next, cache) ->
+    {name: {mistake: array}} adds named mistakes.  Returns (dh_next, cache)."""
+    _, dh_next = gru_backward_case(B, D, H, seed)
+    answer = ANSWERS("gru_step_backward_answer", B=B, D=D, H=H, seed=seed)
+    cache = tuple(answer["cache"])  # the cache of Part 3
     got = check_returns(
         "gru_step_backward", gru_step_backward(*copies(dh_next, cache)), GRU_GRADIENTS
     )
-    numerical = gru_numerical_gradients(dh_next, args)
-    mistakes = gru_step_backward_mistakes(dh_next, args, numerical)
+    numerical, mistakes = answer["numerical"], answer["mistakes"]
     for name, extra in (more_mistakes(dh_next, cache) if more_mistakes else {}).items():
         mistakes[name].update(extra)
     size = f"B={B}, D={D}, H={H}"
@@ -234,14 +240,12 @@ def check_clip(clip_global_norm, shapes, max_norm, seed):
     return grads
 
 
-def check_epoch(train_epoch, n, batch_size, H, max_norm, lr, seed):
-    """Part 5: the parameters after one epoch of the learner's train_epoch, and
-    the loss it returns, against train_epoch_reference on n training names.
-    Returns the arguments of one more call (all but the rng)."""
+def epoch_case(n, H, lr, seed):
+    """Test data of one epoch: (make_model, make_optimizer, sequences), a
+    fresh language model (V=27, E=4, H), SGD(lr) on its parameters and n
+    training names."""
     from rnnlib import SGD
     from rnnlib.language_model import LanguageModel
-
-    sequences = _training_names()[seed : seed + n]
 
     def make_model():
         return LanguageModel(27, embed_dim=4, hidden_size=H, seed=seed)
@@ -249,17 +253,25 @@ def check_epoch(train_epoch, n, batch_size, H, max_norm, lr, seed):
     def make_optimizer(params):
         return SGD(params, lr=lr)
 
-    model, expected_model = make_model(), make_model()
-    expected_loss = train_epoch_reference(
-        expected_model,
-        sequences,
-        batch_size,
-        make_optimizer(expected_model.params),
-        max_norm,
-        np.random.default_rng(seed),
+    return make_model, make_optimizer, _training_names()[seed : seed + n]
+
+
+def check_epoch(train_epoch, n, batch_size, H, max_norm, lr, seed):
+    """Part 5: the parameters after one epoch of the learner's train_epoch, and
+    the loss it returns, against the reference's on n training names
+    (answers: epoch_answer).  Returns the arguments of one more call (all but the
+    rng)."""
+    make_model, make_optimizer, sequences = epoch_case(n, H, lr, seed)
+    answer = ANSWERS(
+        "epoch_answer",
+        n=n,
+        batch_size=batch_size,
+        H=H,
+        max_norm=max_norm,
+        lr=lr,
+        seed=seed,
     )
-    case = (make_model, make_optimizer, sequences, batch_size, max_norm, seed)
-    variants = train_epoch_variants(*case)
+    model = make_model()
     loss = train_epoch(
         model,
         [s.copy() for s in sequences],
@@ -269,21 +281,21 @@ def check_epoch(train_epoch, n, batch_size, H, max_norm, lr, seed):
         np.random.default_rng(seed),
     )
     size = f"{n} names, batch_size={batch_size}, H={H}, max_norm={max_norm}"
-    for key, expected in expected_model.params.items():
+    for key, expected in answer["params"].items():
         check_array(
             f"model.params[{key!r}] after one epoch ({size})",
             model.params[key],
             expected,
             atol=1e-7,
             rtol=1e-5,
-            mistakes={m: v[0][key] for m, v in variants.items()},
+            mistakes={m: v[key] for m, v in answer["params_mistakes"].items()},
         )
     check_scalar(
         f"the returned loss ({size})",
         loss,
-        expected_loss,
+        answer["loss"],
         rtol=1e-5,
-        mistakes=train_epoch_loss_mistakes(*case),
+        mistakes=answer["loss_mistakes"],
     )
     return model, sequences, batch_size, make_optimizer(model.params), max_norm
 
@@ -310,13 +322,19 @@ def random_lm(V, E, H, seed):
 
 def check_sampling(sample_names, V, E, H, n, temperature, max_len, seed):
     """Part 6: the names the learner's sample_names draws (without touching
-    np.random's global generator) against sample_names_reference.  Returns
-    the arguments of one more call."""
+    np.random's global generator) against the reference's (answers:
+    sampling_answer).  Returns the arguments of one more call."""
     params = random_lm(V, E, H, seed)
-    expected = sample_names_reference(
-        params, n, temperature, np.random.default_rng(seed), max_len
+    answer = ANSWERS(
+        "sampling_answer",
+        V=V,
+        E=E,
+        H=H,
+        n=n,
+        temperature=temperature,
+        max_len=max_len,
+        seed=seed,
     )
-    mistakes = sample_names_mistakes(params, n, temperature, seed, max_len)
     got = check_global_random_untouched(
         sample_names,
         copies(params, n, temperature, np.random.default_rng(seed), max_len),
@@ -325,8 +343,8 @@ def check_sampling(sample_names, V, E, H, n, temperature, max_len, seed):
     check_token_lists(
         f"the names (V={V}, H={H}, n={n}, temperature={temperature})",
         got,
-        expected,
-        mistakes=mistakes,
+        answer["names"],
+        mistakes=answer["mistakes"],
     )
     return params, n, temperature, np.random.default_rng(seed), max_len
 

@@ -34,6 +34,13 @@ removed, if it differs from the version committed in git (or git cannot
 tell), a copy is saved as `mywork/backups/NAME-YYYYmmdd-HHMMSS.ipynb` and the
 command says so.  (Learners are asked to work in copies under `mywork/`,
 which git ignores; this is the safety net for those who did not.)
+Beside the exercises it records, for every visible test of a graded
+variant whose references are instructor-only (`coursekit/answers/`), the
+answers that test compares with: `coursekit/checks/recorded/<topic>.json`
+(`coursekit.publishing.recordings`).  A recording is rewritten only when it
+is missing or differs from the live answers beyond its tolerance, so
+generating on another machine rewrites nothing; `--check` names it stale.
+
 The sources are validated first (see `coursekit.notebooks.validate_source`);
 any problem stops the run with a message naming the notebook and the cell.
 """
@@ -66,6 +73,7 @@ from coursekit.notebooks import (
     source_notebooks,
     strip_outputs,
 )
+from coursekit.publishing import recordings
 
 RAISES = "raises-exception"
 
@@ -211,16 +219,30 @@ def main(argv=None) -> int:
         print(f"invalid source notebook(s) in {source}/:\n{exc}", file=sys.stderr)
         return 1
 
+    try:
+        recorded, stale_recordings = recordings.plan(source)
+    except RuntimeError as exc:
+        print(f"cannot record the visible tests' answers:\n{exc}", file=sys.stderr)
+        return 1
+
     if args.check:
-        if stale or missing or extra:
+        if stale or missing or extra or stale_recordings:
             print(f"{dest}/ is not current; run `make exercises` and commit:")
             for kind, paths in (("stale", stale), ("missing", missing)):
                 for path in paths:
                     print(f"  {kind}: {path}")
             for path in extra:
                 print(f"  extra: {path} (no source in {source}/)")
+            for path, why in stale_recordings:
+                print(f"  stale recording: {path} ({why})")
             return 1
-        print(f"{dest}/ is current ({len(expected)} notebooks)")
+        answers = (
+            ", and so are the recorded answers of its visible tests"
+            f" ({', '.join(sorted(p.name for p in recorded))})"
+            if recorded
+            else ""
+        )
+        print(f"{dest}/ is current ({len(expected)} notebooks){answers}")
         return 0
 
     dest.mkdir(parents=True, exist_ok=True)
@@ -232,6 +254,10 @@ def main(argv=None) -> int:
     for path in extra:
         path.unlink()
         print(f"removed {path} (no source in {source}/)")
+    for path, why in stale_recordings:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(recorded[path], encoding="utf-8")
+        print(f"wrote {path} ({why})")
     unchanged = len(expected) - len(stale) - len(missing)
     print(
         f"{dest}/: {len(stale) + len(missing)} written, {unchanged} unchanged, "

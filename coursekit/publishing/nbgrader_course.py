@@ -54,9 +54,11 @@ CONFIG = '''\
 """nbgrader configuration of the RNN course ({course_id}).
 
 Written by `python -m coursekit.nbgrader_course`.  The grading environment
-(the JupyterHub single-user image, or the instructor's machine) needs the
+(the grader's JupyterHub server, or the instructor's machine) needs the
 course installed: `pip install -e /path/to/course` gives the exercises
-`rnnlib` and `coursekit.checks`.  See docs/nbgrader.md.
+`rnnlib` and `coursekit.checks`, and the hidden tests `coursekit.answers`.
+Students' servers install the student edition, which has no
+`coursekit.answers`.  See docs/nbgrader.md.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor

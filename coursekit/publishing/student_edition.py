@@ -12,13 +12,17 @@ What is published: the files of the last commit (`git archive HEAD`), never
 the working tree, so nothing git does not track (a grading folder, a
 roster, a learner's `mywork/`) can be in it, and uncommitted edits are not
 either (stderr names both, so a change meant for learners can be committed
-first).  Left out: `solutions/`, and the tests and benchmarks that read it
-(they check or measure the solutions, and quote their lines).
+first).  Left out: `solutions/`; `coursekit/answers/`, the references and
+mistake models of the graded variants (the visible tests read their
+recorded values, `coursekit/checks/recorded/`); and the tests and
+benchmarks that read either (they check or measure the solutions and the
+references, and quote their lines).
 
 Before anything is published the command checks its own work, and refuses
 (exit 2, with every reason) if
 - a line of a hidden test or a whole solution block of `solutions/`
-  appears anywhere in the edition (see `secrets`);
+  appears anywhere in the edition (see `secrets`), or a line of the code of
+  `coursekit/answers/` (see `answer_lines`);
 - a committed file holds class data (`class_data`): a roster or gradebook
   CSV (columns such as `SIS User ID`, `Email address`, `submission` and
   `total`), a feedback report, a notebook outside the course's folders.
@@ -29,6 +33,7 @@ overwritten.
 """
 
 import argparse
+import ast
 import csv
 import io
 import re
@@ -50,10 +55,13 @@ from coursekit.notebooks import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LEFT_OUT = ("solutions/",)
-# the course's own tests and benchmarks that read solutions/ (they check or
-# measure the solutions, and may quote their lines): left out as well
-NEEDS_SOLUTIONS = re.compile(rb"""["']solutions["'/]|\bsolutions/""")
+ANSWERS = "coursekit/answers/"  # the graded variants' references: instructor-only
+LEFT_OUT = ("solutions/", ANSWERS)
+# the course's own tests and benchmarks that read solutions/ or import the
+# answers (they check or measure them, and may quote their lines): left out
+NEEDS_SOLUTIONS = re.compile(
+    rb"""["']solutions["'/]|\bsolutions/|\bcoursekit[./]answers\b"""
+)
 MAINTAINERS_CODE = ("tests/", "benchmarks/")
 # where the course keeps notebooks; a notebook elsewhere is someone's work
 NOTEBOOK_FOLDERS = ("notebooks/", "exercises/", "tests/fixtures/")
@@ -198,6 +206,60 @@ def secrets(solutions_dir):
     return hidden - visible, blocks
 
 
+def _code_lines(text: str) -> list[str]:
+    """The lines of a module's code that compute: without its docstrings,
+    imports and comments, and without the lines that call a name it imports
+    from `coursekit.checks` (the visible test data an answer is built from,
+    which the checks build the same way)."""
+    tree = ast.parse(text)
+    skip, shared = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            skip.update(range(node.lineno, node.end_lineno + 1))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "coursekit.checks"
+            ):
+                shared |= {alias.asname or alias.name for alias in node.names}
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant):  # a docstring
+                skip.update(range(body[0].lineno, body[0].end_lineno + 1))
+    names = "|".join(map(re.escape, sorted(shared))) or "$^"
+    calls_shared = re.compile(rf"\b({names})\(")
+    return [
+        line
+        for number, line in enumerate(text.split("\n"), start=1)
+        if number not in skip and not calls_shared.search(line)
+    ]
+
+
+def answer_lines(root=ROOT) -> set[str]:
+    """The distinctive lines (long, not a comment) of the code of
+    `coursekit/answers/` (`_code_lines`), which no file of the edition may
+    hold."""
+    lines = set()
+    for path in sorted((Path(root) / ANSWERS).glob("*.py")):
+        code = _code_lines(path.read_text(encoding="utf-8"))
+        lines.update(filter(None, map(_distinctive, code)))
+    return lines
+
+
+def answer_leaks(edition_dir, lines) -> list[tuple[str, str]]:
+    """(file, line) for each line of `lines` that a Python file, notebook or
+    text of the edition holds (a reference copied out of the answers)."""
+    found = []
+    for path in sorted(Path(edition_dir).rglob("*")):
+        if path.suffix not in (".py", ".ipynb", ".md") or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            nb = nbformat.reads(text, as_version=4)
+            text = "\n".join(c.source for c in nb.cells)
+        where = path.relative_to(edition_dir).as_posix()
+        found += [(where, t.strip()) for t in text.splitlines() if t.strip() in lines]
+    return found
+
+
 def leaks(edition_dir, hidden_lines, solution_blocks):
     """(file, what) for each hidden-test line or whole solution block found
     in the edition's notebooks and texts (where the course's exercise
@@ -247,6 +309,10 @@ def write_edition(out_dir, root=ROOT):
             (where, f"solution: {line}")
             for where, line in leaks(work, *secrets(Path(root) / "solutions"))
         ]
+        found += [
+            (where, f"instructor's answer: {line}")
+            for where, line in answer_leaks(work, answer_lines(root))
+        ]
         found += [(where, f"class data: {why}") for where, why in class_data(work)]
         if found:
             shown = "\n".join(f"  {where}: {what}" for where, what in found[:20])
@@ -287,7 +353,7 @@ def main(argv=None):
             print(f"not published ({what}): {shown}", file=sys.stderr)
     print(
         f"wrote {count} files of the last commit to {args.out_dir}: no solutions, "
-        "no hidden tests, no class data.\n"
+        "no hidden tests, no references of graded variants, no class data.\n"
         "Publish it as a repository of its own, e.g.\n"
         f"  cd {args.out_dir} && git init && git add -A && git commit -m 'Course'"
     )
