@@ -9,6 +9,7 @@ from test_named_mistakes import mistaken, run_part
 
 import rnnlib
 from coursekit.checks import long_term as tests08
+from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
 PART1 = "test_clip_norm_per_array"
 SCALE_UP = "if norms[name] > max_norm:"
@@ -139,3 +140,27 @@ def test_the_mistake_models_differ_from_the_answer_where_they_are_checked():
             or not np.isclose(mistakes["norms"][k][mistake], norms[k])
             for k in grads
         ), mistake
+
+
+def test_a_vanished_state_gradient_is_measured_against_the_gradient_at_the_loss():
+    """Exercise 08's Part 2 compares dL/dh_t with a numerical gradient whose
+    error is measured with the floor max |dh_last|: at gain 3, five steps
+    back, the gradient has vanished (|dL/dh_0| < 1e-10) and the loss's
+    rounding is the whole of the central difference, so without the floor a
+    correct walk back would be 1.0 off."""
+    args = tests08.random_rnn(1, 6, 2, 2, gain=3.0, seed=37)
+    right = tests08.reference_state_gradients(*args)
+    h, _ = rnnlib.rnn_forward(args[0], None, *args[1:4])
+    numeric = rnnlib.numerical_gradient(
+        lambda v: tests08.loss_from_step(*args, 0, v), h[:, 0].copy()
+    )
+    assert np.max(np.abs(right[:, 0])) < 1e-10 < np.max(np.abs(args[-1]))
+    assert gradient_error(right[:, 0], numeric) > 100 * GRADIENT_TOLERANCE
+    floor = np.max(np.abs(args[-1]))
+    assert gradient_error(right[:, 0], numeric, floor) < GRADIENT_TOLERANCE / 100
+    assert run_part("08", "test_state_gradients") is None
+    from test_named_mistakes import NAMESPACE
+
+    tests08.check_state_gradients(
+        NAMESPACE["state_gradients"], 1, 6, 2, 2, 3.0, 37, numerical_steps=(0, 5)
+    )
