@@ -24,6 +24,8 @@ not the backward pass.
 """
 
 import argparse
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -334,20 +336,14 @@ def _state_gradient_cases(rng, high, ex08):
     x, _, W_hx, W_hh, b_h = rnn_problem(rng, B, T, D, H, "tanh")
     dh_last = rng.standard_normal((B, H))
     got = ex08["state_gradients"](x, W_hx, W_hh, b_h, dh_last)
-    errors = {}
-    for t in range(T):
-        h = rnnlib.rnn_forward(x, None, W_hx, W_hh, b_h)[0]
-        h_t = h[:, t].copy()
-
-        def from_state(v, t=t):
-            prev = v
-            for s in range(t + 1, T):
-                prev = np.tanh(x[:, s] @ W_hx.T + prev @ W_hh.T + b_h)
-            return float(np.sum(dh_last * prev))
-
-        errors[f"dL/dh_{t + 1}"] = gradient_error(
-            got[:, t], numerical_gradient(from_state, h_t)
+    h = rnnlib.rnn_forward(x, None, W_hx, W_hh, b_h)[0]
+    floor = float(np.max(np.abs(dh_last)))  # as check_state_gradients measures
+    errors = {
+        f"dL/dh_{t + 1}": gradient_error(
+            got[:, t], state_walk(x, W_hx, W_hh, b_h, dh_last, h, t), floor
         )
+        for t in range(T)
+    }
     yield "solution 08 state_gradients", errors
 
 
@@ -497,14 +493,14 @@ LSTM_SIZES = [
 ]
 
 
-def record(found, function, outputs):
+def record(found, function, outputs, floor=0.0):
     """Record the smallest error of each variant of `function`'s mistakes.
 
     outputs: [(variants {mistake: wrong array}, exact, numeric)], one per
     output the exercise checks.  A variant's error on this input is its
-    largest gradient_error(wrong, numeric) over the outputs where it differs
-    from the exact answer (a part fails if any output is wrong); a variant
-    equal to the exact answer everywhere is no mistake on this input.
+    largest gradient_error(wrong, numeric, floor) over the outputs where it
+    differs from the exact answer (a part fails if any output is wrong); a
+    variant equal to the exact answer everywhere is no mistake on this input.
     """
     worst = {}
     for variants, exact, numeric in outputs:
@@ -512,10 +508,23 @@ def record(found, function, outputs):
             if wrong is None or np.shape(wrong) != np.shape(exact):
                 continue
             if gradient_error(wrong, exact) > SAME:
-                err = gradient_error(wrong, numeric)
+                err = gradient_error(wrong, numeric, floor)
                 worst[key] = max(worst.get(key, 0.0), err)
     for err in worst.values():
         found[function] = min(found.get(function, np.inf), err)
+
+
+def record_backward(found, function, wrong, exact, names, arrays, loss):
+    """record() for a backward pass: wrong[name] against the numerical
+    gradient of `loss` with respect to each array, its exact value `exact`."""
+    record(
+        found,
+        function,
+        [
+            (wrong[n], e, numerical_gradient(loss, a))
+            for n, e, a in zip(names, exact, arrays, strict=True)
+        ],
+    )
 
 
 def rnn_step_inputs(found, B, D, H, seed):
@@ -530,17 +539,14 @@ def rnn_step_inputs(found, B, D, H, seed):
         h_next, _ = rnnlib.rnn_step_forward(x_t, h0, W_hx, W_hh, b_h)
         return float(np.sum(dh_next * h_next))
 
-    wrong = checks.rnn_step_backward_mistakes(dh_next, x_t, h0, W_hx, W_hh, b_h)
-    exact = rnnlib.rnn_step_backward(dh_next, cache)
-    names = ("dx_t", "dh_prev", "dW_hx", "dW_hh", "db_h")
-    arrays = (x_t, h0, W_hx, W_hh, b_h)
-    record(
+    record_backward(
         found,
         "rnn_step_backward_mistakes",
-        [
-            (wrong[n], e, numerical_gradient(step_loss, a))
-            for n, e, a in zip(names, exact, arrays, strict=True)
-        ],
+        checks.rnn_step_backward_mistakes(dh_next, x_t, h0, W_hx, W_hh, b_h),
+        rnnlib.rnn_step_backward(dh_next, cache),
+        ("dx_t", "dh_prev", "dW_hx", "dW_hh", "db_h"),
+        (x_t, h0, W_hx, W_hh, b_h),
+        step_loss,
     )
 
 
@@ -567,17 +573,14 @@ def rnn_sequence_inputs(found, B, T, D, H, seed):
     def seq_loss(_):
         return float(np.sum(dh * rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)[0]))
 
-    wrong = checks.rnn_backward_mistakes(dh, x, h0, W_hx, W_hh, b_h)
-    exact = rnnlib.rnn_backward(dh, cache)
-    names = ("dx", "dh0", "dW_hx", "dW_hh", "db_h")
-    arrays = (x, h0, W_hx, W_hh, b_h)
-    record(
+    record_backward(
         found,
         "rnn_backward_mistakes",
-        [
-            (wrong[n], e, numerical_gradient(seq_loss, a))
-            for n, e, a in zip(names, exact, arrays, strict=True)
-        ],
+        checks.rnn_backward_mistakes(dh, x, h0, W_hx, W_hh, b_h),
+        rnnlib.rnn_backward(dh, cache),
+        ("dx", "dh0", "dW_hx", "dW_hh", "db_h"),
+        (x, h0, W_hx, W_hh, b_h),
+        seq_loss,
     )
     # exercise 08: the walk back through the states, from h_0 = 0
     dh_last = dh[:, -1]
@@ -591,7 +594,8 @@ def rnn_sequence_inputs(found, B, T, D, H, seed):
         exact[:, t] = carry
         carry = (carry * (1 - h0_run[:, t] ** 2)) @ W_hh
     wrong = checks.state_gradient_mistakes(x, W_hx, W_hh, b_h, dh_last)
-    record(found, "state_gradient_mistakes", [(wrong, exact, numeric)])
+    floor = float(np.max(np.abs(dh_last)))  # as check_state_gradients measures
+    record(found, "state_gradient_mistakes", [(wrong, exact, numeric)], floor)
 
 
 def lstm_step_inputs(found, B, D, H, seed):
@@ -611,16 +615,14 @@ def lstm_step_inputs(found, B, D, H, seed):
         h, c, _ = rnnlib.lstm_step_forward(*arrays)
         return float(np.sum(dh_next * h) + np.sum(dc_next * c))
 
-    wrong = checks.lstm_step_backward_mistakes(dh_next, dc_next, cache)
-    exact = rnnlib.lstm_step_backward(dh_next, dc_next, cache)
-    names = ("dx_t", "dh_prev", "dc_prev", "dW_x", "dW_h", "db")
-    record(
+    record_backward(
         found,
         "lstm_step_backward_mistakes",
-        [
-            (wrong[n], e, numerical_gradient(lstm_loss, a))
-            for n, e, a in zip(names, exact, arrays, strict=True)
-        ],
+        checks.lstm_step_backward_mistakes(dh_next, dc_next, cache),
+        rnnlib.lstm_step_backward(dh_next, dc_next, cache),
+        ("dx_t", "dh_prev", "dc_prev", "dW_x", "dW_h", "db"),
+        arrays,
+        lstm_loss,
     )
 
 
@@ -755,6 +757,151 @@ def measure_mistakes():
     return found
 
 
+# --------------------------------------------------------------------------
+# the graded variants' named mistakes, measured in their own test cells
+
+VARIANTS = (
+    "02_backprop_through_time_exercises",  # the leaky-integrator RNN
+    "09_lstm_exercises",  # the peephole LSTM
+    "11_character_language_model_exercises",  # the GRU of Cho et al.
+    "12_attention_exercises",  # biased additive and scaled general scores
+)
+
+
+def mistake_error(wrong, expected, floor=0.0):
+    """gradient_error(wrong, expected, floor) over the entries where
+    `expected` is finite (masked scores are -inf); inf if the mistake is not
+    finite where the answer is."""
+    wrong = np.asarray(wrong, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    finite = np.isfinite(expected)
+    if np.any(finite & ~np.isfinite(wrong)):
+        return np.inf
+    return gradient_error(wrong[finite], expected[finite], floor)
+
+
+def outside_allclose(wrong, expected, atol, rtol):
+    """How far a mistake falls outside np.allclose(wrong, expected, atol,
+    rtol): the largest |wrong - expected| / (atol + rtol |expected|) over the
+    finite entries of expected (inf if the mistake is not finite there)."""
+    wrong = np.asarray(wrong, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    finite = np.isfinite(expected)
+    if np.any(finite & ~np.isfinite(wrong)):
+        return np.inf
+    w, e = wrong[finite], expected[finite]
+    return float(np.max(np.abs(w - e) / (atol + rtol * np.abs(e)), initial=0.0))
+
+
+def run_cells(cells, namespace, cell, originals, watched):
+    """Run the code cells in `namespace`, cell[0] the grade id of the test
+    cell running (None for the others), the checks the cells import watched."""
+    from coursekit.notebooks import grade_id, is_test
+
+    for c in cells:
+        if c.cell_type != "code":
+            continue
+        cell[0] = grade_id(c) if is_test(c) else None
+        exec(compile(c.source, "the solution", "exec"), namespace)
+        for n, f in originals.items():
+            if namespace.get(n) is f:
+                namespace[n] = watched[n]
+
+
+def test_cell_mistakes(name):
+    """{(test cell, check): smallest error of the mistakes it names}, check
+    "check_gradient" or "check_array", for the solution
+    notebook `name`, its cells run in order (visible and hidden tests) with
+    check_array and check_gradient watched wherever the cells reach them.
+
+    At each check, every named mistake that differs from the solution's
+    answer (by more than SAME) gets gradient_error(wrong, what the check
+    compares with, floor), the exact value or the numerical gradient.  An
+    input is the part of a check's name in parentheses ("(alpha = 0.5, B=2,
+    D=3, H=4)"), so, as in record(), a mistake's error on an input is its
+    largest over the outputs checked there, and its error the smallest over
+    the inputs.  For check_array, which compares with np.allclose(atol,
+    rtol), the error is the largest |wrong - expected| / (atol + rtol *
+    |expected|), > 1 when the mistake fails the check."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from coursekit.checks import values
+    from coursekit.notebooks import read_notebook
+
+    largest, cell = {}, [None]
+
+    def watch(kind, check):
+        signature = inspect.signature(check)
+
+        def watched(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            a = bound.arguments
+            got = np.asarray(a.get("got", a.get("analytic")), dtype=np.float64)
+            expected = a.get("expected", a.get("numeric"))
+            label = a["name"]
+            where = label.partition(" (")[2] or label
+            for mistake, wrong in (a["mistakes"] or {}).items():
+                if wrong is None or np.shape(wrong) != np.shape(expected):
+                    continue
+                if got.shape == np.shape(wrong) and mistake_error(wrong, got) <= SAME:
+                    continue  # the right answer on this input: no mistake here
+                if kind == "check_gradient":
+                    err = mistake_error(wrong, expected, a.get("floor", 0.0))
+                else:
+                    err = outside_allclose(wrong, expected, a["atol"], a["rtol"])
+                key = (cell[0], kind, where, mistake)
+                largest[key] = max(largest.get(key, 0.0), err)
+            return check(*args, **kwargs)
+
+        return watched
+
+    originals = {n: getattr(values, n) for n in ("check_array", "check_gradient")}
+    watched = {n: watch(n, f) for n, f in originals.items()}
+    import coursekit.checks as package
+
+    modules = [package] + [
+        import_module(f"coursekit.checks.{m.name}")
+        for m in pkgutil.iter_modules(package.__path__)
+    ]
+    patched = [
+        (module, n)
+        for module in modules
+        for n, f in originals.items()
+        if getattr(module, n, None) is f
+    ]
+    for module, n in patched:
+        setattr(module, n, watched[n])
+    try:
+        namespace = {"__name__": f"measured_{name[:2]}"}
+        cells = read_notebook(ROOT / "solutions" / f"{name}.ipynb").cells
+        with contextlib.redirect_stdout(io.StringIO()):  # what the cells print
+            run_cells(cells, namespace, cell, originals, watched)
+    finally:
+        for module, n in patched:
+            setattr(module, n, originals[n])
+    smallest = {}
+    for (test, kind, _, _), err in largest.items():
+        if test is not None:  # not a check the set-up cells make
+            smallest[test, kind] = min(smallest.get((test, kind), np.inf), err)
+    return smallest
+
+
+def measure_variant_mistakes():
+    """({exercise and test cell: smallest gradient_error of the mistakes its
+    gradient checks name}, {the same: how many times outside check_array's
+    np.allclose band its value checks' mistakes fall, at the least}) for
+    the exercises that grade a variant rnnlib does not hold."""
+    gradients, values = {}, {}
+    for name in VARIANTS:
+        for (test, kind), err in test_cell_mistakes(name).items():
+            found = gradients if kind == "check_gradient" else values
+            found[f"{name[:2]} {test}"] = err
+    return gradients, values
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=300)
@@ -767,6 +914,15 @@ def main(argv=None):
     print("named mistakes, smallest gradient_error on the exercises' inputs:")
     for name, err in sorted(found.items(), key=lambda kv: kv[1]):
         print(f"  {name:45s} {err:.2e}")
+    gradients, values = measure_variant_mistakes()
+    print("the graded variants' gradient checks, smallest named mistake:")
+    for name, err in sorted(gradients.items(), key=lambda kv: kv[1]):
+        print(f"  {name:45s} {err:.2e}")
+    print("the graded variants' value checks (check_array), the named mistake")
+    print("nearest to the answer, in times outside np.allclose(atol, rtol):")
+    for name, err in sorted(values.items(), key=lambda kv: kv[1]):
+        print(f"  {name:45s} {err:.1e}")
+    found.update(gradients)
     top, bottom = max(worst.values()), min(found.values())
     print(
         f"worst correct {top:.2e} (x100 = {100 * top:.1e}); GRADIENT_TOLERANCE "

@@ -32,18 +32,27 @@ GRADIENT_STEP = 1e-5
 GRADIENT_TOLERANCE = 5e-5  # measured: see the module docstring
 
 
-def gradient_error(analytic, numeric):
-    """max |a - n| / max(1e-12, max |a| + max |n|): 0 when equal, about 1 when
-    unrelated.  The error measure of the gradient-check policy."""
+def gradient_error(analytic, numeric, floor=0.0):
+    """max |a - n| / max(1e-12, max |a| + max |n| + floor): 0 when equal, about
+    1 when unrelated.  The error measure of the gradient-check policy.
+
+    floor >= 0 (default 0): a scale below which the gradient counts as
+    vanished, e.g. max |dL/dh_T| for the gradient at an earlier state h_t.
+    A central difference carries the loss's rounding, about 1e-16 |L| / h,
+    whatever the gradient's size: next to a gradient that has vanished
+    through time that noise is a large ratio, next to the gradient at the
+    loss it is not (docs/gradient_checks.md)."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
         raise ValueError(
             f"gradient_error needs equal shapes; got {a.shape} and {n.shape}"
         )
+    if not (np.isfinite(floor) and floor >= 0):
+        raise ValueError(f"gradient_error needs a floor >= 0; got {floor!r}")
     if a.size == 0:
         return 0.0
-    scale = max(1e-12, float(np.max(np.abs(a)) + np.max(np.abs(n))))
+    scale = max(1e-12, float(np.max(np.abs(a)) + np.max(np.abs(n)) + floor))
     return float(np.max(np.abs(a - n))) / scale
 
 

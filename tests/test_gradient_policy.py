@@ -51,6 +51,44 @@ def test_gradient_error_is_the_largest_difference_over_the_largest_entries():
     assert gradient_error(a, a) == 0.0
 
 
+@pytest.fixture(scope="module")
+def variant_mistakes():
+    return measure.measure_variant_mistakes()
+
+
+def test_gradient_error_with_a_floor_measures_against_the_gradient_at_the_loss():
+    a, n = np.array([1e-9, 0.0]), np.array([0.0, 1e-9])
+    assert gradient_error(a, n) == pytest.approx(0.5, rel=1e-12)
+    assert gradient_error(a, n, floor=1.0) == pytest.approx(1e-9, rel=1e-6)
+    for floor in (-1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="floor >= 0"):
+            gradient_error(a, n, floor)
+
+
+def test_the_graded_variants_named_mistakes_fail_their_checks_100x_over(
+    variant_mistakes,
+):
+    """Exercises 02, 09, 11 and 12 grade variants rnnlib does not hold: each
+    mistake their gradient checks name is 100x above the tolerance, each
+    their value checks name 100x outside check_array's np.allclose band."""
+    gradients, values = variant_mistakes
+    assert sorted(gradients) == [
+        "02 test_leaky_backward",
+        "02 test_leaky_step_backward",
+        "09 test_peephole_lstm_backward",
+        "09 test_peephole_lstm_step_backward",
+        "11 test_gru_step_backward",
+        "12 test_masked_softmax",
+    ]
+    assert {"09 test_peephole_lstm_step_forward", "11 test_gru_step_forward"} <= set(
+        values
+    ) and "12 test_scores" in values
+    too_close = {k: e for k, e in gradients.items() if e <= MARGIN * GRADIENT_TOLERANCE}
+    assert not too_close, too_close
+    too_close = {k: e for k, e in values.items() if e <= MARGIN}
+    assert not too_close, too_close
+
+
 def test_every_case_is_measured(worst_correct, smallest_mistake):
     assert len(worst_correct) == 23, sorted(worst_correct)
     assert len(smallest_mistake) == 12, sorted(smallest_mistake)

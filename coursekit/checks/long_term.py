@@ -3,9 +3,12 @@
 Each check builds its test data and reference, calls the learner's function
 (given as the first argument) and raises with the usual mistake named:
 
-- `check_clip` (Part 1): `clip_grad_norm` against rnnlib.clip_grad_norm on
-  copies (the arrays scaled in place, one factor for all; mistakes:
-  `clip_grad_norm_mistakes`);
+- `check_clip`, `check_clip_on`, `direction_example` (Part 1):
+  `clip_norm_per_array`, each array clipped by its own norm in place (as
+  Keras's `clipnorm`; rnnlib's `clip_grad_norm` clips by the global norm,
+  one factor for all), against `clip_per_array_reference`, the one
+  reference of Part 1, on copies (mistakes: `clip_per_array_mistakes`, one
+  global factor among them);
 - `check_state_gradients` (Part 2): `state_gradients` against
   rnnlib.longterm.hidden_state_gradients (mistakes:
   `state_gradient_mistakes`), and against numerical gradients of the loss
@@ -16,6 +19,8 @@ Each check builds its test data and reference, calls the learner's function
   the reference of Part 2.
 """
 
+import numbers
+
 import numpy as np
 
 import rnnlib
@@ -25,12 +30,13 @@ from rnnlib.longterm import (
     singular_value_bound,
 )
 
-from .mistakes_rnn import clip_grad_norm_mistakes, state_gradient_mistakes
+from .mistakes_rnn import state_gradient_mistakes
 from .values import (
     MISTAKES,
     check_array,
     check_gradient,
     check_returns,
+    check_same_keys,
     check_scalar,
     check_unchanged,
     copies,
@@ -64,35 +70,145 @@ def reference_state_gradients(x, W_hx, W_hh, b_h, dh_last):
     return grads.transpose(1, 0, 2)  # (T, B, H) -> (B, T, H)
 
 
-def check_clip(clip_grad_norm, shapes, scale, max_norm, seed):
-    """Check clip_grad_norm(grads, max_norm) on random gradients against
-    rnnlib.clip_grad_norm (rnnlib/optim.py) on copies; returns the learner's
-    norm and the clipped grads."""
+def clip_per_array_reference(grads, max_norm):
+    """Exercise 08's Part 1 done right, on new arrays: (clipped, norms), where
+    norms[name] = ||G|| over G's entries and clipped[name] = G * max_norm /
+    ||G|| if ||G|| > max_norm, else G (each array by its own norm, as Keras's
+    clipnorm and tf.clip_by_norm)."""
+    norms = {k: float(np.sqrt(np.sum(np.square(g)))) for k, g in grads.items()}
+    clipped = {
+        k: g * (max_norm / norms[k]) if norms[k] > max_norm else g.copy()
+        for k, g in grads.items()
+    }
+    return clipped, norms
+
+
+def clip_per_array_mistakes(grads, max_norm):
+    """What common wrong versions of per-array clipping give, by explanation.
+
+    Returns {"grads": {key: {mistake: array}}, "norms": {key: {mistake:
+    float}}}: one global factor for all the arrays (rnnlib's clip_grad_norm),
+    a rescale also below max_norm, the factor upside down, the norms after
+    clipping, the global norm returned for every array, the squared norm,
+    the caller's arrays left as they were.
+    """
+    arrays = {k: np.array(g, dtype=np.float64) for k, g in grads.items()}
+    right, norms = clip_per_array_reference(arrays, max_norm)
+    total = float(np.sqrt(sum(n * n for n in norms.values())))
+
+    def scaled(factor):
+        return {k: g * factor(norms[k]) for k, g in arrays.items()}
+
+    def clipped(norm):
+        return min(1.0, max_norm / norm) if norm else 1.0
+
+    global_factor = clipped(total)
+    variants = {
+        "one factor for all the arrays, from their global norm (rnnlib's"
+        " clip_grad_norm, PyTorch's clip_grad_norm_): here each array G is"
+        " clipped by its own norm ||G||, over G's entries alone": (
+            scaled(lambda n: global_factor),
+            norms,
+        ),
+        "a rescale although the array's norm was already below max_norm: clip"
+        " an array only when its norm > max_norm (never scale up)": (
+            scaled(lambda n: max_norm / n if n else 1.0),
+            norms,
+        ),
+        "the factor upside down: an array longer than max_norm is multiplied by"
+        " max_norm / ||G||, which is below 1": (
+            scaled(lambda n: n / max_norm if n > max_norm else 1.0),
+            norms,
+        ),
+        "the norms returned after clipping: return each array's norm before"
+        " clipping, the number to log": (
+            right,
+            {k: min(n, max_norm) for k, n in norms.items()},
+        ),
+        "the global norm returned for every array: return each array's own"
+        " norm ||G||": (right, {k: total for k in arrays}),
+        "the squared norm: take the square root of the sum of squares": (
+            scaled(lambda n: clipped(n * n)),
+            {k: n * n for k, n in norms.items()},
+        ),
+        "gradients left as they were: scale the caller's arrays in place"
+        " (g *= factor), so that the optimiser holding them sees the change": (
+            arrays,
+            norms,
+        ),
+    }
+    return {
+        "grads": {k: {m: v[0][k] for m, v in variants.items()} for k in arrays},
+        "norms": {k: {m: v[1][k] for m, v in variants.items()} for k in arrays},
+    }
+
+
+def check_norms_returned(norms, grads, total):
+    """The learner's return value is a dict with grads' keys (not one float:
+    the global norm, or another number)."""
+    if isinstance(norms, numbers.Real):
+        which = (
+            "the global norm of all the arrays"
+            if np.isclose(norms, total, rtol=1e-6)
+            else "one number"
+        )
+        raise AssertionError(
+            f"clip_norm_per_array returned {which} ({float(norms):.6g}): return"
+            " a dict name -> that array's norm before clipping, one float per"
+            f" array, with the keys of grads {sorted(grads)}"
+        )
+    check_same_keys("the dict of norms returned", norms, grads)
+
+
+def check_clip(clip_norm_per_array, shapes, scale, max_norm, seed):
+    """Check clip_norm_per_array(grads, max_norm) on random gradients against
+    clip_per_array_reference on copies (each array clipped by its own norm, in
+    place); returns the learner's norms and the clipped grads."""
     grads = random_grads(shapes, scale, seed)
+    return check_clip_on(clip_norm_per_array, grads, max_norm)
+
+
+def check_clip_on(clip_norm_per_array, grads, max_norm):
+    """Check clip_norm_per_array on these gradients (changed in place, as the
+    learner's function changes them); returns (norms, grads)."""
     before = {k: g.copy() for k, g in grads.items()}
     ids = {k: id(g) for k, g in grads.items()}
-    expected = {k: g.copy() for k, g in grads.items()}
-    expected_norm = rnnlib.clip_grad_norm(expected, max_norm)
-    mistakes = clip_grad_norm_mistakes(before, max_norm)
-    norm = clip_grad_norm(grads, max_norm)
-    case = f"(scale {scale}, max_norm {max_norm})"
-    check_scalar(
-        f"the norm returned {case}", norm, expected_norm, mistakes=mistakes["norm"]
-    )
-    for k in shapes:
+    expected, expected_norms = clip_per_array_reference(before, max_norm)
+    mistakes = clip_per_array_mistakes(before, max_norm)
+    total = float(np.sqrt(sum(n * n for n in expected_norms.values())))
+    norms = clip_norm_per_array(grads, max_norm)
+    check_norms_returned(norms, before, total)
+    case = f"(max_norm {max_norm:g})"
+    for k in before:
+        check_scalar(
+            f"the norm returned for '{k}' {case}",
+            norms[k],
+            expected_norms[k],
+            mistakes=mistakes["norms"][k],
+        )
         assert id(grads[k]) == ids[k], (
             f"grads['{k}'] was replaced by a new array: multiply the arrays in"
             " place (g *= factor), so that the optimiser holding them sees the change"
         )
-        # rnnlib divides by norm + 1e-6, as PyTorch does: a relative difference of ~1e-7
         check_array(
             f"grads['{k}'] after clipping {case}",
             grads[k],
             expected[k],
-            rtol=1e-5,
             mistakes=mistakes["grads"][k],
         )
-    return norm, grads
+    return norms, grads
+
+
+def direction_example(clip_norm_per_array):
+    """The learner's clipping of {W: [[3, 4]], b: [12]} to 6.5, checked, and
+    the cosine between the gradient and the clipped one (global clipping
+    keeps it at 1: W [[1.5, 2]], b [6])."""
+    grads = {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}
+    before = np.concatenate([g.ravel() for g in grads.values()])
+    norms, grads = check_clip_on(clip_norm_per_array, grads, 6.5)
+    after = np.concatenate([g.ravel() for g in grads.values()])
+    cosine = before @ after / (np.linalg.norm(before) * np.linalg.norm(after))
+    return norms, grads, float(cosine)
 
 
 def loss_from_step(x, W_hx, W_hh, b_h, dh_last, t, h_t):
@@ -113,11 +229,18 @@ def check_state_gradients(state_gradients, B, T, D, H, gain, seed, numerical_ste
     mistakes = state_gradient_mistakes(*args)
     check_array(f"grads ({size})", grads, expected, mistakes=mistakes, time_axis=1)
     h, _ = rnnlib.rnn_forward(*args[:1], None, *args[1:4])
-    for t in numerical_steps:  # dL/dh_t by central differences
+    # dL/dh_t by central differences; its error is measured against the size
+    # of the gradient at the loss too (floor): a gradient that has vanished
+    # through time leaves the loss's rounding as a large ratio of itself
+    floor = float(np.max(np.abs(args[-1])))
+    for t in numerical_steps:
         h_t = h[:, t].copy()
         num = rnnlib.numerical_gradient(lambda v, t=t: loss_from_step(*args, t, v), h_t)
         check_gradient(
-            f"grads[:, {t}] ({size}), against the numerical gradient", grads[:, t], num
+            f"grads[:, {t}] ({size}), against the numerical gradient",
+            grads[:, t],
+            num,
+            floor=floor,
         )
     return args
 

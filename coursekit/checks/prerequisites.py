@@ -289,7 +289,7 @@ EXERCISES = {
         ),
     ),
     "08": (
-        Part("Part 1", "test_clip_grad_norm", ("clip_grad_norm",)),
+        Part("Part 1", "test_clip_norm_per_array", ("clip_norm_per_array",)),
         Part("Part 2", "test_state_gradients", ("state_gradients",)),
         Part("Part 3", "test_gradient_norm_curve", ("gradient_norm_curve",)),
     ),

@@ -367,21 +367,23 @@ def check_scalar(name, got, expected, atol=1e-8, rtol=1e-6, mistakes=None):
     return check_array(name, got, np.float64(expected), atol, rtol, mistakes)
 
 
-def check_gradient(name, analytic, numeric, tol=None, mistakes=None):
+def check_gradient(name, analytic, numeric, tol=None, mistakes=None, floor=0.0):
     """Assert that an analytic gradient agrees with a numerical one.
 
     The course's gradient-check policy (rnnlib/gradcheck.py,
     docs/gradient_checks.md): the measure is rnnlib.gradcheck.gradient_error,
-    max |a - n| / (max |a| + max |n|), and the bound GRADIENT_TOLERANCE
-    (tol=None), 100x above the worst error a correct float64 gradient shows
-    on any CPU and 100x below the smallest a named mistake gives.
+    max |a - n| / (max |a| + max |n| + floor), and the bound
+    GRADIENT_TOLERANCE (tol=None), 100x above the worst error a correct
+    float64 gradient shows on any CPU and 100x below the smallest a named
+    mistake gives.  floor: the size of the gradient at the loss, for a
+    gradient that may have vanished through time (exercise 08).
     """
     from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
     tol = GRADIENT_TOLERANCE if tol is None else tol
     numeric = np.asarray(numeric)
     got = _result_shaped_like(name, analytic, numeric, "a gradient of ")
-    err = gradient_error(got, numeric)
+    err = gradient_error(got, numeric, floor)
     if err < tol:
         return True
     lines = [
