@@ -45,8 +45,9 @@ def peephole_lstm_step_backward(dh_next, dc_next, cache):
 # Exercise 01 with W_hx used untransposed: with D != H a shape error, which
 # the feedback must explain as the transposed-weights mistake.
 TRANSPOSED = """\
-def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
-    return np.tanh(x_t @ W_hx + h_prev @ W_hh.T + b_h)
+def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
+    h_next = np.tanh(x_t @ W_hx + h_prev @ W_hh.T + b_h)
+    return h_next, sigmoid(h_next @ W_yh.T + b_y)
 """
 
 
@@ -90,7 +91,7 @@ def gradebook(tmp_path_factory):
     forward = ROOT / "solutions" / "01_forward_propagation_exercises.ipynb"
     text = with_cell_after(
         forward,
-        lambda c: TRANSPOSED if grade_id(c) == "rnn_step_forward" else None,
+        lambda c: TRANSPOSED if grade_id(c) == "rnn_cell_forward" else None,
     )
     (subs / "transposed" / forward.name).write_text(text, encoding="utf-8")
     feedback = out.parent / "feedback"
@@ -171,12 +172,12 @@ def test_a_shape_error_is_explained_as_the_mistake_behind_it(gradebook):
         for s, r in gradebook["rows"].items()
         if s.endswith("transposed/01_forward_propagation_exercises.ipynb")
     )
-    assert (row["status"], row["test_rnn_step_forward"]) == ("ok", "0"), row
+    assert (row["status"], row["test_rnn_cell_forward"]) == ("ok", "0"), row
     assert row["test_concat_weights"] == "1"  # the other parts still score
     report = gradebook["feedback"] / "transposed"
     text = (report / "01_forward_propagation_exercises.md").read_text()
-    part1 = text.split("### `test_rnn_step_forward`")[1].split("### ")[0]
+    part1 = text.split("### `test_rnn_cell_forward`")[1].split("### ")[0]
     assert "The error was ValueError: matmul" in part1
     assert "The usual cause is transposed weights" in part1
     assert "x_t @ W_hx.T" in part1
-    assert "Fix the solution cell `rnn_step_forward`." in part1
+    assert "Fix the solution cell `rnn_cell_forward`." in part1

@@ -118,9 +118,9 @@ HOLD_DEV_SHM = """with open("/dev/shm/held", "wb") as _f:  # a tmpfs
 def _hoard(tmp_path, hold):
     exercise = "01_forward_propagation_exercises"
     solved = read_notebook(ROOT / "solutions" / f"{exercise}.ipynb")
-    step = next(c.source for c in solved.cells if grade_id(c) == "rnn_step_forward")
+    step = next(c.source for c in solved.cells if grade_id(c) == "rnn_cell_forward")
     nb = submission(
-        tmp_path / "class", exercise, "hoarder", {"rnn_step_forward": hold + step}
+        tmp_path / "class", exercise, "hoarder", {"rnn_cell_forward": hold + step}
     )
     return grade(tmp_path, [nb], "--memory", "512")["hoarder"]
 
@@ -144,7 +144,7 @@ def test_no_file_grows_past_its_limit(tmp_path, hold, error):
     learner's cell fails with the system's error, and its part scores 0."""
     require_sandbox()
     row = _hoard(tmp_path, hold)
-    assert row["test_rnn_step_forward"] == "0", row
+    assert row["test_rnn_cell_forward"] == "0", row
     assert error in row["feedback"], row["feedback"]
 
 
@@ -223,7 +223,7 @@ sys.modules.pop("torch", None)  # the grader's stand-in, which only raises
 import torch
 
 
-def rnn_forward(x, h0, W_hx, W_hh, b_h):
+def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
     H, D = W_hx.shape
     rnn = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
@@ -233,7 +233,8 @@ def rnn_forward(x, h0, W_hx, W_hh, b_h):
         rnn.bias_hh_l0[:] = 0
         h0 = np.zeros((x.shape[0], H)) if h0 is None else h0
         out, _ = rnn(torch.from_numpy(x), torch.from_numpy(h0)[None])
-    return out.numpy()
+        y_hat = torch.sigmoid(out @ torch.from_numpy(W_yh).T + torch.from_numpy(b_y))
+    return out.numpy(), y_hat.numpy()
 """
 
 

@@ -55,13 +55,15 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = "01_forward_propagation_exercises"
 
 ZEROS = {  # right shapes, wrong values: every part's test must fail
-    "rnn_step_forward": (
-        "def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):\n"
-        "    return np.zeros((x_t.shape[0], W_hh.shape[0]))"
+    "rnn_cell_forward": (
+        "def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):\n"
+        "    B, (O, H) = x_t.shape[0], W_yh.shape\n"
+        "    return np.zeros((B, H)), np.zeros((B, O))"
     ),
     "rnn_forward": (
-        "def rnn_forward(x, h0, W_hx, W_hh, b_h):\n"
-        "    return np.zeros((x.shape[0], x.shape[1], W_hh.shape[0]))"
+        "def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):\n"
+        "    (B, T, _), (O, H) = x.shape, W_yh.shape\n"
+        "    return np.zeros((B, T, H)), np.zeros((B, T, O))"
     ),
     "concat_weights": (
         "def concat_weights(W_hh, W_hx):\n"
@@ -141,7 +143,7 @@ ATTACKS = {
         "    def __eq__(self, other):\n"
         "        return True\n"
         "    shape = property(lambda self: (2, 4))\n"
-        "_real = rnn_step_forward\n"
+        "_real = rnn_cell_forward\n"
     ),
     "quotes_caller": "",  # its functions raise the calling frames' source
     "reference_by_import": "",  # its functions call rnnlib's reference
@@ -153,8 +155,10 @@ ATTACKS = {
 }
 # the functions themselves, for the attacks that live in them
 FUNCTIONS = {
-    "fake_arrays": {
-        gid: f"def {gid}(*args, **kwargs):\n    return _Echo()" for gid in ZEROS
+    "fake_arrays": {  # the cell and the forward pass return two arrays
+        gid: f"def {gid}(*args, **kwargs):\n    return _Echo()"
+        + (", _Echo()" if gid in ("rnn_cell_forward", "rnn_forward") else "")
+        for gid in ZEROS
     },
     "quotes_caller": {
         gid: (
@@ -171,30 +175,33 @@ FUNCTIONS = {
         for gid in ZEROS
     },
     "reference_by_import": {
-        "rnn_step_forward": (
-            "def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):\n"
+        "rnn_cell_forward": (
+            "def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):\n"
             "    import importlib\n"
             "    lib = importlib.reload(importlib.import_module('rn' + 'nlib.rnn'))\n"
-            "    return getattr(lib, 'rnn_step_' + 'forward')(x_t, h_prev, W_hx, W_hh, b_h)[0]"
+            "    h = getattr(lib, 'rnn_step_' + 'forward')(x_t, h_prev, W_hx, W_hh, b_h)[0]\n"
+            "    return h, sigmoid(h @ W_yh.T + b_y)"
         ),
         "rnn_forward": (
-            "def rnn_forward(x, h0, W_hx, W_hh, b_h):\n"
+            "def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):\n"
             "    import rnnlib\n"
-            "    return rnnlib.RNN.__dict__ and rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)[0]"
+            "    h = rnnlib.RNN.__dict__ and rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)[0]\n"
+            "    return h, sigmoid(h @ W_yh.T + b_y)"
         ),
     },
     "private_helper": {
-        "rnn_step_forward": (
-            "def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):\n"
+        "rnn_cell_forward": (
+            "def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):\n"
             "    import importlib\n"
             "    rnn = importlib.import_module('rnnlib.rnn')\n"
             "    helpers = [f for n, f in vars(rnn).items() if n.startswith('_step')]\n"
-            "    return helpers[0](x_t, h_prev, W_hx, W_hh, b_h, 'tanh')[0]"
+            "    h = helpers[0](x_t, h_prev, W_hx, W_hh, b_h, 'tanh')[0]\n"
+            "    return h, sigmoid(h @ W_yh.T + b_y)"
         ),
     },
     "framework": {
         "rnn_forward": (
-            "def rnn_forward(x, h0, W_hx, W_hh, b_h):\n"
+            "def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):\n"
             "    import torch\n"
             "    H, D = W_hx.shape\n"
             "    rnn = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)\n"
@@ -205,17 +212,19 @@ FUNCTIONS = {
             "        rnn.bias_hh_l0[:] = 0\n"
             "        h0 = np.zeros((x.shape[0], H)) if h0 is None else h0\n"
             "        out, _ = rnn(torch.from_numpy(x), torch.from_numpy(h0)[None])\n"
-            "    return out.numpy()"
+            "    h = out.numpy()\n"
+            "    return h, sigmoid(h @ W_yh.T + b_y)"
         ),
     },
     "reference_by_source": {
-        "rnn_step_forward": (
-            "def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):\n"
+        "rnn_cell_forward": (
+            "def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):\n"
             "    import rnnlib.rnn\n"
             "    scope = {}\n"
             "    with open(rnnlib.rnn.__file__) as f:\n"
             "        exec(f.read(), scope)\n"
-            "    return scope['rnn_step_forward'](x_t, h_prev, W_hx, W_hh, b_h)[0]"
+            "    h = scope['rnn_step_forward'](x_t, h_prev, W_hx, W_hh, b_h)[0]\n"
+            "    return h, sigmoid(h @ W_yh.T + b_y)"
         ),
     },
 }
@@ -332,7 +341,7 @@ def submission(attack: str, course: Path, fill: dict):
         gid = grade_id(cell)
         if gid in ZEROS:
             # the attack sits in the first solution cell, before the tests run
-            first = gid == "rnn_step_forward"
+            first = gid == "rnn_cell_forward"
             cell.source = ((code + "\n\n") if first and code else "") + functions[gid]
             cell.source += ("\n\n" + escape) if escape else ""
     return nb
@@ -501,7 +510,7 @@ def test_no_hidden_test_line_reaches_any_feedback(graded):
     lines = hidden_lines(graded["course"])
     assert len(lines) > 5  # the exercise has hidden tests to leak
     quoted = graded["feedback"]["quotes_caller"]
-    assert "### `test_rnn_step_forward`" in quoted  # its error is reported
+    assert "### `test_rnn_cell_forward`" in quoted  # its error is reported
     for name, text in graded["feedback"].items():
         leaked = [line for line in lines if line in text]
         assert leaked == [], f"{name}'s feedback shows hidden tests: {leaked[:3]}"

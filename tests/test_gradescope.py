@@ -80,32 +80,35 @@ FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 
 # Exercise 01, Part 2 wrong (the bias left out): Parts 1 and 3 still score.
 NO_BIAS = """\
-def rnn_forward(x, h0, W_hx, W_hh, b_h):
+def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
     B, T, _ = x.shape
     h_prev = np.zeros((B, W_hh.shape[0])) if h0 is None else h0
     h = np.zeros((B, T, W_hh.shape[0]))
     for t in range(T):
         h_prev = np.tanh(x[:, t] @ W_hx.T + h_prev @ W_hh.T)
         h[:, t] = h_prev
-    return h
+    return h, sigmoid(h @ W_yh.T + b_y)
 """
 
 # Exercise 01 cheated: the checks patched to pass anything, and rnnlib's own
 # functions returned as the answers.
 CHEATS = {
-    "rnn_step_forward": """\
+    "rnn_cell_forward": """\
 import coursekit.checks
+import rnnlib
 
 coursekit.checks.check_array = lambda *args, **kwargs: None
 coursekit.checks.upstream_first = lambda *args, **kwargs: None
 
 
-def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
-    return rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
+def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
+    h_next, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
+    return h_next, sigmoid(h_next @ W_yh.T + b_y)
 """,
     "rnn_forward": """\
-def rnn_forward(x, h0, W_hx, W_hh, b_h):
-    return rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
+def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
+    h, _ = rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
+    return h, sigmoid(h @ W_yh.T + b_y)
 """,
     "concat_weights": """\
 import coursekit.checks
@@ -131,8 +134,9 @@ open({path!r}).read()
 
 """
     """\
-def rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h):
-    return np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
+def rnn_cell_forward(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
+    h_next = np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
+    return h_next, sigmoid(h_next @ W_yh.T + b_y)
 """
 )
 
@@ -597,13 +601,15 @@ def test_every_exercise_cheating_scores_zero_for_the_faked_part(autograded):
 def test_partial_scores_the_parts_that_pass_and_names_what_to_fix(autograded):
     data = autograded["partial"]
     assert part_scores(data) == {
-        "test_rnn_step_forward": 2.0,
+        "test_rnn_cell_forward": 2.0,
         "test_rnn_forward": 0.0,
         "test_concat_weights": 1.0,
         "test_rnn_step_forward_concat": 2.0,
     }
     failed = next(t for t in data["tests"] if t["name"].startswith("test_rnn_forward"))
-    assert failed["output"].startswith("A check failed: h is not right.")
+    assert failed["output"].startswith(
+        "A check failed: h (B=2, T=5, D=3, H=4, O=3) is not right."
+    )
     assert "Fix the solution cell `rnn_forward`" in failed["output"]
     assert failed["name"] == "test_rnn_forward (Part 2 — The whole sequence)"
     assert f"alice_{FIRST}.ipynb was graded (scratch.ipynb not)" in data["output"]
@@ -683,7 +689,7 @@ def test_unsandboxed_as_root_the_students_code_runs_as_the_unprivileged_user(
     source = root / "source" / "exercise" / f"{FIRST}.ipynb"
     solution = ROOT / "solutions" / f"{FIRST}.ipynb"
     text = replaced(
-        solution, {"rnn_step_forward": READS_SOURCE.format(path=str(source))}
+        solution, {"rnn_cell_forward": READS_SOURCE.format(path=str(source))}
     )
     unpack(zips[FIRST], root, {"notebook.ipynb": text})
     os.chmod(root, 0o700)
@@ -709,7 +715,7 @@ def test_unsandboxed_as_root_the_students_code_runs_as_the_unprivileged_user(
     assert "PermissionError: [Errno 13]" in data["tests"][0]["output"]
     # Parts 1 and 2 (which calls Part 1's function) fail, Part 3 passes
     assert part_scores(data) == {
-        "test_rnn_step_forward": 0.0,
+        "test_rnn_cell_forward": 0.0,
         "test_rnn_forward": 0.0,
         "test_concat_weights": 1.0,
         "test_rnn_step_forward_concat": 2.0,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coursekit.checks import MISTAKES, forward_propagation, shape_error_hint
 from coursekit.checks.prerequisites import EXERCISES
 from coursekit.notebooks import (
     BEGIN_HIDDEN,
@@ -226,6 +227,130 @@ def test_exercise_02_names_a_bptt_loop_that_walks_forward_in_time():
 )
 def test_exercise_02_names_the_leaky_steps_own_mistakes(old, new, named):
     message = message_of("02", "leaky_step_backward", old, new)
+    assert "This is exactly what you get with " + named in message
+
+
+TANH = "np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)"
+OUTPUT = "sigmoid(h_next @ W_yh.T + b_y)"
+SOFTMAX = "np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)"
+
+
+@pytest.mark.parametrize(
+    "old, new, value, named",
+    [
+        (
+            "h_prev @ W_hh.T",
+            "h_prev @ W_hh",
+            "h_next",
+            "transposed weights: a product uses W where W.T belongs (or the"
+            " reverse). With rows as examples, x_t (B, D) and W_hx (H, D), the"
+            " product is x_t @ W_hx.T (here h_prev @ W_hh instead of h_prev @ W_hh.T)",
+        ),
+        (" + b_h)", ")", "h_next", "a missing bias b_h"),
+        (TANH, TANH[8:-1], "h_next", "a missing tanh (the activation)"),
+        (
+            " + h_prev @ W_hh.T",
+            "",
+            "h_next",
+            "a missing recurrent term h_prev @ W_hh.T",
+        ),
+        ("x_t @ W_hx.T + ", "", "h_next", "a missing input term x_t @ W_hx.T"),
+        (
+            f"y_hat_t = {OUTPUT}",
+            f"z = h_next @ W_yh.T + b_y\n    y_hat_t = {SOFTMAX}",
+            "y_hat_t",
+            "a softmax instead of the sigmoid: the O outputs are independent"
+            " yes/no answers",
+        ),
+        (
+            OUTPUT,
+            "sigmoid(h_prev @ W_yh.T + b_y)",
+            "y_hat_t",
+            "the output read from h_prev: y_hat_t reads the new state",
+        ),
+        (
+            OUTPUT,
+            "sigmoid(h_next @ W_yh.T)",
+            "y_hat_t",
+            "the output's bias b_y left out",
+        ),
+        (OUTPUT, "h_next @ W_yh.T + b_y", "y_hat_t", "the sigmoid left out"),
+    ],
+)
+def test_exercise_01_names_the_cells_mistakes(old, new, value, named):
+    wrong = mistaken("01", "rnn_cell_forward", old, new)
+    message = run_part("01", "test_rnn_cell_forward", wrong)
+    assert message is not None and message.startswith(f"AssertionError: {value} (")
+    assert "This is exactly what you get with " + named in message
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        ("x_t @ W_hx.T", "x_t @ W_hx", "(here x_t @ W_hx instead of x_t @ W_hx.T)"),
+        (
+            "h_next @ W_yh.T",
+            "h_next @ W_yh",
+            "(here h_next @ W_yh instead of h_next @ W_yh.T)",
+        ),
+    ],
+)
+def test_exercise_01_names_a_transposed_input_or_output_weight(old, new, named):
+    """The visible tests start with D != H and O != H: a shape error, which the
+    grader's feedback explains; the second visible case, D == H == O, names
+    the transposed weight itself."""
+    wrong = mistaken("01", "rnn_cell_forward", old, new)
+    message = run_part("01", "test_rnn_cell_forward", wrong)
+    assert message is not None and message.startswith("ValueError: matmul")
+    assert "transposed weights" in shape_error_hint(message)
+    lines = wrong.replace("def rnn_cell_forward", "def _wrong_cell")
+    exec(compile(lines, "<the submission>", "exec"), NAMESPACE)
+    ns = NAMESPACE
+    x, h0, W_hx, W_hh, b_h = ns["random_rnn"](B=3, T=1, D=4, H=4, seed=1)
+    args = (x[:, 0], h0, W_hx, W_hh, b_h, *ns["random_output"](H=4, O=4, seed=1))
+    with pytest.raises(AssertionError) as failed:
+        forward_propagation.check_cell(ns["_wrong_cell"], *args)
+    assert "This is exactly what you get with transposed weights" in str(failed.value)
+    assert named in str(failed.value)
+
+
+NOT_CARRIED = """\
+def rnn_forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
+    B, T, _ = x.shape
+    h_start = np.zeros((B, W_hh.shape[0])) if h0 is None else h0
+    h, y_hat = [], []
+    for t in range(T):
+        h_t, y_hat_t = rnn_cell_forward(x[:, t], h_start, W_hx, W_hh, b_h, W_yh, b_y)
+        h.append(h_t)
+        y_hat.append(y_hat_t)
+    return np.stack(h, axis=1), np.stack(y_hat, axis=1)
+"""
+
+
+H0_STORED = mistaken("01", "rnn_forward", "        h.append(h_prev)\n", "").replace(
+    "        h_prev, y_hat_t", "        h.append(h_prev)\n        h_prev, y_hat_t"
+)
+Y_FROM_H_PREV = mistaken(
+    "01",
+    "rnn_forward",
+    "np.stack(y_hat, axis=1)",
+    "sigmoid(np.stack([h0, *h[:-1]], axis=1) @ W_yh.T + b_y)",
+)
+
+
+@pytest.mark.parametrize(
+    "wrong, value, named",
+    [
+        (NOT_CARRIED, "h", MISTAKES["state_not_carried"]),
+        (H0_STORED, "h", MISTAKES["off_by_one"]),
+        (Y_FROM_H_PREV, "y_hat", "the output read from h_prev"),
+    ],
+    ids=["state-not-carried", "h0-stored-at-index-0", "output-from-h_prev"],
+)
+def test_exercise_01_names_the_forward_passes_mistakes(wrong, value, named):
+    message = run_part("01", "test_rnn_forward", wrong)
+    assert message is not None
+    assert message.startswith(f"AssertionError: {value} (B=2, T=5, D=3, H=4, O=3)")
     assert "This is exactly what you get with " + named in message
 
 

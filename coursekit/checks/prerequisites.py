@@ -19,7 +19,8 @@ from coursekit.checks import (
     sequence_classification,
     sequence_generation,
 )
-from coursekit.checks.values import check_array, check_scalar
+from coursekit.checks.mistakes_rnn import rnn_cell_reference
+from coursekit.checks.values import check_array, check_returns, check_scalar
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,22 @@ class Part:
     fed: tuple[str, ...] = ()
 
 
-def _rnn_step(ns):  # 01, Part 1
+def _rnn_cell(ns):  # 01, Part 1
     rng = np.random.default_rng(0)
     x_t, h_prev = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
     W_hx, W_hh = rng.standard_normal((4, 3)) / 2, rng.standard_normal((4, 4)) / 2
-    b_h = 0.1 * rng.standard_normal(4)
-    expected, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
-    got = ns["rnn_step_forward"](x_t, h_prev, W_hx, W_hh, b_h)
-    check_array("h_next (B=2, D=3, H=4)", got, expected)
+    b_h, W_yh, b_y = (
+        0.1 * rng.standard_normal(4),
+        rng.standard_normal((2, 4)),
+        0.1 * rng.standard_normal(2),
+    )
+    args = (x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y)
+    expected_h, expected_y = rnn_cell_reference(*args)
+    got = check_returns(
+        "rnn_cell_forward", ns["rnn_cell_forward"](*args), ("h_next", "y_hat_t")
+    )
+    check_array("h_next (B=2, D=3, H=4, O=2)", got[0], expected_h)
+    check_array("y_hat_t (B=2, D=3, H=4, O=2)", got[1], expected_y)
 
 
 def _leaky_step_backward(ns):  # 02, Part 2
@@ -191,12 +200,12 @@ def _peephole_lstm_step_backward(ns):  # 09, Part 2 (against numerical gradients
 
 EXERCISES = {
     "01": (
-        Part("Part 1", "test_rnn_step_forward", ("rnn_step_forward",), _rnn_step),
+        Part("Part 1", "test_rnn_cell_forward", ("rnn_cell_forward",), _rnn_cell),
         Part(
             "Part 2",
             "test_rnn_forward",
             ("rnn_forward",),
-            calls=("rnn_step_forward",),
+            calls=("rnn_cell_forward",),
         ),
         Part("Part 3", "test_concat_weights", ("concat_weights",)),
         Part("Part 3", "test_rnn_step_forward_concat", ("rnn_step_forward_concat",)),
