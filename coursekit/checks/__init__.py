@@ -10,7 +10,7 @@ what came, and, when it recognises one, the usual mistake by name:
 
     check_not_calling(rnn_forward, ["rnn_forward", "rnn_step_forward"], args=...)
     # AssertionError: your rnn_forward uses rnnlib's rnn_step_forward (in your
-    # rnn_step_forward), the reference it is compared with. ...
+    # rnn_step_forward), which this part does not allow. ...
 
 Where each lives (every public name, and exercises import them from here):
 

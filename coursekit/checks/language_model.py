@@ -355,14 +355,14 @@ def check_sampling(sample_names, V, E, H, n, temperature, max_len, seed):
 
 def check_not_using(func, reference_names):
     """Assert that `func` (and the notebook functions it calls) does not refer
-    to the references of coursekit.checks.language_model it is compared with."""
+    to the names in `reference_names` (the references it is compared with)."""
     used = func.inspect("names_used") if is_remote(func) else names_used(func)
     hits = sorted(n for n in reference_names if n in used)
     if hits:
         where = sorted({used[n] for n in hits})
         raise AssertionError(
             f"your {func.__name__} uses {', '.join(hits)} (in {', '.join(where)}),"
-            " the reference it is compared with. Write the computation yourself"
+            " which this part does not allow. Write the computation yourself"
             " with NumPy: that is the exercise."
         )
     return True

@@ -30,7 +30,7 @@ def not_calling_message(func, uses):
         via = f" (in your {', '.join(others)})" if others else ""
         parts.append(f"rnnlib's {name}{via}")
     return (
-        f"your {fname} uses {', '.join(parts)}, the reference it is compared with."
+        f"your {fname} uses {', '.join(parts)}, which this part does not allow."
         " Write the computation yourself with NumPy: that is the exercise."
     )
 
