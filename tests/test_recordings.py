@@ -6,21 +6,16 @@ stale, and a learner who hard-codes them passes the visible tests only."""
 import json
 import shutil
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_named_mistakes import run_part
 
 from coursekit.checks import recordings
 from coursekit.checks.recordings import Answers, decode, encode, read_recording
 from coursekit.notebooks import (
-    BEGIN_HIDDEN,
-    END_HIDDEN,
-    grade_id,
-    is_test,
     read_notebook,
-    replace_regions,
 )
 from coursekit.publishing import exercises
 from coursekit.publishing import recordings as recorder
@@ -129,31 +124,6 @@ def test_a_missing_case_fails_check_and_generating_writes_it(recorded_copy, caps
 # a learner who copies the recorded outputs
 
 
-def _run_part(test_id, learner_code, visible_only):
-    """Run exercise 11's given and solution cells, then `learner_code`, then
-    the test cell `test_id` (its visible part only, or whole); returns the
-    error's text, or None when it passes."""
-    ns = {}
-    for cell in read_notebook(EXERCISE_11).cells:
-        if cell.cell_type != "code":
-            continue
-        if not is_test(cell):
-            exec(compile(cell.source, "<cell>", "exec"), ns)
-        elif grade_id(cell) == test_id:
-            exec(compile(learner_code, "<the learner's code>", "exec"), ns)
-            source = cell.source
-            if visible_only:
-                source = replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, [])
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    exec(compile(source, f"<{test_id}>", "exec"), ns)
-            except Exception as err:  # noqa: BLE001 -- what the learner sees
-                return f"{type(err).__name__}: {err}"
-            return None
-    raise KeyError(test_id)
-
-
 HARD_CODED = """
 from coursekit.checks.recordings import decode, read_recording
 
@@ -170,8 +140,10 @@ def gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
 
 
 def test_hard_coded_recorded_outputs_pass_the_visible_tests_only():
-    assert _run_part("test_gru_step_forward", HARD_CODED, visible_only=True) is None
-    message = _run_part("test_gru_step_forward", HARD_CODED, visible_only=False)
+    assert (
+        run_part("11", "test_gru_step_forward", HARD_CODED, visible_only=True) is None
+    )
+    message = run_part("11", "test_gru_step_forward", HARD_CODED, visible_only=False)
     assert message is not None and message.startswith("AssertionError: h_next")
 
 
