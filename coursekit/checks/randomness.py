@@ -3,7 +3,14 @@ the global random state left alone, lists of generated token ids."""
 
 import numpy as np
 
-from .values import _fail, describe, exactly_what_you_get, matching_mistakes
+from .values import (
+    WITHHELD,
+    _fail,
+    describe,
+    exactly_what_you_get,
+    matching_mistakes,
+    values_shown,
+)
 
 
 def chi_square_critical(df, z=3.719):
@@ -131,17 +138,15 @@ def check_token_lists(name, got, expected, mistakes=None):
         return True
     bad = [i for i, (g, e) in enumerate(zip(rows, exp, strict=True)) if g != e]
     i = bad[0]
-    lines = [
-        f"{len(bad)} of {len(exp)} sequences differ; the first is row {i}:",
-        f"expected: {exp[i]}",
-        f"got:      {rows[i]}",
-    ]
+    lines = [f"{len(bad)} of {len(exp)} sequences differ; the first is row {i}:"]
+    shown = values_shown()
+    lines += [f"expected: {exp[i]}", f"got:      {rows[i]}"] if shown else [WITHHELD]
     named = matching_mistakes(
         mistakes, lambda wrong: [[int(t) for t in r] for r in wrong] == rows
     )
     if named:
         lines += exactly_what_you_get(named)
-    elif len(rows[i]) > len(exp[i]) and rows[i][: len(exp[i])] == exp[i]:
+    elif shown and len(rows[i]) > len(exp[i]) and rows[i][: len(exp[i])] == exp[i]:
         lines.append("Your row has the expected tokens and then more: does it stop?")
     elif len(rows[i]) < len(exp[i]) and exp[i][: len(rows[i])] == rows[i]:
         lines.append("Your row is the beginning of the expected one: it stops early.")

@@ -2,6 +2,9 @@
 gradients, returned tuples and dicts, arrays that must not change; the
 usual mistakes by name (MISTAKES) and the hint behind a NumPy shape error."""
 
+import contextlib
+import contextvars
+
 import numpy as np
 
 # The usual mistakes, by name.  `check_array(..., mistakes={key: array})`
@@ -99,6 +102,29 @@ def _show(a, limit=24):
 # steps in float32 differs from float64 by at most 4.3e-6 of the largest
 # value (20 random cases), and every named mistake by far more than 1e-4.
 LOW_PRECISION_TOL = 1e-4
+
+
+# While the grader runs a hidden test, a failure names the mistake, the shape
+# or the kind of error but never the values: a learner who could read a
+# hidden case's expected values in the feedback could return them the next
+# time (the judge, coursekit/grading/judge.py, sets this).
+_VALUES_SHOWN = contextvars.ContextVar("values_shown", default=True)
+WITHHELD = "(this is a hidden case: its values are not shown)"
+
+
+@contextlib.contextmanager
+def values_withheld():
+    """Within this block, failed checks do not show expected values."""
+    token = _VALUES_SHOWN.set(False)
+    try:
+        yield
+    finally:
+        _VALUES_SHOWN.reset(token)
+
+
+def values_shown() -> bool:
+    """Whether a failed check may show the expected values (see above)."""
+    return _VALUES_SHOWN.get()
 
 
 def _low_precision(dtype) -> bool:
@@ -261,7 +287,12 @@ def check_array(
     if _matches(got, expected, atol, rtol):
         return True
 
-    lines = [f"expected:\n    {_show(expected)}", f"got:\n    {_show(got)}"]
+    shown = values_shown()
+    lines = (
+        [f"expected:\n    {_show(expected)}", f"got:\n    {_show(got)}"]
+        if shown
+        else [WITHHELD]
+    )
     if got.dtype.kind in "fc" and not np.isfinite(got).all():
         bad = int(got.size - np.count_nonzero(np.isfinite(got)))
         lines.append(
@@ -271,14 +302,14 @@ def check_array(
         )
         _fail(name, lines)
     diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
-    if got.ndim:
+    if shown and got.ndim:
         where = np.unravel_index(int(np.argmax(diff)), diff.shape)
         want, have = _show_pair(expected[where], got[where])
         lines.append(
             f"largest difference {diff[where]:.3g} at index {tuple(map(int, where))}:"
             f" expected {want}, got {have}"
         )
-    else:
+    elif shown:
         want, have = _show_pair(expected, got)
         lines.append(f"difference {float(diff):.3g}: expected {want}, got {have}")
     note = _dtype_note(got, expected, rtol)
@@ -389,9 +420,11 @@ def check_gradient(name, analytic, numeric, tol=None, mistakes=None, floor=0.0):
     lines = [
         f"your gradient and the numerical one differ: gradient error {err:.2g}"
         f" (should be < {tol:g}).",
-        f"numerical:\n    {_show(numeric)}",
-        f"yours:\n    {_show(got)}",
     ]
+    if values_shown():
+        lines += [f"numerical:\n    {_show(numeric)}", f"yours:\n    {_show(got)}"]
+    else:
+        lines.append(WITHHELD)
     named = matching_mistakes(mistakes, lambda w: _matches(got, w, 1e-8, 1e-6))
     lines += exactly_what_you_get(named)
     _fail(name, lines)

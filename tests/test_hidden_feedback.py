@@ -1,0 +1,78 @@
+"""Feedback never shows what a hidden case expects: while the grader runs a
+test cell's hidden region (coursekit.grading.judge.cell_pieces), the checks
+name the mistake, the shape or the kind of error, but show no values
+(coursekit.checks.values.values_withheld).  Otherwise a learner could read a
+hidden case's answer in one grading's feedback and return it in the next."""
+
+import numpy as np
+import pytest
+
+from coursekit.checks import check_array, check_gradient, check_token_lists
+from coursekit.checks.values import WITHHELD, values_shown, values_withheld
+from coursekit.grading.judge import cell_pieces
+
+EXPECTED = np.array([[0.125, -2.5], [3.75, 0.0625]])
+
+
+def message(check, *args, **kwargs):
+    with pytest.raises(AssertionError) as err:
+        check(*args, **kwargs)
+    return str(err.value)
+
+
+def test_a_visible_failure_shows_the_values():
+    text = message(check_array, "h", EXPECTED + [[0, 1], [0, 0]], EXPECTED)
+    assert "expected:" in text and "-2.5" in text and WITHHELD not in text
+
+
+@pytest.mark.parametrize(
+    "check, args",
+    [
+        (check_array, ("h", EXPECTED + [[0, 1], [0, 0]], EXPECTED)),
+        (check_array, ("loss", 7.25, 3.75)),
+        (check_gradient, ("dW", EXPECTED * 1.5, EXPECTED)),
+        (check_token_lists, ("tokens", [[4, 9, 2]], [[4, 3, 7, 2]])),
+    ],
+)
+def test_a_hidden_failure_withholds_the_values(check, args):
+    with values_withheld():
+        text = message(check, *args)
+    assert WITHHELD in text
+    for value in ("-2.5", "3.75", "0.0625", "3, 7"):
+        assert value not in text, (value, text)
+    assert values_shown()  # only within the block
+
+
+def test_a_hidden_failure_still_names_the_mistake_and_the_shape():
+    transposed = EXPECTED.T.copy()
+    with values_withheld():
+        named = message(
+            check_array, "h", transposed, EXPECTED, mistakes={"transposed": transposed}
+        )
+        shape = message(check_array, "h", EXPECTED[:1], EXPECTED)
+    assert "transposed" in named and WITHHELD in named
+    assert "expected shape (2, 2); got shape (1, 2)" in shape
+
+
+def test_a_test_cell_runs_in_pieces_that_keep_its_line_numbers():
+    source = "\n".join(
+        [
+            "a = 1",
+            "### BEGIN HIDDEN TESTS",
+            "b = 2",
+            "### END HIDDEN TESTS",
+            "c = 3",
+            "### BEGIN HIDDEN TESTS",
+            "d = 4",
+            "### END HIDDEN TESTS",
+        ]
+    )
+    pieces = cell_pieces(source)
+    assert [hidden for hidden, _ in pieces] == [False, True, False, True]
+    for (_, piece), line in zip(
+        pieces, ["a = 1", "b = 2", "c = 3", "d = 4"], strict=True
+    ):
+        rows = piece.split("\n")
+        assert len(rows) == 8 and [r for r in rows if r] == [line]
+        assert rows.index(line) == source.split("\n").index(line)
+    assert cell_pieces("x = 1") == [(False, "x = 1")]
