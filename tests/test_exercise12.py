@@ -110,3 +110,27 @@ def test_the_length_penalty_of_wu_et_al():
     assert models.length_penalty(1, 0.7) == 1.0
     assert abs(models.length_penalty(7, 1.0) - 2.0) < 1e-15
     assert models.length_penalty(7, 1.0, penalty="length") == 7.0
+
+
+def _softmax_with_fill(e, mask, dtype):
+    """A masked softmax whose padded scores are the row's maximum minus 12:
+    exp(-12) = 6e-6 of weight stays at padding."""
+    fill = e.max(axis=-1, keepdims=True) - 12.0
+    scores = np.where(mask[:, None, :] > 0, e, fill)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)).astype(dtype)
+
+
+def test_weight_left_at_padding_fails_even_within_float32s_tolerance():
+    def right(e, mask):
+        return rnnlib.masked_softmax_forward(e, mask)[0].astype(np.float32)
+
+    att.check_softmax(right, [4, 2, 3], 3, 0)  # float32 itself is accepted
+    with pytest.raises(AssertionError, match="padded steps must be exactly 0"):
+        att.check_softmax(
+            lambda e, m: _softmax_with_fill(e, m, np.float32), [4, 2, 3], 3, 0
+        )
+    with pytest.raises(AssertionError, match="not right"):  # float64: too far
+        att.check_softmax(
+            lambda e, m: _softmax_with_fill(e, m, np.float64), [4, 2, 3], 3, 0
+        )

@@ -34,6 +34,7 @@ from .mistakes_attention import (
 from .randomness import check_token_lists
 from .recordings import Answers
 from .values import (
+    _fail,
     check_array,
     check_gradient,
     check_returns,
@@ -158,12 +159,24 @@ def check_softmax(masked_softmax, lengths, T, seed, scale=1.0):
     e, mask = _scores_and_mask(lengths, T, seed, scale)
     before = e.copy(), mask.copy()
     expected, _ = rnnlib.masked_softmax_forward(e, mask)
-    check_array(
-        f"a for e {e.shape} and source lengths {lengths}",
-        masked_softmax(e, mask),
-        expected,
-        mistakes=masked_softmax_mistakes(*before),
-    )
+    name = f"a for e {e.shape} and source lengths {lengths}"
+    got = masked_softmax(e, mask)
+    check_array(name, got, expected, mistakes=masked_softmax_mistakes(*before))
+    # the docstring's "0 at padding" is exact: a weight of 1e-6 there is
+    # within check_array's tolerance, yet attends to padding
+    got = np.asarray(got, dtype=np.float64)
+    padded = np.broadcast_to((before[1] == 0)[:, None, :], got.shape)
+    at_padding = np.abs(got[padded])
+    if at_padding.size and at_padding.max() > 0:
+        _fail(
+            name,
+            [
+                f"the weights at padded steps must be exactly 0; yours reach"
+                f" {at_padding.max():.2g}. A finite fill (e.g. the row's maximum"
+                " minus a constant) leaves some weight there: set the padded"
+                " scores to -np.inf with np.where, as the text says.",
+            ],
+        )
     check_unchanged("e", before[0], e)
     check_unchanged("mask", before[1], mask)
     return e, mask
