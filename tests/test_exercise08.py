@@ -1,14 +1,21 @@
 """Exercise 08's Part 1, clipping each array by its own norm: the solution
 passes every test, each usual mistake submitted is named (one global factor,
-rnnlib's clip_grad_norm, among them), and the reference of the part is the
-per-array clipping of Keras's clipnorm, not the global one of PyTorch."""
+rnnlib's clip_grad_norm, and each entry clipped, Keras's clipvalue, among
+them), an all-zero array that divides by zero is said to be one, and the
+reference of the part (coursekit/answers/long_term.py, recorded for the
+visible tests) is the per-array clipping of Keras's clipnorm, not the global
+one of PyTorch."""
+
+import sys
 
 import numpy as np
 import pytest
 from test_named_mistakes import mistaken, run_part
 
 import rnnlib
+from coursekit.answers import long_term as answers08
 from coursekit.checks import long_term as tests08
+from coursekit.checks.recordings import decode, read_recording
 from rnnlib.gradcheck import GRADIENT_TOLERANCE, gradient_error
 
 PART1 = "test_clip_norm_per_array"
@@ -29,6 +36,16 @@ RNNLIB_PER_ARRAY = """def clip_norm_per_array(grads, max_norm):
     return {name: clip_grad_norm({name: g}, max_norm) for name, g in grads.items()}
 """
 TOTAL = "float(np.sqrt(sum(n * n for n in norms.values())))"
+ROW_BY_ROW = """def clip_norm_per_array(grads, max_norm):
+    norms = {}
+    for name, g in grads.items():
+        norms[name] = float(np.sqrt(np.sum(g * g)))
+        for row in g.reshape(-1, g.shape[-1]):  # a view: changed in place
+            n = np.sqrt(np.sum(row * row))
+            if n > max_norm:
+                row *= max_norm / n
+    return norms
+"""
 
 
 def test_the_solution_passes_part_1_hidden_tests_included():
@@ -38,7 +55,7 @@ def test_the_solution_passes_part_1_hidden_tests_included():
 def test_global_clipping_keeps_the_direction_per_array_clipping_turns_it():
     """The markdown's example, {W: [[3, 4]], b: [12]} clipped to 6.5."""
     grads = {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}
-    clipped, norms = tests08.clip_per_array_reference(grads, 6.5)
+    clipped, norms = answers08.clip_per_array_reference(grads, 6.5)
     assert norms == {"W": 5.0, "b": 12.0}
     assert clipped["W"].tolist() == [[3.0, 4.0]] and clipped["b"].tolist() == [6.5]
     assert grads["b"].tolist() == [12.0]  # the reference works on new arrays
@@ -96,7 +113,28 @@ def run_solution():
         (
             "for name, g in grads.items():",
             "for name, g in {k: v.copy() for k, v in grads.items()}.items():",
-            "This is exactly what you get with gradients left as they were",
+            "This is exactly what you get with the arrays left as they were: an"
+            " array whose norm over all its entries exceeds max_norm must be"
+            " scaled by max_norm / ||G||; if you did, scale the caller's arrays"
+            " in place",
+        ),
+        (
+            CLIP,
+            "np.clip(g, -max_norm, max_norm, out=g)",
+            "This is exactly what you get with each entry clipped to [-max_norm,"
+            " max_norm] (np.clip, Keras's clipvalue)",
+        ),
+        (
+            None,
+            ROW_BY_ROW,
+            "This is exactly what you get with each row clipped by its own norm",
+        ),
+        (
+            f"{SCALE_UP}\n            {CLIP}",
+            "g *= min(1, max_norm / norms[name])",
+            "clip_norm_per_array raised ZeroDivisionError (float division by"
+            " zero) on gradients where grads['b_h'] is all zeros: an all-zero"
+            " array has norm 0",
         ),
         (
             CLIP,
@@ -125,6 +163,23 @@ def test_exercise_08_part_1_names_the_usual_mistakes(old, new, named):
     message = run_part("08", PART1, wrong)
     assert message is not None and message.startswith("AssertionError: ")
     assert named in message, message
+    if "left as they were" not in named:  # the arrays changed: not that one
+        assert "left as they were" not in message, message
+
+
+def test_the_visible_tests_of_part_1_read_recorded_answers(monkeypatch):
+    """As in the student edition, where coursekit/answers is absent: the
+    solution passes the visible tests, and a mistake is still named."""
+    for name in ("coursekit.answers", "coursekit.answers.long_term"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert run_part("08", PART1) is None
+    wrong = mistaken("08", "clip_norm_per_array", CLIP, "g *= norms[name] / max_norm")
+    assert "the factor upside down" in run_part("08", PART1, wrong)
+    recorded = read_recording("long_term")
+    assert len(recorded) == 4 and "direction_answer(max_norm=6.5)" in recorded
+    example = decode(recorded["direction_answer(max_norm=6.5)"])
+    assert example["norms"] == {"W": 5.0, "b": 12.0}
+    assert example["grads"]["b"].tolist() == [6.5]
 
 
 def test_the_mistake_models_differ_from_the_answer_where_they_are_checked():
@@ -132,8 +187,8 @@ def test_the_mistake_models_differ_from_the_answer_where_they_are_checked():
     differs from the reference in some array, every one of the norms in
     some norm (else the test could not name it)."""
     grads = tests08.random_grads(tests08.SHAPES, 1.0, 0)
-    right, norms = tests08.clip_per_array_reference(grads, 2.0)
-    mistakes = tests08.clip_per_array_mistakes(grads, 2.0)
+    right, norms = answers08.clip_per_array_reference(grads, 2.0)
+    mistakes = answers08.clip_per_array_mistakes(grads, 2.0)
     for mistake in mistakes["grads"]["W_hx"]:
         assert any(
             not np.allclose(mistakes["grads"][k][mistake], right[k])

@@ -90,6 +90,7 @@ REFERENCE_LINES = (
     "e = q @ W_a @ k.transpose(0, 2, 1)",
     'e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T + b_a) @ p["v"]',
     "return ((5 + length) / 6) ** alpha",
+    "k: g * (max_norm / norms[k]) if norms[k] > max_norm else g.copy()",
 )
 
 

@@ -3,12 +3,15 @@
 Each check builds its test data and reference, calls the learner's function
 (given as the first argument) and raises with the usual mistake named:
 
-- `check_clip`, `check_clip_on`, `direction_example` (Part 1):
-  `clip_norm_per_array`, each array clipped by its own norm in place (as
-  Keras's `clipnorm`; rnnlib's `clip_grad_norm` clips by the global norm,
-  one factor for all), against `clip_per_array_reference`, the one
-  reference of Part 1, on copies (mistakes: `clip_per_array_mistakes`, one
-  global factor among them);
+- `check_clip`, `direction_example` (Part 1): `clip_norm_per_array`, each
+  array clipped by its own norm (as Keras's `clipnorm` in tf.keras and
+  Keras 3; rnnlib's `clip_grad_norm` clips by the global norm, one factor
+  for all), in place.  rnnlib does not hold it: its reference and the models
+  of its usual mistakes (one global factor, each entry clipped, ...) are
+  the instructor's, `coursekit/answers/long_term.py`, whose values for the
+  visible tests' cases are recorded (`recordings.py`, ANSWERS:
+  clip_answer, direction_answer); `clip_case`, `direction_case`: its test
+  data;
 - `check_state_gradients` (Part 2): `state_gradients` against
   rnnlib.longterm.hidden_state_gradients (mistakes:
   `state_gradient_mistakes`), and against numerical gradients of the loss
@@ -31,6 +34,7 @@ from rnnlib.longterm import (
 )
 
 from .mistakes_rnn import state_gradient_mistakes
+from .recordings import Answers
 from .values import (
     MISTAKES,
     check_array,
@@ -41,6 +45,11 @@ from .values import (
     check_unchanged,
     copies,
 )
+
+# Part 1 grades what rnnlib does not hold: its reference and mistake models
+# are the instructor's (coursekit/answers/long_term.py), recorded for the
+# visible tests' cases (recordings.py)
+ANSWERS = Answers("long_term")
 
 SHAPES = {"W_hx": (4, 3), "W_hh": (4, 4), "b_h": (4,), "W_yh": (2, 4), "b_y": (2,)}
 
@@ -70,79 +79,6 @@ def reference_state_gradients(x, W_hx, W_hh, b_h, dh_last):
     return grads.transpose(1, 0, 2)  # (T, B, H) -> (B, T, H)
 
 
-def clip_per_array_reference(grads, max_norm):
-    """Exercise 08's Part 1 done right, on new arrays: (clipped, norms), where
-    norms[name] = ||G|| over G's entries and clipped[name] = G * max_norm /
-    ||G|| if ||G|| > max_norm, else G (each array by its own norm, as Keras's
-    clipnorm and tf.clip_by_norm)."""
-    norms = {k: float(np.sqrt(np.sum(np.square(g)))) for k, g in grads.items()}
-    clipped = {
-        k: g * (max_norm / norms[k]) if norms[k] > max_norm else g.copy()
-        for k, g in grads.items()
-    }
-    return clipped, norms
-
-
-def clip_per_array_mistakes(grads, max_norm):
-    """What common wrong versions of per-array clipping give, by explanation.
-
-    Returns {"grads": {key: {mistake: array}}, "norms": {key: {mistake:
-    float}}}: one global factor for all the arrays (rnnlib's clip_grad_norm),
-    a rescale also below max_norm, the factor upside down, the norms after
-    clipping, the global norm returned for every array, the squared norm,
-    the caller's arrays left as they were.
-    """
-    arrays = {k: np.array(g, dtype=np.float64) for k, g in grads.items()}
-    right, norms = clip_per_array_reference(arrays, max_norm)
-    total = float(np.sqrt(sum(n * n for n in norms.values())))
-
-    def scaled(factor):
-        return {k: g * factor(norms[k]) for k, g in arrays.items()}
-
-    def clipped(norm):
-        return min(1.0, max_norm / norm) if norm else 1.0
-
-    global_factor = clipped(total)
-    variants = {
-        "one factor for all the arrays, from their global norm (rnnlib's"
-        " clip_grad_norm, PyTorch's clip_grad_norm_): here each array G is"
-        " clipped by its own norm ||G||, over G's entries alone": (
-            scaled(lambda n: global_factor),
-            norms,
-        ),
-        "a rescale although the array's norm was already below max_norm: clip"
-        " an array only when its norm > max_norm (never scale up)": (
-            scaled(lambda n: max_norm / n if n else 1.0),
-            norms,
-        ),
-        "the factor upside down: an array longer than max_norm is multiplied by"
-        " max_norm / ||G||, which is below 1": (
-            scaled(lambda n: n / max_norm if n > max_norm else 1.0),
-            norms,
-        ),
-        "the norms returned after clipping: return each array's norm before"
-        " clipping, the number to log": (
-            right,
-            {k: min(n, max_norm) for k, n in norms.items()},
-        ),
-        "the global norm returned for every array: return each array's own"
-        " norm ||G||": (right, {k: total for k in arrays}),
-        "the squared norm: take the square root of the sum of squares": (
-            scaled(lambda n: clipped(n * n)),
-            {k: n * n for k, n in norms.items()},
-        ),
-        "gradients left as they were: scale the caller's arrays in place"
-        " (g *= factor), so that the optimiser holding them sees the change": (
-            arrays,
-            norms,
-        ),
-    }
-    return {
-        "grads": {k: {m: v[0][k] for m, v in variants.items()} for k in arrays},
-        "norms": {k: {m: v[1][k] for m, v in variants.items()} for k in arrays},
-    }
-
-
 def check_norms_returned(norms, grads, total):
     """The learner's return value is a dict with grads' keys (not one float:
     the global norm, or another number)."""
@@ -160,31 +96,89 @@ def check_norms_returned(norms, grads, total):
     check_same_keys("the dict of norms returned", norms, grads)
 
 
-def check_clip(clip_norm_per_array, shapes, scale, max_norm, seed):
-    """Check clip_norm_per_array(grads, max_norm) on random gradients against
-    clip_per_array_reference on copies (each array clipped by its own norm, in
-    place); returns the learner's norms and the clipped grads."""
+def clip_case(shapes, scale, seed, zeros=()):
+    """Test data of Part 1: random gradients (random_grads), the arrays named
+    in `zeros` all zeros (norm 0: they stay as they are)."""
     grads = random_grads(shapes, scale, seed)
-    return check_clip_on(clip_norm_per_array, grads, max_norm)
+    for name in zeros:
+        grads[name][...] = 0.0
+    return grads
 
 
-def check_clip_on(clip_norm_per_array, grads, max_norm):
+def direction_case():
+    """The markdown's example: W [[3, 4]] (norm 5) and b [12] (norm 12)."""
+    return {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}
+
+
+def _consistent(mistakes, got, close):
+    """{name: {mistake: value}} restricted to the mistakes whose value
+    `close(got[name], value)` finds equal for every name: a mistake is named
+    only if it gives what the learner's code gave in all the arrays."""
+    names = list(mistakes)
+    if not names:
+        return {}
+    kept = [
+        m
+        for m in mistakes[names[0]]
+        if all(close(got[k], mistakes[k][m]) for k in names)
+    ]
+    return {k: {m: mistakes[k][m] for m in kept} for k in names}
+
+
+def _close(got, value):
+    try:
+        return bool(np.allclose(got, value, rtol=1e-6, atol=1e-8))
+    except (TypeError, ValueError):  # not a number, or another shape
+        return False
+
+
+def check_clip(clip_norm_per_array, shapes, scale, max_norm, seed, zeros=()):
+    """Check clip_norm_per_array(grads, max_norm) on random gradients (the
+    arrays named in `zeros` all zeros: clip_case) against the reference,
+    each array clipped by its own norm in place (answers: clip_answer);
+    returns the learner's norms and the clipped grads."""
+    grads = clip_case(shapes, scale, seed, zeros)
+    answer = ANSWERS(
+        "clip_answer",
+        shapes=shapes,
+        scale=scale,
+        max_norm=max_norm,
+        seed=seed,
+        zeros=zeros,
+    )
+    return _check_clip_on(clip_norm_per_array, grads, max_norm, answer)
+
+
+def _check_clip_on(clip_norm_per_array, grads, max_norm, answer):
     """Check clip_norm_per_array on these gradients (changed in place, as the
-    learner's function changes them); returns (norms, grads)."""
+    learner's function changes them) against `answer` (clip_answer's data
+    for them); returns (norms, grads)."""
     before = {k: g.copy() for k, g in grads.items()}
     ids = {k: id(g) for k, g in grads.items()}
-    expected, expected_norms = clip_per_array_reference(before, max_norm)
-    mistakes = clip_per_array_mistakes(before, max_norm)
-    total = float(np.sqrt(sum(n * n for n in expected_norms.values())))
-    norms = clip_norm_per_array(grads, max_norm)
+    zero = [k for k, g in before.items() if not np.any(g)]
+    try:
+        norms = clip_norm_per_array(grads, max_norm)
+    except (ZeroDivisionError, FloatingPointError) as err:
+        if not zero:
+            raise
+        raise AssertionError(
+            f"clip_norm_per_array raised {type(err).__name__} ({err}) on"
+            f" gradients where grads['{zero[0]}'] is all zeros: an all-zero"
+            " array has norm 0, which is not above max_norm, so it stays as it"
+            " is (compare the norm with max_norm before dividing by it)"
+        ) from err
+    total = float(np.sqrt(sum(n * n for n in answer["norms"].values())))
     check_norms_returned(norms, before, total)
+    mistakes = answer["mistakes"]
+    norm_mistakes = _consistent(mistakes["norms"], norms, _close)
+    grad_mistakes = _consistent(mistakes["grads"], grads, _close)
     case = f"(max_norm {max_norm:g})"
     for k in before:
         check_scalar(
             f"the norm returned for '{k}' {case}",
             norms[k],
-            expected_norms[k],
-            mistakes=mistakes["norms"][k],
+            answer["norms"][k],
+            mistakes=norm_mistakes[k],
         )
         assert id(grads[k]) == ids[k], (
             f"grads['{k}'] was replaced by a new array: multiply the arrays in"
@@ -193,19 +187,21 @@ def check_clip_on(clip_norm_per_array, grads, max_norm):
         check_array(
             f"grads['{k}'] after clipping {case}",
             grads[k],
-            expected[k],
-            mistakes=mistakes["grads"][k],
+            answer["grads"][k],
+            mistakes=grad_mistakes[k],
         )
     return norms, grads
 
 
 def direction_example(clip_norm_per_array):
-    """The learner's clipping of {W: [[3, 4]], b: [12]} to 6.5, checked, and
-    the cosine between the gradient and the clipped one (global clipping
-    keeps it at 1: W [[1.5, 2]], b [6])."""
-    grads = {"W": np.array([[3.0, 4.0]]), "b": np.array([12.0])}
+    """The learner's clipping of {W: [[3, 4]], b: [12]} to 6.5, checked
+    (answers: direction_answer), and the cosine between the gradient and the
+    clipped one, all the arrays as one vector (103 / (13 sqrt(67.25)) =
+    0.966; global clipping keeps it at 1: W [[1.5, 2]], b [6])."""
+    grads = direction_case()
     before = np.concatenate([g.ravel() for g in grads.values()])
-    norms, grads = check_clip_on(clip_norm_per_array, grads, 6.5)
+    answer = ANSWERS("direction_answer", max_norm=6.5)
+    norms, grads = _check_clip_on(clip_norm_per_array, grads, 6.5, answer)
     after = np.concatenate([g.ravel() for g in grads.values()])
     cosine = before @ after / (np.linalg.norm(before) * np.linalg.norm(after))
     return norms, grads, float(cosine)
