@@ -50,9 +50,9 @@ def clip_per_array_mistakes(grads, max_norm):
     each entry clipped to [-max_norm, max_norm] (Keras's clipvalue), each
     row clipped by its own norm, the arrays left as they were.
     """
-    arrays = {k: np.array(g, dtype=np.float64) for k, g in grads.items()}
+    arrays = {name: np.array(g, dtype=np.float64) for name, g in grads.items()}
     right, norms = clip_per_array_reference(arrays, max_norm)
-    total = float(np.sqrt(sum(n * n for n in norms.values())))
+    total = float(np.sqrt(sum(norm**2 for norm in norms.values())))
 
     def scaled(factor):
         return {k: g * factor(norms[k]) for k, g in arrays.items()}
@@ -85,7 +85,8 @@ def clip_per_array_mistakes(grads, max_norm):
         ),
         "the global norm returned for every array: return each array's own"
         " norm ||G||": (right, {k: total for k in arrays}),
-        "the squared norm: take the square root of the sum of squares": (
+        "the squared norm: ||G|| is the square root of the sum of the squares"
+        " of G's entries": (
             scaled(lambda n: clipped(n * n)),
             {k: n * n for k, n in norms.items()},
         ),
@@ -111,8 +112,11 @@ def clip_per_array_mistakes(grads, max_norm):
         ),
     }
     return {
-        "grads": {k: {m: v[0][k] for m, v in variants.items()} for k in arrays},
-        "norms": {k: {m: v[1][k] for m, v in variants.items()} for k in arrays},
+        what: {
+            name: {mistake: out[i][name] for mistake, out in variants.items()}
+            for name in arrays
+        }
+        for i, what in enumerate(("grads", "norms"))
     }
 
 
