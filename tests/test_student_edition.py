@@ -90,6 +90,7 @@ REFERENCE_LINES = (
     "e = q @ W_a @ k.transpose(0, 2, 1)",
     'e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T + b_a) @ p["v"]',
     "return ((5 + length) / 6) ** alpha",
+    "return h_next, _sigmoid(h_next @ W_yh.T + b_y)",
 )
 
 
