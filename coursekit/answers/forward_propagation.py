@@ -25,16 +25,12 @@ from coursekit.checks.mistakes_rnn import (
     rnn_step_mistakes,
 )
 from coursekit.checks.values import MISTAKES
+from rnnlib import softmax
 
 
 def _sigmoid(z):
     """1 / (1 + e^-z), without overflow for any finite z."""
     return np.exp(-np.logaddexp(0.0, -z))
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def rnn_cell_reference(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
@@ -64,7 +60,7 @@ def rnn_output_mistakes(h_prev, h_next, W_yh, b_y):
     out = {
         "a softmax instead of the sigmoid: the O outputs are independent"
         " yes/no answers, each its own probability sigmoid(z); a softmax makes"
-        " them compete and sum to 1": _softmax(z),
+        " them compete and sum to 1": softmax(z),
         "the sigmoid left out: h_next @ W_yh.T + b_y are the logits; y_hat_t"
         " = sigmoid(logits) is a probability in (0, 1)": z,
         "the output read from h_prev: y_hat_t reads the new state, h_next ="
@@ -85,10 +81,9 @@ def rnn_forward_reference(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
     x (B, T, D).  Returns h (B, T, H), y_hat (B, T, O) and the states
     before each step (B, T, H).
     """
-    B, T, _ = x.shape
-    h_prev = np.zeros((B, W_hh.shape[0])) if h0 is None else h0
+    h_prev = np.zeros((x.shape[0], W_hh.shape[0])) if h0 is None else h0
     h, y_hat, before = [], [], []
-    for t in range(T):
+    for t in range(x.shape[1]):
         before.append(h_prev)
         h_prev, y_t = rnn_cell_reference(x[:, t], h_prev, W_hx, W_hh, b_h, W_yh, b_y)
         h.append(h_prev)

@@ -140,7 +140,7 @@ def check_forward(rnn_forward, B, T, D, H, O, seed):
     x, h0, *weights = forward_case(B, T, D, H, O, seed)
     answer = ANSWERS("forward_answer", B=B, T=T, D=D, H=H, O=O, seed=seed)
     sizes = _sizes(B=B, T=T, D=D, H=H, O=O)
-    for run, start in (("from h0", h0), ("from zeros", None)):
+    for start, run in ((h0, "from h0"), (None, "from zeros")):
         args = (x, start, *weights)
         expected = answer[run]["h"], answer[run]["y_hat"]
         given = copies(*args)
