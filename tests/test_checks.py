@@ -16,11 +16,9 @@ from coursekit.checks import (
     prerequisites,
     rnn_backward_mistakes,
     rnn_forward_mistakes,
-    rnn_output_mistakes,
     rnn_step_mistakes,
     softmax_mistakes,
 )
-from coursekit.checks.mistakes_rnn import rnn_cell_reference
 from rnnlib.gradcheck import GRADIENT_TOLERANCE
 
 
@@ -443,54 +441,31 @@ def test_rnn_forward_mistakes_accept_h0_none(rnn_data):
     assert all(v.shape == (2, 5, 4) for v in mistakes.values())
 
 
-def _output(H, O, seed):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((O, H)), rng.standard_normal(O)
+def _cell(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
+    """Exercise 01's cell, from rnnlib's step and sigmoid."""
+    h_next, _ = rnnlib.rnn_step_forward(x_t, h_prev, W_hx, W_hh, b_h)
+    return h_next, rnnlib.sigmoid(h_next @ W_yh.T + b_y)
 
 
-def test_rnn_cell_reference_is_rnnlibs_step_dense_and_sigmoid(rnn_data):
-    d = rnn_data
-    W_yh, b_y = _output(H=4, O=3, seed=5)
-    x_t, h_prev = 3.0 * d["x"][:, 1], d["h0"]
-    h_next, y_hat_t = rnn_cell_reference(x_t, h_prev, *args_of(d)[2:], W_yh, b_y)
-    expected_h, _ = rnnlib.rnn_step_forward(x_t, h_prev, *args_of(d)[2:])
-    logits, _ = rnnlib.dense_forward(expected_h, W_yh, b_y)
-    np.testing.assert_allclose(h_next, expected_h, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(y_hat_t, rnnlib.sigmoid(logits), rtol=1e-12)
-    assert y_hat_t.shape == (2, 3) and np.all((y_hat_t > 0) & (y_hat_t < 1))
+def _forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
+    """Exercise 01's forward pass, from rnnlib's and sigmoid."""
+    h, _ = rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
+    return h, rnnlib.sigmoid(h @ W_yh.T + b_y)
 
 
-def test_rnn_cell_reference_keeps_large_logits_finite(rnn_data):
-    d = rnn_data
-    W_yh, b_y = _output(H=4, O=2, seed=6)
-    _, y_hat_t = rnn_cell_reference(
-        d["x"][:, 0], d["h0"], *args_of(d)[2:], 1e4 * W_yh, b_y
-    )
-    assert np.isfinite(y_hat_t).all()
-    assert set(np.round(y_hat_t.ravel(), 12)) <= {0.0, 1.0}
+# the cases of exercise 01's visible tests, whose answers are recorded
+CELL_CASE = {"B": 3, "D": 4, "H": 4, "O": 4, "seed": 1}
+FORWARD_CASE = {"B": 2, "T": 5, "D": 3, "H": 4, "O": 3, "seed": 2}
 
 
-def test_rnn_output_mistakes_recognise_a_softmax_and_an_output_from_h_prev(rnn_data):
-    d = rnn_data
-    W_yh, b_y = _output(H=4, O=3, seed=7)
-    h_prev = d["h0"]
-    h_next, expected = rnn_cell_reference(
-        d["x"][:, 0], h_prev, *args_of(d)[2:], W_yh, b_y
-    )
-    mistakes = rnn_output_mistakes(h_prev, h_next, W_yh, b_y)
-    softmax = rnnlib.softmax(h_next @ W_yh.T + b_y)
-    with pytest.raises(AssertionError, match="a softmax instead of the sigmoid"):
-        check_array("y_hat_t", softmax, expected, mistakes=mistakes)
-    from_prev = rnnlib.sigmoid(h_prev @ W_yh.T + b_y)
-    with pytest.raises(AssertionError, match="the output read from h_prev"):
-        check_array("y_hat_t", from_prev, expected, mistakes=mistakes)
-    assert not any("W_yh instead" in k for k in mistakes)  # O != H
+def test_exercise_01s_checks_pass_its_cell_and_forward_pass():
+    args = forward_propagation.check_cell(_cell, **CELL_CASE)
+    assert [a.shape for a in args[:2]] == [(3, 4), (3, 4)]
+    args = forward_propagation.check_forward(_forward, **FORWARD_CASE)
+    assert args[0].shape == (2, 5, 3) and args[1].shape == (2, 4)
 
 
-def test_check_forward_names_an_output_from_h_prev_over_time(rnn_data):
-    d = rnn_data
-    W_yh, b_y = _output(H=4, O=4, seed=8)
-
+def test_check_forward_names_an_output_from_h_prev_over_time():
     def forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):
         h, _ = rnnlib.rnn_forward(x, h0, W_hx, W_hh, b_h)
         h_before = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
@@ -499,22 +474,51 @@ def test_check_forward_names_an_output_from_h_prev_over_time(rnn_data):
     with pytest.raises(
         AssertionError, match="(?s)^y_hat .*the output read from h_prev"
     ):
-        forward_propagation.check_forward(forward, *args_of(d), W_yh, b_y)
+        forward_propagation.check_forward(forward, **FORWARD_CASE)
 
 
-def test_check_cell_says_which_input_was_changed_in_place(rnn_data):
-    d = rnn_data
-    W_yh, b_y = _output(H=4, O=2, seed=9)
-
+def test_check_cell_says_which_input_was_changed_in_place():
     def cell(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
-        h_next, y_hat_t = rnn_cell_reference(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y)
+        h_next, y_hat_t = _cell(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y)
         b_y += 1.0
         return h_next, y_hat_t
 
     with pytest.raises(AssertionError, match="b_y"):
-        forward_propagation.check_cell(
-            cell, d["x"][:, 0], d["h0"], *args_of(d)[2:], W_yh, b_y
+        forward_propagation.check_cell(cell, **CELL_CASE)
+
+
+@pytest.mark.parametrize(
+    "case", [CELL_CASE, {"B": 2, "D": 3, "H": 4, "O": 1, "seed": 0}], ids=["O=H", "O<H"]
+)
+def test_check_cell_names_the_two_arrays_returned_in_the_wrong_order(case):
+    def cell(*args):
+        return _cell(*args)[::-1]
+
+    with pytest.raises(AssertionError) as failed:
+        forward_propagation.check_cell(cell, **case)
+    assert str(failed.value).startswith(
+        "rnn_cell_forward returned y_hat_t and h_next: returned in the wrong"
+        " order: h_next first (return h_next, y_hat_t)."
+    )
+
+
+def test_check_forward_names_h_and_y_hat_in_the_wrong_order():
+    with pytest.raises(AssertionError, match="returned in the wrong order: h first"):
+        forward_propagation.check_forward(
+            lambda *args: _forward(*args)[::-1], **FORWARD_CASE
         )
+
+
+def test_check_forward_says_a_failed_run_from_h0_none_is_the_zero_start():
+    def forward(x, h0, W_hx, W_hh, b_h, W_yh, b_y):  # h0=None not handled
+        return _forward(x, h0 + 0, W_hx, W_hh, b_h, W_yh, b_y)
+
+    with pytest.raises(AssertionError) as failed:
+        forward_propagation.check_forward(forward, **FORWARD_CASE)
+    assert str(failed.value).startswith(
+        "rnn_forward failed with h0=None (start from zeros, (B, H) = (2, 4)),"
+        " after it passed with the given h0. It raised TypeError: unsupported"
+    )
 
 
 def test_rnn_backward_mistakes_recognise_gradients_not_summed_over_time(rnn_data):

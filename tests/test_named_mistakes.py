@@ -305,11 +305,10 @@ def test_exercise_01_names_a_transposed_input_or_output_weight(old, new, named):
     assert "transposed weights" in shape_error_hint(message)
     lines = wrong.replace("def rnn_cell_forward", "def _wrong_cell")
     exec(compile(lines, "<the submission>", "exec"), NAMESPACE)
-    ns = NAMESPACE
-    x, h0, W_hx, W_hh, b_h = ns["random_rnn"](B=3, T=1, D=4, H=4, seed=1)
-    args = (x[:, 0], h0, W_hx, W_hh, b_h, *ns["random_output"](H=4, O=4, seed=1))
     with pytest.raises(AssertionError) as failed:
-        forward_propagation.check_cell(ns["_wrong_cell"], *args)
+        forward_propagation.check_cell(
+            NAMESPACE["_wrong_cell"], B=3, D=4, H=4, O=4, seed=1
+        )
     assert "This is exactly what you get with transposed weights" in str(failed.value)
     assert named in str(failed.value)
 
@@ -352,6 +351,33 @@ def test_exercise_01_names_the_forward_passes_mistakes(wrong, value, named):
     assert message is not None
     assert message.startswith(f"AssertionError: {value} (B=2, T=5, D=3, H=4, O=3)")
     assert "This is exactly what you get with " + named in message
+
+
+def test_exercise_01_names_the_cells_outputs_returned_in_the_wrong_order():
+    wrong = mistaken(
+        "01", "rnn_cell_forward", "return h_next, y_hat_t", "return y_hat_t, h_next"
+    )
+    message = run_part("01", "test_rnn_cell_forward", wrong)
+    assert message is not None and message.startswith(
+        "AssertionError: rnn_cell_forward returned y_hat_t and h_next: returned"
+        " in the wrong order: h_next first (return h_next, y_hat_t)."
+    )
+
+
+def test_exercise_01_says_a_forward_pass_that_ignores_h0_none_fails_from_zeros():
+    """The run from h0 passes; the run from h0=None raises NumPy's error, which
+    the test says is the start from zeros."""
+    wrong = mistaken(
+        "01",
+        "rnn_forward",
+        "h_prev = np.zeros((B, W_hh.shape[0])) if h0 is None else h0",
+        "h_prev = h0",
+    )
+    message = run_part("01", "test_rnn_forward", wrong)
+    assert message is not None and message.startswith(
+        "AssertionError: rnn_forward failed with h0=None (start from zeros, (B, H)"
+        " = (2, 4)), after it passed with the given h0. It raised ValueError: matmul"
+    )
 
 
 def test_exercise_01_names_a_missing_bias_in_part_3():

@@ -91,6 +91,7 @@ REFERENCE_LINES = (
     'e = np.tanh((query @ p["W_q"].T)[:, None, :] + keys @ p["W_k"].T + b_a) @ p["v"]',
     "return ((5 + length) / 6) ** alpha",
     "k: g * (max_norm / norms[k]) if norms[k] > max_norm else g.copy()",
+    "return h_next, _sigmoid(h_next @ W_yh.T + b_y)",
 )
 
 

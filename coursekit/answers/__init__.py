@@ -5,6 +5,9 @@ Where an exercise grades a variant that rnnlib does not hold, the exact
 answer, and every mistake model that is a small edit of it, lives here, one
 module per exercise, named as its checks module in `coursekit.checks`:
 
+    forward_propagation.py
+                        01: the RNN cell with its sigmoid output, its loop
+                        over time
     long_term.py        08: clipping each gradient array by its own norm
     language_model.py   11: the GRU step of Cho et al., the training epoch,
                         the sampling loop

@@ -85,7 +85,6 @@ from .mistakes_rnn import (  # noqa: F401
     clip_grad_norm_mistakes,
     rnn_backward_mistakes,
     rnn_forward_mistakes,
-    rnn_output_mistakes,
     rnn_step_backward_mistakes,
     rnn_step_mistakes,
     state_gradient_mistakes,

@@ -60,7 +60,7 @@ def _step_data(B, D, H, seed):
 
 
 def check_step_backward_plain(leaky_step_forward, leaky_step_backward, B, D, H, seed):
-    """At alpha = 1 the leaky step is exercise 01's: its five gradients
+    """At alpha = 1 the leaky step is exercise 01's tanh step: its five gradients
     against rnnlib.rnn_step_backward, the usual mistakes named."""
     x_t, h0, W_hx, W_hh, b_h, dh_next = _step_data(B, D, H, seed)
     _, ref_cache = rnnlib.rnn_step_forward(x_t, h0, W_hx, W_hh, b_h)
@@ -134,7 +134,7 @@ def check_step_backward_numerically(
 
 
 def check_bptt_plain(leaky_forward, leaky_backward, B, T, D, H, seed):
-    """At alpha = 1 the leaky RNN is exercise 01's: the five gradients of
+    """At alpha = 1 the leaky RNN is the plain tanh RNN: the five gradients of
     BPTT against rnnlib.rnn_backward, the usual mistakes named.  Returns
     (dh, cache), the arguments of the call."""
     x, h0, W_hx, W_hh, b_h = random_rnn(B, T, D, H, seed)

@@ -1,8 +1,8 @@
-"""What the usual wrong versions of the RNN's step, its output, forward
-pass, BPTT, bidirectional pass, state gradients and gradient clipping
-return, in plain NumPy, so that `check_array` can name them; and exercise
-01's reference, `rnn_cell_reference` (a tanh step with its sigmoid output,
-which rnnlib does not hold as one function)."""
+"""What the usual wrong versions of the RNN's step, forward pass, BPTT,
+bidirectional pass, state gradients and gradient clipping return, in plain
+NumPy, so that `check_array` can name them.  (Exercise 01's cell with its
+sigmoid output, which rnnlib does not hold as one function, has its
+reference and the mistakes of its output in `coursekit/answers/`.)"""
 
 import numpy as np
 
@@ -11,58 +11,6 @@ from .values import MISTAKES
 
 def _step(x_t, h_prev, W_hx, W_hh, b_h):
     return np.tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
-
-
-def _sigmoid(z):
-    """1 / (1 + e^-z), without overflow for any finite z."""
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def rnn_cell_reference(x_t, h_prev, W_hx, W_hh, b_h, W_yh, b_y):
-    """Exercise 01's graded cell: one tanh RNN step and its sigmoid output.
-
-    h_next = tanh(x_t @ W_hx.T + h_prev @ W_hh.T + b_h)
-    y_hat_t = sigmoid(h_next @ W_yh.T + b_y)
-
-    x_t (B, D), h_prev (B, H), W_hx (H, D), W_hh (H, H), b_h (H,),
-    W_yh (O, H), b_y (O,).  Returns h_next (B, H) and y_hat_t (B, O).
-    """
-    h_next = _step(x_t, h_prev, W_hx, W_hh, b_h)
-    return h_next, _sigmoid(h_next @ W_yh.T + b_y)
-
-
-def rnn_output_mistakes(h_prev, h_next, W_yh, b_y):
-    """What common wrong outputs of a tanh RNN cell with a sigmoid output
-    return, y_hat = sigmoid(h_next @ W_yh.T + b_y) being the right one.
-
-    h_prev, h_next (..., H): the states before and after the step (for a
-    sequence, (B, T, H) each, h_prev[:, t] the state before step t).
-    Returns {mistake: y_hat (..., O)}: a softmax instead of the sigmoid,
-    the sigmoid left out, the output read from h_prev, the bias b_y left
-    out, and a transposed W_yh (only when O == H).
-    """
-    z = h_next @ W_yh.T + b_y
-    out = {
-        "a softmax instead of the sigmoid: the O outputs are independent"
-        " yes/no answers, each its own probability sigmoid(z); a softmax makes"
-        " them compete and sum to 1": _softmax(z),
-        "the sigmoid left out: h_next @ W_yh.T + b_y are the logits; y_hat_t"
-        " = sigmoid(logits) is a probability in (0, 1)": z,
-        "the output read from h_prev: y_hat_t reads the new state, h_next ="
-        " tanh(...) computed in this step": _sigmoid(h_prev @ W_yh.T + b_y),
-        "the output's bias b_y left out: y_hat_t = sigmoid(h_next @ W_yh.T"
-        " + b_y)": _sigmoid(h_next @ W_yh.T),
-    }
-    if W_yh.shape[0] == W_yh.shape[1]:
-        out[
-            MISTAKES["transposed"] + " (here h_next @ W_yh instead of h_next @ W_yh.T)"
-        ] = _sigmoid(h_next @ W_yh + b_y)
-    return out
 
 
 def rnn_step_mistakes(x_t, h_prev, W_hx, W_hh, b_h):

@@ -1,11 +1,12 @@
 """The answers of a graded variant, as the visible tests read them: recorded.
 
-Where an exercise grades a variant rnnlib does not hold (11's GRU of Cho et
-al., 12's scores, decoder step and beam search), its references and the
-models of its usual mistakes live in `coursekit.answers.<topic>`, which only
-the instructor's copy of the course holds (the student edition and what
-learners install leave it out).  A check of `coursekit.checks.<topic>` asks
-for them by case, through one `Answers` per topic:
+Where an exercise grades a variant rnnlib does not hold (01's cell with its
+sigmoid output, 11's GRU of Cho et al., 12's scores, decoder step and beam
+search), its references and the models of its usual mistakes live in
+`coursekit.answers.<topic>`, which only the instructor's copy of the course
+holds (the student edition and what learners install leave it out).  A
+check of `coursekit.checks.<topic>` asks for them by case, through one
+`Answers` per topic:
 
     ANSWERS = Answers("language_model")
     out = ANSWERS("gru_step_answer", B=2, D=3, H=4, seed=0)
