@@ -76,3 +76,55 @@ def test_a_test_cell_runs_in_pieces_that_keep_its_line_numbers():
         assert len(rows) == 8 and [r for r in rows if r] == [line]
         assert rows.index(line) == source.split("\n").index(line)
     assert cell_pieces("x = 1") == [(False, "x = 1")]
+
+
+# --------------------------------------------------------------------------
+# through the grader
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The feedback of exercise 01 with Part 1's output off by 0.25: for one
+    sequence only (the hidden cases' B = 1), and for every batch."""
+    import nbformat
+    from grading_runs import ROOT, grade
+
+    from coursekit.notebooks import grade_id
+
+    base = tmp_path_factory.mktemp("hidden_feedback")
+    name = "01_forward_propagation_exercises.ipynb"
+    wrong_when = {"hidden_only": "x_t.shape[0] == 1", "everywhere": "True"}
+    for student, condition in wrong_when.items():
+        nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+        cell = next(c for c in nb.cells if grade_id(c) == "rnn_cell_forward")
+        old = "    return h_next, y_hat_t\n"
+        assert old in cell.source
+        cell.source = cell.source.replace(
+            old, f"    if {condition}:\n        y_hat_t = y_hat_t + 0.25\n{old}"
+        )
+        (base / student).mkdir()
+        nbformat.write(nb, base / student / name)
+    rows = grade(
+        [base / s for s in wrong_when], base / "gb.csv", "--feedback", base / "fb"
+    )
+    scores = {r["student"]: r["test_rnn_cell_forward"] for r in rows}
+    assert scores == {"hidden_only": "0", "everywhere": "0"}, rows
+    report = name.replace(".ipynb", ".md")
+    return {s: (base / "fb" / s / report).read_text() for s in wrong_when}
+
+
+def _part_1(report):
+    section = report.split("### `test_rnn_cell_forward`")[1]
+    return section.split("### `")[0]
+
+
+def test_the_grader_withholds_a_hidden_cases_values(reports):
+    text = _part_1(reports["hidden_only"])
+    assert "y_hat_t for B=1" in text or "B=1" in text, text
+    assert WITHHELD in text, text
+    assert "expected:" not in text and "largest difference" not in text, text
+
+
+def test_the_grader_shows_a_visible_cases_values(reports):
+    text = _part_1(reports["everywhere"])
+    assert "expected:" in text and WITHHELD not in text, text
