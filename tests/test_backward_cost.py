@@ -90,11 +90,14 @@ def test_a_numerically_differentiated_backward_pass_runs_out_of_time(tmp_path):
     assert float(derived["total"]) == float(derived["max_total"]), derived
     assert float(derived["test_gru_step_backward"]) == 4, derived
     assert float(attack["test_gru_step_backward"]) == 0, attack
+    assert attack["status"] == "timeout", attack
+    assert "(test_gru_step_backward) ran longer than 10 s" in attack["message"], attack
     report = (tmp_path / "feedback" / "complex_step" / f"{EXERCISE}.md").read_text()
-    part = report[report.index("gru_step_backward") :]
-    assert "timeout" in part.lower() or "time limit" in part.lower(), report
+    assert "It was stopped after 10 s" in report, report
     # only Part 4 is lost: every other part keeps its points
-    others = [k for k in derived if k.startswith("test_") and k != "test_gru_step_backward"]
+    others = [
+        k for k in derived if k.startswith("test_") and k != "test_gru_step_backward"
+    ]
     assert others, derived
     for column in others:
         assert attack[column] == derived[column], (column, attack)
