@@ -182,24 +182,27 @@ def check_softmax(masked_softmax, lengths, T, seed, scale=1.0):
     return e, mask
 
 
-def check_softmax_backward(masked_softmax_backward, lengths, T, seed):
+def check_softmax_backward(masked_softmax_backward, lengths, T, seed, numerical=True):
     """Part 2: the learner's masked_softmax_backward against the numerical
-    gradient of L = sum(da * masked_softmax(e, mask)).  Returns (da, a)."""
+    gradient of L = sum(da * masked_softmax(e, mask)), or with
+    numerical=False against rnnlib's masked_softmax_backward (for a case
+    too large for a numerical gradient).  Returns (da, a)."""
     import rnnlib
     from rnnlib.gradcheck import numerical_gradient
 
     e, mask = _scores_and_mask(lengths, T, seed, 1.0)
     a, _ = rnnlib.masked_softmax_forward(e, mask)
     da = np.random.default_rng(seed + 100).standard_normal(a.shape)
+    got = masked_softmax_backward(*copies(da, a))
+    what = f"de for e {e.shape} and source lengths {lengths}"
+    mistakes = masked_softmax_backward_mistakes(da, a)
+    if not numerical:
+        check_array(what, got, rnnlib.masked_softmax_backward(da, a), mistakes=mistakes)
+        return da, a
     numeric = numerical_gradient(
         lambda _: rnnlib.masked_softmax_forward(e, mask)[0], e, df=da
     )
-    check_gradient(
-        f"de for e {e.shape} and source lengths {lengths}",
-        masked_softmax_backward(*copies(da, a)),
-        numeric,
-        mistakes=masked_softmax_backward_mistakes(da, a),
-    )
+    check_gradient(what, got, numeric, mistakes=mistakes)
     return da, a
 
 
