@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from coursekit.grading import sandbox
-from coursekit.notebooks import is_solution, read_notebook
+from coursekit.notebooks import grade_id, is_solution, read_notebook, write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +53,19 @@ def grade(submissions, out, *options, timeout=900):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     with open(out, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def submission(folder: Path, exercise: str, name: str, cells: dict) -> Path:
+    """The solved notebook of `exercise` with the cells `cells` (by grade_id)
+    replaced, as folder/name/exercise.ipynb."""
+    nb = read_notebook(ROOT / "solutions" / f"{exercise}.ipynb")
+    for cell in nb.cells:
+        if grade_id(cell) in cells:
+            cell.source = cells[grade_id(cell)]
+    path = folder / name / f"{exercise}.ipynb"
+    path.parent.mkdir(parents=True)
+    write_notebook(nb, path)
+    return path
 
 
 def with_cell_after(path, make_source):

@@ -14,8 +14,7 @@ the complex step, with `--cell-timeout 10`, against the solution.
 from pathlib import Path
 
 import grading_runs
-
-from coursekit.notebooks import grade_id, read_notebook, write_notebook
+from grading_runs import submission
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = "11_character_language_model_exercises"
@@ -56,26 +55,15 @@ def gru_step_backward(dh_next, cache):
 '''
 
 
-def submission(folder: Path, name: str, cells: dict) -> Path:
-    """Exercise 11's solved notebook with the cells `cells` (by grade_id)
-    replaced, as folder/name/<exercise>.ipynb."""
-    nb = read_notebook(ROOT / "solutions" / f"{EXERCISE}.ipynb")
-    for cell in nb.cells:
-        if grade_id(cell) in cells:
-            cell.source = cells[grade_id(cell)]
-    path = folder / name / f"{EXERCISE}.ipynb"
-    path.parent.mkdir(parents=True)
-    write_notebook(nb, path)
-    return path
-
-
 def test_a_numerically_differentiated_backward_pass_runs_out_of_time(tmp_path):
     """The complex step passes the visible tests of Part 4 (small cases) and
     loses the part to the cell timeout on the hidden large case; the
     derived backward pass scores every point, Part 4 included."""
     subs = tmp_path / "class"
-    solved = submission(subs, "derived", {})
-    numerical = submission(subs, "complex_step", {"gru_step_backward": COMPLEX_STEP})
+    solved = submission(subs, EXERCISE, "derived", {})
+    numerical = submission(
+        subs, EXERCISE, "complex_step", {"gru_step_backward": COMPLEX_STEP}
+    )
     graded = grading_runs.grade(
         [solved, numerical],
         tmp_path / "gradebook.csv",

@@ -28,25 +28,12 @@ from pathlib import Path
 
 import grading_runs
 import pytest
-from grading_runs import require_sandbox
+from grading_runs import require_sandbox, submission
 
 from coursekit.notebooks import grade_id, load_source, read_notebook, write_notebook
 from coursekit.publishing.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def submission(folder: Path, exercise: str, name: str, cells: dict) -> Path:
-    """The solved notebook of `exercise` with the cells `cells` (by grade_id)
-    replaced, as folder/name/exercise.ipynb."""
-    nb = read_notebook(ROOT / "solutions" / f"{exercise}.ipynb")
-    for cell in nb.cells:
-        if grade_id(cell) in cells:
-            cell.source = cells[grade_id(cell)]
-    path = folder / name / f"{exercise}.ipynb"
-    path.parent.mkdir(parents=True)
-    write_notebook(nb, path)
-    return path
 
 
 def grade(tmp_path: Path, notebooks, *options) -> dict:
