@@ -251,6 +251,27 @@ def marked_lines(source: str, begin: str, end: str):
         yield index, line, kind
 
 
+def cell_pieces(source: str) -> list[tuple[bool, str]]:
+    """(hidden, code) for each run of a test cell's lines, in order, the
+    hidden regions apart (the judge runs those with the checks' values
+    withheld: coursekit.checks.hidden).  Each piece keeps the cell's line
+    numbers (the other lines blank)."""
+    runs: list[tuple[bool, list[int]]] = []
+    for index, _, kind in marked_lines(source, BEGIN_HIDDEN, END_HIDDEN):
+        if kind in ("begin", "end"):
+            continue
+        inside = kind == "inside"
+        if not runs or runs[-1][0] != inside:
+            runs.append((inside, []))
+        runs[-1][1].append(index)
+    text, pieces = source.split("\n"), []
+    for inside, indices in runs:
+        keep = set(indices)
+        piece = "\n".join(line if i in keep else "" for i, line in enumerate(text))
+        pieces.append((inside, piece))
+    return pieces
+
+
 def _marker_lines(source: str, begin: str, end: str):
     """Yield (line_index, kind) for each begin/end marker line."""
     for index, _, kind in marked_lines(source, begin, end):

@@ -497,13 +497,15 @@ def test_check_cell_names_the_two_arrays_returned_in_the_wrong_order(case):
     with pytest.raises(AssertionError) as failed:
         forward_propagation.check_cell(cell, **case)
     assert str(failed.value).startswith(
-        "rnn_cell_forward returned y_hat_t and h_next: returned in the wrong"
-        " order: h_next first (return h_next, y_hat_t)."
+        "rnn_cell_forward returned y_hat_t first and h_next second, the wrong"
+        " order: return h_next, y_hat_t, in that order."
     )
 
 
 def test_check_forward_names_h_and_y_hat_in_the_wrong_order():
-    with pytest.raises(AssertionError, match="returned in the wrong order: h first"):
+    with pytest.raises(
+        AssertionError, match="the wrong order: return h, y_hat, in that order"
+    ):
         forward_propagation.check_forward(
             lambda *args: _forward(*args)[::-1], **FORWARD_CASE
         )

@@ -1,15 +1,15 @@
 """Feedback never shows what a hidden case expects: while the grader runs a
-test cell's hidden region (coursekit.grading.judge.cell_pieces), the checks
+test cell's hidden region (coursekit.notebooks.cell_pieces), the checks
 name the mistake, the shape or the kind of error, but show no values
-(coursekit.checks.values.values_withheld).  Otherwise a learner could read a
+(coursekit.checks.hidden.values_withheld).  Otherwise a learner could read a
 hidden case's answer in one grading's feedback and return it in the next."""
 
 import numpy as np
 import pytest
 
 from coursekit.checks import check_array, check_gradient, check_token_lists
-from coursekit.checks.values import WITHHELD, values_shown, values_withheld
-from coursekit.grading.judge import cell_pieces
+from coursekit.checks.hidden import WITHHELD, values_shown, values_withheld
+from coursekit.notebooks import cell_pieces
 
 EXPECTED = np.array([[0.125, -2.5], [3.75, 0.0625]])
 

@@ -359,8 +359,8 @@ def test_exercise_01_names_the_cells_outputs_returned_in_the_wrong_order():
     )
     message = run_part("01", "test_rnn_cell_forward", wrong)
     assert message is not None and message.startswith(
-        "AssertionError: rnn_cell_forward returned y_hat_t and h_next: returned"
-        " in the wrong order: h_next first (return h_next, y_hat_t)."
+        "AssertionError: rnn_cell_forward returned y_hat_t first and h_next"
+        " second, the wrong order: return h_next, y_hat_t, in that order."
     )
 
 

@@ -20,6 +20,8 @@ values.py           check_array, check_scalar, check_gradient, check_returns,
                     (the usual mistakes, by key) and shape_error_hint (the
                     one behind a NumPy shape error)
 own_work.py         check_not_calling (bytecode + stand-ins that raise)
+hidden.py           values_withheld: while the grader runs a hidden test,
+                    failed checks show no values
 upstream.py         upstream_first (the one call a test cell makes: checks
                     the earlier parts its part builds on, as
                     prerequisites.py declares them per exercise, and names

@@ -80,8 +80,8 @@ def _check_order(function, got, expected, names):
         )
     if swapped:
         raise AssertionError(
-            f"{function} returned {names[1]} and {names[0]}: returned in the"
-            f" wrong order: {names[0]} first (return {names[0]}, {names[1]})."
+            f"{function} returned {names[1]} first and {names[0]} second, the"
+            f" wrong order: return {names[0]}, {names[1]}, in that order."
             f" Expected {names[0]} of shape {first.shape}, then {names[1]} of"
             f" shape {second.shape}."
         )

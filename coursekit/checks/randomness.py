@@ -3,14 +3,8 @@ the global random state left alone, lists of generated token ids."""
 
 import numpy as np
 
-from .values import (
-    WITHHELD,
-    _fail,
-    describe,
-    exactly_what_you_get,
-    matching_mistakes,
-    values_shown,
-)
+from .hidden import WITHHELD, values_shown
+from .values import _fail, describe, exactly_what_you_get, matching_mistakes
 
 
 def chi_square_critical(df, z=3.719):

@@ -2,10 +2,9 @@
 gradients, returned tuples and dicts, arrays that must not change; the
 usual mistakes by name (MISTAKES) and the hint behind a NumPy shape error."""
 
-import contextlib
-import contextvars
-
 import numpy as np
+
+from .hidden import WITHHELD, values_shown
 
 # The usual mistakes, by name.  `check_array(..., mistakes={key: array})`
 # accepts these keys or any other text.
@@ -102,29 +101,6 @@ def _show(a, limit=24):
 # steps in float32 differs from float64 by at most 4.3e-6 of the largest
 # value (20 random cases), and every named mistake by far more than 1e-4.
 LOW_PRECISION_TOL = 1e-4
-
-
-# While the grader runs a hidden test, a failure names the mistake, the shape
-# or the kind of error but never the values: a learner who could read a
-# hidden case's expected values in the feedback could return them the next
-# time (the judge, coursekit/grading/judge.py, sets this).
-_VALUES_SHOWN = contextvars.ContextVar("values_shown", default=True)
-WITHHELD = "(this is a hidden case: its values are not shown)"
-
-
-@contextlib.contextmanager
-def values_withheld():
-    """Within this block, failed checks do not show expected values."""
-    token = _VALUES_SHOWN.set(False)
-    try:
-        yield
-    finally:
-        _VALUES_SHOWN.reset(token)
-
-
-def values_shown() -> bool:
-    """Whether a failed check may show the expected values (see above)."""
-    return _VALUES_SHOWN.get()
 
 
 def _low_precision(dtype) -> bool:

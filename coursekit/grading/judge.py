@@ -40,12 +40,12 @@ import threading
 import time
 from pathlib import Path
 
+from coursekit.checks.hidden import values_withheld
 from coursekit.checks.own_work import not_calling_message
-from coursekit.checks.values import values_withheld
 from coursekit.grading import sandbox
 from coursekit.grading.peer import Peer, RemoteError
 from coursekit.grading.wire import RemoteFunction, WireError, is_rnnlib_object
-from coursekit.notebooks import BEGIN_HIDDEN, END_HIDDEN, marked_lines
+from coursekit.notebooks import cell_pieces
 
 TIMEOUT_ENAME = "CellTimeout"  # the error a cell gets when it ran too long
 STARTUP_LIMIT = 120  # seconds for the student's process to be ready
@@ -464,28 +464,6 @@ class Judge:
         except Exception as exc:  # the test failed: its own message
             return False, type(exc).__name__, str(exc)
         return True, "", ""
-
-
-def cell_pieces(source: str) -> list[tuple[bool, str]]:
-    """(hidden, code) for each run of a test cell's lines, in order: a hidden
-    region runs apart, with the checks' values withheld from its failures
-    (`coursekit.checks.values.values_withheld`), so that feedback never shows
-    what a hidden case expects.  Each piece keeps the cell's line numbers
-    (the other lines blank)."""
-    runs: list[tuple[bool, list[int]]] = []
-    for index, _, kind in marked_lines(source, BEGIN_HIDDEN, END_HIDDEN):
-        if kind in ("begin", "end"):
-            continue
-        inside = kind == "inside"
-        if not runs or runs[-1][0] != inside:
-            runs.append((inside, []))
-        runs[-1][1].append(index)
-    text, pieces = source.split("\n"), []
-    for inside, indices in runs:
-        keep = set(indices)
-        piece = "\n".join(line if i in keep else "" for i, line in enumerate(text))
-        pieces.append((inside, piece))
-    return pieces
 
 
 def run_submission(payload: dict, conn) -> None:
