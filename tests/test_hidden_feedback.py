@@ -128,3 +128,16 @@ def test_the_grader_withholds_a_hidden_cases_values(reports):
 def test_the_grader_shows_a_visible_cases_values(reports):
     text = _part_1(reports["everywhere"])
     assert "expected:" in text and WITHHELD not in text, text
+
+
+def test_a_hidden_region_inside_a_block_runs_whole_with_its_values_withheld():
+    from coursekit.grading.judge import compiled_pieces
+
+    source = "for k in range(2):\n    ### BEGIN HIDDEN TESTS\n    x = k\n    ### END HIDDEN TESTS\n"
+    pieces = compiled_pieces(source, "<test t>")
+    assert [hidden for hidden, _ in pieces] == [True]
+    namespace = {}
+    exec(pieces[0][1], namespace)
+    assert namespace["x"] == 1
+    top_level = "a = 1\n### BEGIN HIDDEN TESTS\nb = 2\n### END HIDDEN TESTS\n"
+    assert [h for h, _ in compiled_pieces(top_level, "<t>")] == [False, True, False]

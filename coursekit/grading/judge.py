@@ -437,8 +437,7 @@ class Judge:
     def run_test(self, index, label, source):
         try:
             self.bind_solutions()
-            for hidden, piece in cell_pieces(source):
-                code = compile(piece, f"<test {label}>", "exec")
+            for hidden, code in compiled_pieces(source, f"<test {label}>"):
                 withheld = values_withheld() if hidden else contextlib.nullcontext()
                 with contextlib.redirect_stdout(io.StringIO()), withheld:
                     exec(code, self.namespace)
@@ -464,6 +463,19 @@ class Judge:
         except Exception as exc:  # the test failed: its own message
             return False, type(exc).__name__, str(exc)
         return True, "", ""
+
+
+def compiled_pieces(source: str, filename: str) -> list[tuple[bool, object]]:
+    """(hidden, code) of a test cell, its hidden regions apart
+    (coursekit.notebooks.cell_pieces).  A region that opens inside a block
+    cannot run apart: then the whole cell runs as one, its values withheld."""
+    try:
+        return [
+            (hidden, compile(piece, filename, "exec"))
+            for hidden, piece in cell_pieces(source)
+        ]
+    except SyntaxError:
+        return [(True, compile(source, filename, "exec"))]
 
 
 def run_submission(payload: dict, conn) -> None:
