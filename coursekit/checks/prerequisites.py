@@ -66,17 +66,6 @@ def _leaky_step_backward(ns):  # 02, Part 2
     )
 
 
-def _named_test(name, **kwargs):
-    """The check: the part's own test helper (defined in its test cell)."""
-
-    def check(ns):
-        if name not in ns:
-            raise AssertionError(f"run its test cell first (it defines {name})")
-        ns[name](**kwargs)
-
-    return check
-
-
 def _bce(ns):  # 04, Part 1
     z, y = np.array([-2.0, -0.5, 0.0, 0.5, 3.0]), np.array([0.0, 1.0, 1.0, 0.0, 1.0])
     expected_loss, expected_dz = rnnlib.bce_with_logits(z, y)
